@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""mlstack CDK app: loads settings, creates one stack per enabled layer, runs cdk-nag on every synth."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+import aws_cdk as cdk
+from cdk_nag import AwsSolutionsChecks
+
+from stacks.config import PREFIX_TAG_KEY, Settings, SettingsError, load_settings
+from stacks.data_stack import DataStack
+
+DEFAULT_REGION = "us-east-1"
+
+
+def create_app(context: Mapping[str, Any] | None = None) -> tuple[cdk.App, Settings]:
+    """Build the app; raises SettingsError for invalid settings before any construct is created."""
+    app = cdk.App(context=dict(context) if context is not None else None)
+    settings = load_settings(app.node.get_all_context())
+    env = cdk.Environment(
+        # Unset without credentials: stacks stay account-agnostic and synth needs no AWS access.
+        account=os.environ.get("CDK_DEFAULT_ACCOUNT"),
+        region=settings.region or os.environ.get("CDK_DEFAULT_REGION") or DEFAULT_REGION,
+    )
+    name = settings.stack_prefix
+
+    DataStack(app, f"{name}-Data", settings=settings, env=env)
+
+    for key, value in {**settings.tags.model_dump(), PREFIX_TAG_KEY: settings.prefix}.items():
+        cdk.Tags.of(app).add(key.replace("_", "-"), value)
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return app, settings
+
+
+def main() -> int:
+    try:
+        app, _ = create_app()
+    except SettingsError as error:
+        for problem in error.problems:
+            print(f"mlstack: invalid setting: {problem}", file=sys.stderr)
+        return 2
+    app.synth()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

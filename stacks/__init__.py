@@ -1,0 +1,1 @@
+"""mlstack's CDK stacks, one per layer of the AWS ML stack, and their settings."""

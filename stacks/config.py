@@ -1,0 +1,283 @@
+"""Typed, validated settings for mlstack: the only code that reads CDK context.
+
+Defaults live in `cdk.json` under the `mlstack` key. Any setting can be overridden on the command line
+with `-c key=value`, using dotted keys for a layer's section (`-c platform.endpoint_memory_mb=3072`).
+Command-line values arrive as strings: lists are comma-separated (`-c layers=data,platform`) or JSON,
+booleans are `true`/`false`, an empty value clears an optional setting.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+CONTEXT_KEY = "mlstack"
+# Every resource, and everything the samples create from the notebook, carries this tag with the prefix
+# as its value, so that `make cleanup` and `make status` can find what belongs to one deployment.
+PREFIX_TAG_KEY = "mlstack:prefix"
+
+Layer = Literal["data", "platform", "frameworks", "api_services"]
+ALL_LAYERS: tuple[Layer, ...] = get_args(Layer)
+
+S3BucketName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
+AwsRegion = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")]
+Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+class SettingsError(Exception):
+    """Invalid settings; `problems` holds one line per problem, each naming setting, value and rule."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class _Section(BaseModel):
+    """Base of every settings model: immutable, and a typo is an error rather than a silent default."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _empty_string_is_unset(cls, value: Any, info: ValidationInfo) -> Any:
+        # `-c budget_email=` clears an optional setting (one whose default is None).
+        optional = info.field_name is not None and cls.model_fields[info.field_name].default is None
+        return None if value == "" and optional else value
+
+
+def _split_list(value: Any) -> Any:
+    """Accept `a,b` and JSON lists from the command line as well as real lists from cdk.json."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError as error:
+                raise ValueError(f"not a valid JSON list ({error.msg})") from None
+        return [item.strip() for item in text.split(",") if item.strip()]
+    return value
+
+
+class Tags(_Section):
+    """Tags applied to every resource; `project` is also the tag user-created resources get."""
+
+    owner: str = "mlstack-user"  # who to ask about these resources
+    project: str = "mlstack"  # groups the app's resources in Cost Explorer
+    cost_center: str = "sandbox"  # billing allocation
+
+
+class PublicDataset(_Section):
+    """A Registry of Open Data dataset: a public S3 bucket the stacks get read access to."""
+
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")]  # Glue-safe identifier
+    bucket: S3BucketName
+    region: AwsRegion
+    prefix: str = ""  # key prefix the grant is limited to; empty = whole bucket
+    format: Literal["csv", "parquet", "archive", "images", "text"]
+    description: str = ""
+
+
+DEFAULT_PUBLIC_DATASETS: tuple[PublicDataset, ...] = (
+    PublicDataset(
+        id="noaa_ghcn",
+        bucket="noaa-ghcn-pds",
+        region="us-east-1",
+        prefix="",
+        format="parquet",
+        description="NOAA Global Historical Climatology Network Daily (CSV and Parquet by year)",
+    ),
+    PublicDataset(
+        id="fast_ai_imageclas",
+        bucket="fast-ai-imageclas",
+        region="us-east-1",
+        format="archive",
+        description="fast.ai image classification datasets (tgz archives)",
+    ),
+    PublicDataset(
+        id="fast_ai_nlp",
+        bucket="fast-ai-nlp",
+        region="us-east-1",
+        format="archive",
+        description="fast.ai NLP datasets (tgz archives)",
+    ),
+)
+
+
+class DataSettings(_Section):
+    """Data layer: data bucket, public dataset links, Glue, Athena."""
+
+    # Athena refuses a query once it has scanned this many megabytes (service minimum 10 MB). Default 1 GB.
+    athena_bytes_scanned_cutoff_mb: int = Field(default=1024, ge=10)
+    # Days before old object versions in the data bucket expire. Default 30.
+    noncurrent_version_expiry_days: int = Field(default=30, ge=1)
+    # Days before Athena query results expire. Default 7.
+    athena_results_expiry_days: int = Field(default=7, ge=1)
+
+
+class PlatformSettings(_Section):
+    """Platform layer: SageMaker notebook instance and inference endpoint."""
+
+
+class FrameworksSettings(_Section):
+    """Frameworks layer: Deep Learning AMI GPU instance."""
+
+
+class ApiServicesSettings(_Section):
+    """API services layer: Lex V2 bot and its fulfillment Lambda."""
+
+
+class Settings(_Section):
+    """Everything mlstack can be configured with; see README 'Settings' for each default."""
+
+    # Lowercase letters, digits and hyphens, max 20: prefixes stack names and physical names so
+    # several people can deploy into one account. Default "mlstack".
+    prefix: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,19}$")] = "mlstack"
+    # Region to deploy to. Default: the CLI's region (AWS_REGION or the profile), else us-east-1.
+    region: AwsRegion | None = None
+    # Any subset of data, platform, frameworks, api_services; every other layer needs data. Default all.
+    layers: tuple[Layer, ...] = ALL_LAYERS
+    # Keep the data bucket, its logs and the DynamoDB table on `cdk destroy`. Default false.
+    retain_data: bool = False
+    # A monthly AWS Budget with e-mail alerts, created when budget_email is set. Default 50 USD, no email.
+    budget_monthly_usd: float = Field(default=50.0, gt=0)
+    budget_email: Email | None = None
+    tags: Tags = Tags()
+    public_datasets: tuple[PublicDataset, ...] = DEFAULT_PUBLIC_DATASETS
+    data: DataSettings = DataSettings()
+    platform: PlatformSettings = PlatformSettings()
+    frameworks: FrameworksSettings = FrameworksSettings()
+    api_services: ApiServicesSettings = ApiServicesSettings()
+
+    @field_validator("layers", "public_datasets", mode="before")
+    @classmethod
+    def _lists_from_command_line(cls, value: Any) -> Any:
+        return _split_list(value)
+
+    @field_validator("layers")
+    @classmethod
+    def _layers_unique(cls, layers: tuple[Layer, ...]) -> tuple[Layer, ...]:
+        if not layers:
+            raise ValueError(f"enable at least one of {', '.join(ALL_LAYERS)}")
+        # Stack order follows the dependency order regardless of how the user listed them.
+        return tuple(layer for layer in ALL_LAYERS if layer in layers)
+
+    @field_validator("public_datasets")
+    @classmethod
+    def _dataset_ids_unique(cls, datasets: tuple[PublicDataset, ...]) -> tuple[PublicDataset, ...]:
+        ids = [dataset.id for dataset in datasets]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"dataset ids must be unique; repeated: {', '.join(duplicates)}")
+        return datasets
+
+    @model_validator(mode="after")
+    def _data_layer_required(self) -> Settings:
+        if "data" not in self.layers:
+            raise ValueError(f"layers={','.join(self.layers)}: every layer needs the data layer; add data to layers")
+        return self
+
+    @property
+    def stack_prefix(self) -> str:
+        """`mlstack` -> `Mlstack`; `team-a` -> `Team-A`: the start of every stack name."""
+        return "-".join(part.capitalize() for part in self.prefix.split("-"))
+
+    def has(self, layer: Layer) -> bool:
+        return layer in self.layers
+
+
+def setting_keys(model: type[BaseModel] = Settings, parent: str = "") -> list[str]:
+    """Every key `-c` accepts: top-level fields and dotted `section.field` for nested sections."""
+    keys: list[str] = []
+    for name, field in model.model_fields.items():
+        key = f"{parent}{name}"
+        keys.append(key)
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, _Section) and annotation is not Tags:
+            keys.extend(setting_keys(annotation, f"{key}."))
+        elif annotation is Tags:
+            keys.extend(f"{key}.{tag}" for tag in Tags.model_fields)
+    return keys
+
+
+def _is_cdk_internal(key: str) -> bool:
+    # Feature flags (`@aws-cdk/...`), CLI-provided keys (`aws:cdk:...`) and cdk.json's own keys.
+    return key.startswith("@") or ":" in key or key.startswith("aws-cdk") or key == CONTEXT_KEY
+
+
+def _parse_command_line(value: Any) -> Any:
+    if isinstance(value, str) and value.strip()[:1] in ("[", "{"):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value  # let the field's own validation report it
+    return value
+
+
+def _merge(raw: dict[str, Any], dotted_key: str, value: Any) -> None:
+    *sections, name = dotted_key.split(".")
+    target = raw
+    for section in sections:
+        existing = target.get(section)
+        target[section] = dict(existing) if isinstance(existing, Mapping) else {}
+        target = target[section]
+    target[name] = value
+
+
+def _format_error(error: Mapping[str, Any]) -> str:
+    location = ""
+    for part in error["loc"]:
+        location += f"[{part}]" if isinstance(part, int) else (f".{part}" if location else str(part))
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        return f"{location}: unknown setting"
+    if not location:  # model-level rule: the message names the settings itself
+        return message
+    value = error.get("input")
+    if isinstance(value, Mapping):
+        return f"{location}: {message}"
+    return f"{location}={value!r}: {message}"
+
+
+def load_settings(context: Mapping[str, Any]) -> Settings:
+    """Build Settings from CDK context: `mlstack` defaults from cdk.json, then `-c key=value` overrides.
+
+    Raises SettingsError with one line per problem.
+    """
+    defaults = context.get(CONTEXT_KEY) or {}
+    if not isinstance(defaults, Mapping):
+        raise SettingsError([f"{CONTEXT_KEY}: must be an object in cdk.json context, got {defaults!r}"])
+    raw: dict[str, Any] = json.loads(json.dumps(defaults))
+    known = set(setting_keys())
+    problems: list[str] = []
+    for key, value in context.items():
+        if _is_cdk_internal(key):
+            continue
+        if key not in known:
+            problems.append(f"{key}={value!r}: unknown setting; known settings: {', '.join(sorted(known))}")
+            continue
+        _merge(raw, key, _parse_command_line(value))
+    if problems:
+        raise SettingsError(problems)
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as error:
+        raise SettingsError([_format_error(e) for e in error.errors()]) from None
+
+
+def prefixed(settings: Settings, name: str, max_length: int = 63) -> str:
+    """A physical name unique to this prefix, e.g. `mlstack-notebook`, cut to the service's limit."""
+    name = re.sub(r"[^a-z0-9-]", "-", f"{settings.prefix}-{name}".lower())
+    return name[:max_length].rstrip("-")

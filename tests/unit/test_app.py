@@ -1,0 +1,106 @@
+"""The whole app: stacks per layer, tags, cdk-nag on every synth, cfn-lint clean, clear CLI errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import aws_s3 as s3
+from aws_cdk.assertions import Template
+
+from tests.conftest import ROOT, cdk_context
+
+
+def test_default_app_has_one_stack_per_layer_and_passes_nag(default_assembly: Any) -> None:
+    # synth_app raises on any unacknowledged AwsSolutions finding, so reaching here means nag passed.
+    names = {stack.stack_name for stack in default_assembly.stacks}
+    assert "Mlstack-Data" in names
+    assert names <= {"Mlstack-Data", "Mlstack-Platform", "Mlstack-Frameworks", "Mlstack-ApiServices"}
+
+
+def test_an_unacknowledged_nag_finding_fails_synth() -> None:
+    from app import create_app
+
+    app, _ = create_app(cdk_context(layers="data"))
+    stack = app.node.find_child("Mlstack-Data")
+    s3.Bucket(stack, "Careless")  # no TLS policy, no access logs: AwsSolutions-S1 and S10
+    with pytest.raises(RuntimeError, match="AwsSolutions-S10"):
+        app.synth()
+
+
+def test_every_resource_is_tagged_with_owner_project_cost_center_and_prefix(default_assembly: Any) -> None:
+    template = Template.from_json(default_assembly.get_stack_by_name("Mlstack-Data").template)
+    for bucket in template.find_resources("AWS::S3::Bucket").values():
+        tags = {t["Key"]: t["Value"] for t in bucket["Properties"]["Tags"]}
+        assert tags["owner"] == "mlstack-user"
+        assert tags["project"] == "mlstack"
+        assert tags["cost-center"] == "sandbox"
+        assert tags["mlstack:prefix"] == "mlstack"
+
+
+def test_cfn_lint_finds_no_errors_in_any_template(default_assembly: Any, tmp_path: Path) -> None:
+    paths = []
+    for stack in default_assembly.stacks:
+        path = tmp_path / f"{stack.stack_name}.template.json"
+        path.write_text(json.dumps(stack.template))
+        paths.append(str(path))
+    # Exit codes: 2 = error, 4 = warning, 8 = informational (bit flags). Only errors fail.
+    result = subprocess.run(
+        [sys.executable, "-m", "cfnlint", "--format", "parseable", *paths], capture_output=True, text=True
+    )
+    assert result.returncode & 2 == 0, result.stdout + result.stderr
+
+
+def _run_app(context: dict[str, Any], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CDK_CONTEXT_JSON": json.dumps(context), "CDK_OUTDIR": str(tmp_path)}
+    return subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        ("prefix", "Bad_Name", "mlstack: invalid setting: prefix='Bad_Name': String should match pattern"),
+        ("layers", "data,gpu", "mlstack: invalid setting: layers[1]='gpu': Input should be 'data', 'platform'"),
+    ],
+)
+def test_bad_setting_exits_non_zero_with_one_line_and_no_traceback(
+    setting: str, value: str, message: str, tmp_path: Path
+) -> None:
+    result = _run_app(cdk_context(**{setting: value}), tmp_path)
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.startswith("mlstack:")]
+    assert lines and lines[0].startswith(message), result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cdk_cli_reports_a_bad_setting(tmp_path: Path) -> None:
+    """The path a user takes: `npx cdk synth -c prefix=Bad_Name` prints the line and fails."""
+    npx = Path(sys.executable).parent / "npx"
+    result = subprocess.run(
+        [str(npx), "cdk", "synth", "-q", "-c", "prefix=Bad_Name", "--output", str(tmp_path / "out")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode != 0
+    assert "mlstack: invalid setting: prefix='Bad_Name'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_synth_needs_no_credentials(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "CDK_DEFAULT_ACCOUNT"}
+    env |= {
+        "CDK_CONTEXT_JSON": json.dumps(cdk_context()),
+        "CDK_OUTDIR": str(tmp_path),
+        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+        "AWS_CONFIG_FILE": "/nonexistent",
+    }
+    result = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "Mlstack-Data.template.json").exists()
