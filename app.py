@@ -28,6 +28,8 @@ def create_app(context: Mapping[str, Any] | None = None) -> tuple[cdk.App, Setti
     )
     name = settings.stack_prefix
 
+    # Layers above Data take the stacks they build on as constructor arguments, one way:
+    # Data -> Platform/Frameworks -> ApiServices.
     DataStack(app, f"{name}-Data", settings=settings, env=env)
 
     for key, value in {**settings.tags.model_dump(), PREFIX_TAG_KEY: settings.prefix}.items():

@@ -125,6 +125,8 @@ class DataSettings(_Section):
     noncurrent_version_expiry_days: int = Field(default=30, ge=1)
     # Days before Athena query results expire. Default 7.
     athena_results_expiry_days: int = Field(default=7, ge=1)
+    # Days before media generated for bot replies (speech MP3s under generated/) expire. Default 1.
+    generated_media_expiry_days: int = Field(default=1, ge=1)
 
 
 class PlatformSettings(_Section):

@@ -7,3 +7,14 @@ GLUE_DATABASE = "GlueDatabaseName"
 ATHENA_WORKGROUP = "AthenaWorkGroupName"
 PUBLIC_DATASETS = "PublicDatasetLocations"
 DATASETS_READ_POLICY = "DatasetsReadPolicyArn"
+
+# Platform stack
+
+# Frameworks stack
+
+# ApiServices stack
+BOT_ID = "BotId"
+BOT_ALIAS_ID = "BotAliasId"
+BOT_LOCALE_ID = "BotLocaleId"
+FULFILLMENT_FUNCTION = "FulfillmentFunctionName"
+RESULTS_TABLE = "ResultsTableName"

@@ -11,6 +11,8 @@ from stacks.constructs.secure_bucket import SecureBucket
 
 # Key prefixes inside the data bucket that other layers rely on.
 ATHENA_RESULTS_PREFIX = "athena-results/"
+# Media the bot generates for a reply (speech MP3s); expires after `data.generated_media_expiry_days`.
+GENERATED_MEDIA_PREFIX = "generated/"
 
 
 class DataLake(Construct):
@@ -55,6 +57,11 @@ class DataLake(Construct):
                 s3.LifecycleRule(
                     id="ExpireOldVersions",
                     noncurrent_version_expiration=cdk.Duration.days(settings.noncurrent_version_expiry_days),
+                ),
+                s3.LifecycleRule(
+                    id="ExpireGeneratedMedia",
+                    prefix=GENERATED_MEDIA_PREFIX,
+                    expiration=cdk.Duration.days(settings.generated_media_expiry_days),
                 ),
                 s3.LifecycleRule(
                     id="ExpireAthenaResults",

@@ -64,6 +64,12 @@ def test_data_bucket_is_versioned_logged_and_expires_old_versions(data: Template
     rules = {rule["Id"]: rule for rule in props["LifecycleConfiguration"]["Rules"]}
     assert rules["AbortIncompleteUploads"]["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}
     assert rules["ExpireOldVersions"]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 30}
+    assert rules["ExpireGeneratedMedia"] == {
+        "Id": "ExpireGeneratedMedia",
+        "Prefix": "generated/",
+        "ExpirationInDays": 1,
+        "Status": "Enabled",
+    }
     assert rules["ExpireAthenaResults"] == {
         "Id": "ExpireAthenaResults",
         "Prefix": "athena-results/",
