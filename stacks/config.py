@@ -144,9 +144,11 @@ class ApiServicesSettings(_Section):
 class Settings(_Section):
     """Everything mlstack can be configured with; see README 'Settings' for each default."""
 
-    # Lowercase letters, digits and hyphens, max 20: prefixes stack names and physical names so
+    # Lowercase letters, digits and single hyphens, max 20: prefixes stack names and physical names so
     # several people can deploy into one account. Default "mlstack".
-    prefix: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,19}$")] = "mlstack"
+    # No leading digit, no "--", no trailing "-": the strictest of the names it ends up in (Lex bot names,
+    # S3 buckets, SageMaker resources) all accept that.
+    prefix: Annotated[str, StringConstraints(pattern=r"^[a-z](-?[a-z0-9])*$", max_length=20)] = "mlstack"
     # Region to deploy to. Default: the CLI's region (AWS_REGION or the profile), else us-east-1.
     region: AwsRegion | None = None
     # Any subset of data, platform, frameworks, api_services; every other layer needs data. Default all.

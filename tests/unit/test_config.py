@@ -68,7 +68,10 @@ def test_public_datasets_from_json() -> None:
     ("overrides", "expected_line"),
     [
         ({"prefix": "Bad_Name"}, "prefix='Bad_Name': String should match pattern"),
-        ({"prefix": "a" * 21}, "prefix='aaaaaaaaaaaaaaaaaaaaa': String should match pattern"),
+        ({"prefix": "a" * 21}, "prefix='aaaaaaaaaaaaaaaaaaaaa': String should have at most 20 characters"),
+        ({"prefix": "team--a"}, "prefix='team--a': String should match pattern"),
+        ({"prefix": "team-"}, "prefix='team-': String should match pattern"),
+        ({"prefix": "7team"}, "prefix='7team': String should match pattern"),
         ({"layers": "data,gpu"}, "layers[1]='gpu': Input should be 'data', 'platform', 'frameworks' or 'api_services'"),
         ({"layers": "platform"}, "layers=platform: every layer needs the data layer; add data to layers"),
         ({"layers": ""}, "layers='': enable at least one of data, platform, frameworks, api_services"),
