@@ -61,7 +61,7 @@ def log_retention(days: int) -> logs.RetentionDays:
 def powertools_layer_arn(scope: Construct) -> str:
     """ARN of the pinned Powertools layer for RUNTIME and ARCHITECTURE in the stack's region."""
     python = RUNTIME.name.replace(".", "")  # python3.14 -> python314
-    arch = "arm64" if ARCHITECTURE == lambda_.Architecture.ARM_64 else "x86_64"
+    arch = ARCHITECTURE.name  # arm64 or x86_64, as the layer names spell them
     return cdk.Stack.of(scope).format_arn(
         service="lambda",
         account=POWERTOOLS_ACCOUNT,
