@@ -227,7 +227,6 @@ class LexBot(Construct):
                 ],
             ),
         )
-        self.bot.node.add_dependency(self.role)
 
         # A bot version is immutable: a changed definition must produce a new CfnBotVersion resource, so
         # the id carries a digest of everything the version snapshots.

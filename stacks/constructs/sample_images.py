@@ -11,7 +11,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
-from stacks.constructs.bot_fulfillment import nag_reference
+from stacks.constructs.nag_ids import nag_reference
 from stacks.constructs.python_function import LOG_GROUP_KMS_SKIP, log_retention
 
 SAMPLE_IMAGES_DIR = Path(__file__).resolve().parent.parent / "assets" / "sample_images"

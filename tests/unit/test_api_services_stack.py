@@ -579,3 +579,14 @@ def test_defaults_load_from_cdk_json() -> None:
     api = load_settings(cdk_context()).api_services
     assert (api.locales, api.idle_session_ttl_seconds, api.polly_voice) == (("en_US",), 300, "Joanna")
     assert (api.result_ttl_days, api.presigned_url_seconds, api.log_retention_days) == (30, 3600, 30)
+
+
+def test_nag_reference_names_same_stack_attributes_like_cdk_nag() -> None:
+    from aws_cdk import aws_s3 as s3
+
+    from stacks.constructs.nag_ids import nag_reference
+
+    stack = cdk.Stack(cdk.App(), "Solo")
+    bucket = s3.Bucket(stack, "Bucket")
+    logical_id = stack.resolve(bucket.bucket_arn)["Fn::GetAtt"][0]
+    assert nag_reference(stack, stack, bucket.bucket_arn) == f"<{logical_id}.Arn>"
