@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
@@ -176,7 +176,13 @@ class LexBot(Construct):
                 "lexv2.amazonaws.com",
                 conditions={
                     "StringEquals": {"aws:SourceAccount": stack.account},
-                    "ArnLike": {"aws:SourceArn": stack.format_arn(service="lex", resource="bot", resource_name="*")},
+                    # Lex assumes the role for the bot (building) and for its aliases (conversation logs).
+                    "ArnLike": {
+                        "aws:SourceArn": [
+                            stack.format_arn(service="lex", resource=resource, resource_name="*")
+                            for resource in ("bot", "bot-alias")
+                        ]
+                    },
                 },
             ),
             description=f"Runtime role of the Lex bot {name}",
@@ -229,16 +235,8 @@ class LexBot(Construct):
         )
 
         # A bot version is immutable: a changed definition must produce a new CfnBotVersion resource, so
-        # the id carries a digest of everything the version snapshots.
-        definition = {
-            "intents": [asdict(intent) for intent in INTENTS],
-            "languages": TARGET_LANGUAGES,
-            "free_text": FREE_TEXT_EXAMPLES,
-            "samples": list(sample_image_names),
-            "locales": list(self.locale_ids),
-            "voice": voice_id,
-            "ttl": idle_session_ttl_seconds,
-        }
+        # the id carries a digest of everything the version snapshots (locales hold literals only).
+        definition = {"locales": stack.resolve(bot_locales), "idle_session_ttl": idle_session_ttl_seconds}
         digest = hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()[:8]
         self.version = lex.CfnBotVersion(
             self,

@@ -66,12 +66,16 @@ class SampleImages(Construct):
         stack = cdk.Stack.of(self)
         bucket_arn = nag_reference(self, bucket.stack, bucket.bucket_arn)
         # CDK grants these wildcard actions with grantRead/grantReadWrite; the copy needs a subset of each.
+        qualifier = (
+            stack.node.try_get_context("@aws-cdk/core:bootstrapQualifier")
+            or cdk.DefaultStackSynthesizer.DEFAULT_QUALIFIER
+        )
         partition = stack.resolve(stack.partition)
         partition = partition if isinstance(partition, str) else "<AWS::Partition>"
         granted = ("s3:GetBucket*", "s3:GetObject*", "s3:List*", "s3:Abort*", "s3:DeleteObject*")
         acknowledgments = [
             *(f"Action::{action}" for action in granted),
-            f"Resource::arn:{partition}:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-{stack.region}/*",
+            f"Resource::arn:{partition}:s3:::cdk-{qualifier}-assets-<AWS::AccountId>-{stack.region}/*",
             f"Resource::{bucket_arn}/*",
         ]
         for finding in acknowledgments:

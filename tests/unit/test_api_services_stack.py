@@ -193,7 +193,8 @@ def test_bot_builds_en_us_with_idle_ttl_voice_and_its_own_role(api: Template) ->
     assert props["RoleArn"] == {"Fn::GetAtt": [bot_role_id, "Arn"]}
     condition = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]
     assert condition["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
-    assert "aws:SourceArn" in condition["ArnLike"]
+    source_arns = [arn["Fn::Join"][1][-1] for arn in condition["ArnLike"]["aws:SourceArn"]]
+    assert source_arns == [":bot/*", ":bot-alias/*"]
 
 
 def test_bot_role_may_write_conversation_logs_and_synthesize_speech_only(api: Template) -> None:
@@ -590,3 +591,14 @@ def test_nag_reference_names_same_stack_attributes_like_cdk_nag() -> None:
     bucket = s3.Bucket(stack, "Bucket")
     logical_id = stack.resolve(bucket.bucket_arn)["Fn::GetAtt"][0]
     assert nag_reference(stack, stack, bucket.bucket_arn) == f"<{logical_id}.Arn>"
+
+
+def test_a_custom_bootstrap_qualifier_keeps_nag_clean() -> None:
+    # The sample upload's grant on the CDK asset bucket is acknowledged by the bucket's name, which
+    # includes the bootstrap qualifier.
+    assembly = synth_app(layers="data,api_services", **{"@aws-cdk/core:bootstrapQualifier": "team42abc"})
+    template = template_of(assembly, "ApiServices")
+    _, upload = only(template, "Custom::CDKBucketDeployment")
+    assert upload["Properties"]["SourceBucketNames"] == [
+        {"Fn::Sub": "cdk-team42abc-assets-${AWS::AccountId}-us-east-1"}
+    ]
