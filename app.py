@@ -11,6 +11,7 @@ from typing import Any
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
+from stacks.api_services_stack import ApiServicesStack
 from stacks.config import PREFIX_TAG_KEY, Settings, SettingsError, load_settings
 from stacks.data_stack import DataStack
 
@@ -30,7 +31,11 @@ def create_app(context: Mapping[str, Any] | None = None) -> tuple[cdk.App, Setti
 
     # Layers above Data take the stacks they build on as constructor arguments, one way:
     # Data -> Platform/Frameworks -> ApiServices.
-    DataStack(app, f"{name}-Data", settings=settings, env=env)
+    data = DataStack(app, f"{name}-Data", settings=settings, env=env)
+    if settings.has("api_services"):
+        # The Platform stack (with the sentiment endpoint) is wired in once it exists; until then the
+        # bot's AnalyzeSentiment intent replies that the platform layer is not deployed.
+        ApiServicesStack(app, f"{name}-ApiServices", settings=settings, data=data, platform=None, env=env)
 
     for key, value in {**settings.tags.model_dump(), PREFIX_TAG_KEY: settings.prefix}.items():
         cdk.Tags.of(app).add(key.replace("_", "-"), value)

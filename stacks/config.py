@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -139,6 +139,69 @@ class FrameworksSettings(_Section):
 
 class ApiServicesSettings(_Section):
     """API services layer: Lex V2 bot and its fulfillment Lambda."""
+
+    # Lex V2 English locales: the bot's sample utterances and prompts are English, so only these can build.
+    LEX_ENGLISH_LOCALES: ClassVar[tuple[str, ...]] = ("en_US", "en_GB", "en_AU", "en_IN", "en_ZA")
+    # Amazon Polly English voices that speak with the neural engine, which the bot and the Lambda use
+    # (US, British, Australian, Indian, South African, Irish, New Zealand).
+    POLLY_NEURAL_ENGLISH_VOICES: ClassVar[tuple[str, ...]] = (
+        "Joanna", "Matthew", "Ivy", "Justin", "Kendra", "Kimberly", "Salli", "Joey", "Kevin", "Ruth", "Stephen",
+        "Danielle", "Gregory", "Amy", "Emma", "Brian", "Arthur", "Olivia", "Kajal", "Ayanda", "Niamh", "Aria",
+    )  # fmt: skip
+    # Retention periods CloudWatch Logs accepts, in days.
+    LOG_RETENTION_DAYS: ClassVar[tuple[int, ...]] = (
+        1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+    )  # fmt: skip
+
+    # Bot locales; the first is the one scripts talk to (output BotLocaleId). Default ["en_US"].
+    # Allowed: en_US, en_GB, en_AU, en_IN, en_ZA (the utterances are English), each at most once.
+    locales: tuple[str, ...] = ("en_US",)
+    # Seconds Lex keeps a conversation's context between messages. Default 300; Lex allows 60-86400.
+    idle_session_ttl_seconds: int = Field(default=300, ge=60, le=86400)
+    # Amazon Polly voice of the Speak intent (and the bot's voice channel). Default "Joanna";
+    # allowed: one of POLLY_NEURAL_ENGLISH_VOICES.
+    polly_voice: str = "Joanna"
+    # Days a request's result stays in the DynamoDB results table before TTL deletes it. Default 30; 1-365.
+    result_ttl_days: int = Field(default=30, ge=1, le=365)
+    # Lifetime of the presigned URL a Speak reply carries. Default 3600; 60-43200 (the URL dies with the
+    # Lambda role session that signed it anyway, at most 12 hours).
+    presigned_url_seconds: int = Field(default=3600, ge=60, le=43200)
+    # Retention of the function's and the bot's conversation log groups. Default 30; a CloudWatch Logs value.
+    log_retention_days: int = 30
+
+    @field_validator("locales", mode="before")
+    @classmethod
+    def _locales_from_command_line(cls, value: Any) -> Any:
+        return _split_list(value)
+
+    @field_validator("locales")
+    @classmethod
+    def _english_locales(cls, locales: tuple[str, ...]) -> tuple[str, ...]:
+        allowed = ", ".join(cls.LEX_ENGLISH_LOCALES)
+        if not locales:
+            raise ValueError(f"give at least one of {allowed}")
+        unknown = [locale for locale in locales if locale not in cls.LEX_ENGLISH_LOCALES]
+        if unknown:
+            raise ValueError(f"unsupported locale {', '.join(unknown)}; allowed: {allowed}")
+        if len(set(locales)) != len(locales):
+            raise ValueError("each locale may appear once")
+        return locales
+
+    @field_validator("polly_voice")
+    @classmethod
+    def _known_voice(cls, voice: str) -> str:
+        if voice not in cls.POLLY_NEURAL_ENGLISH_VOICES:
+            raise ValueError(
+                f"not an English neural Amazon Polly voice; allowed: {', '.join(cls.POLLY_NEURAL_ENGLISH_VOICES)}"
+            )
+        return voice
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _cloudwatch_retention(cls, days: int) -> int:
+        if days not in cls.LOG_RETENTION_DAYS:
+            raise ValueError(f"not a CloudWatch Logs retention; allowed: {', '.join(map(str, cls.LOG_RETENTION_DAYS))}")
+        return days
 
 
 class Settings(_Section):

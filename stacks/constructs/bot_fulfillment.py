@@ -1,0 +1,147 @@
+"""The Lex fulfillment Lambda and exactly the permissions its intents need."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import aws_cdk as cdk
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from stacks.config import ApiServicesSettings
+from stacks.constructs.data_lake import GENERATED_MEDIA_PREFIX
+from stacks.constructs.nag_ids import nag_reference
+from stacks.constructs.python_function import PythonFunction
+
+SERVICE_NAME = "lex-fulfillment"
+METRICS_NAMESPACE = "mlstack"
+# Where users upload their own images for DescribeImage/ReadText.
+USER_IMAGES_PREFIX = "images/"
+# Speech MP3s; under generated/, which the data bucket expires after data.generated_media_expiry_days.
+SPEECH_PREFIX = f"{GENERATED_MEDIA_PREFIX}speech/"
+
+
+class BotFulfillment(Construct):
+    """Fulfillment function for every intent, with a least-privilege role.
+
+    S3 only on the prefixes it reads and writes, PutItem on the results table, InvokeEndpoint on the one
+    SageMaker endpoint when there is one. Exposes `function` and `role`.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        code_dir: Path,
+        settings: ApiServicesSettings,
+        data_bucket: s3.IBucket,
+        results_table: dynamodb.ITable,
+        sample_images_prefix: str,
+        sample_image_names: Sequence[str],
+        endpoint_name: str | None,
+        endpoint_arn: str | None,
+    ) -> None:
+        super().__init__(scope, id_)
+        if bool(endpoint_name) != bool(endpoint_arn):
+            raise ValueError(f"{id_}: the sentiment endpoint needs both its name and its ARN")
+        lambda_ = PythonFunction(
+            self,
+            "Handler",
+            code_dir=code_dir,
+            description="Lex V2 fulfillment: Rekognition, Polly, Translate and the SageMaker endpoint",
+            service_name=SERVICE_NAME,
+            metrics_namespace=METRICS_NAMESPACE,
+            log_retention_days=settings.log_retention_days,
+            # Lex waits at most 30 s for a code hook; a serverless endpoint's cold start takes most of that.
+            timeout_seconds=25,
+            environment={
+                "DATA_BUCKET": data_bucket.bucket_name,
+                "RESULTS_TABLE": results_table.table_name,
+                "SAMPLE_IMAGES_PREFIX": sample_images_prefix,
+                "SAMPLE_IMAGES": ",".join(sample_image_names),
+                "USER_IMAGES_PREFIX": USER_IMAGES_PREFIX,
+                "SPEECH_PREFIX": SPEECH_PREFIX,
+                "POLLY_VOICE": settings.polly_voice,
+                "SENTIMENT_ENDPOINT": endpoint_name or "",
+                "RESULT_TTL_DAYS": str(settings.result_ttl_days),
+                "PRESIGNED_URL_SECONDS": str(settings.presigned_url_seconds),
+            },
+        )
+        self.function = lambda_.function
+        self.role = lambda_.role
+
+        def objects(prefix: str) -> str:
+            return data_bucket.arn_for_objects(f"{prefix}*")
+
+        data_access = iam.Policy(
+            self,
+            "DataAccess",
+            roles=[self.role],
+            statements=[
+                iam.PolicyStatement(
+                    sid="ReadImages",
+                    actions=["s3:GetObject"],
+                    resources=[objects(sample_images_prefix), objects(USER_IMAGES_PREFIX)],
+                ),
+                # GetObject as well: the presigned URL in the reply is signed with this role's credentials.
+                iam.PolicyStatement(
+                    sid="WriteAndShareSpeech",
+                    actions=["s3:PutObject", "s3:GetObject"],
+                    resources=[objects(SPEECH_PREFIX)],
+                ),
+                iam.PolicyStatement(
+                    sid="RecordResults", actions=["dynamodb:PutItem"], resources=[results_table.table_arn]
+                ),
+                *(
+                    [
+                        iam.PolicyStatement(
+                            sid="InvokeSentimentEndpoint",
+                            actions=["sagemaker:InvokeEndpoint"],
+                            resources=[endpoint_arn],
+                        )
+                    ]
+                    if endpoint_arn
+                    else []
+                ),
+            ],
+        )
+        bucket_arn = nag_reference(self, data_bucket.stack, data_bucket.bucket_arn)
+        for prefix in (sample_images_prefix, USER_IMAGES_PREFIX, SPEECH_PREFIX):
+            cdk.Validations.of(data_access).acknowledge(
+                cdk.Acknowledgment(
+                    id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{bucket_arn}/{prefix}*]",
+                    reason=f"Object keys under {prefix} are chosen at run time (user uploads, generated "
+                    "speech, samples); the grant is limited to that one prefix of the data bucket.",
+                )
+            )
+
+        # Rekognition DetectLabels/DetectText and Translate TranslateText have no resource types; Polly's
+        # SynthesizeSpeech only has lexicons, which this function does not use. So `*` is the only choice.
+        ai_services = iam.Policy(
+            self,
+            "AiServices",
+            roles=[self.role],
+            statements=[
+                iam.PolicyStatement(
+                    sid="SeeSpeakTranslate",
+                    actions=[
+                        "rekognition:DetectLabels",
+                        "rekognition:DetectText",
+                        "polly:SynthesizeSpeech",
+                        "translate:TranslateText",
+                    ],
+                    resources=["*"],
+                )
+            ],
+        )
+        cdk.Validations.of(ai_services).acknowledge(
+            cdk.Acknowledgment(
+                id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+                reason="rekognition:DetectLabels/DetectText and translate:TranslateText have no resource-level "
+                "permissions; polly:SynthesizeSpeech scopes only lexicons, which are not used.",
+            )
+        )

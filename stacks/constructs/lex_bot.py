@@ -1,0 +1,402 @@
+"""A Lex V2 bot whose every intent is fulfilled by one Lambda, with a published version and a `live` alias."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lex as lex
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from stacks.constructs.python_function import LOG_GROUP_KMS_SKIP, log_retention
+
+ALIAS_NAME = "live"
+# Lex V2's Lambda request/response format version for code hooks.
+CODE_HOOK_INTERFACE_VERSION = "1.0"
+NLU_CONFIDENCE_THRESHOLD = 0.40
+FALLBACK_INTENT = "FallbackIntent"
+
+# Target languages of TranslateText: spoken name, ISO 639-1 code Amazon Translate takes (a synonym, so
+# "to fr" works too).
+TARGET_LANGUAGES: dict[str, str] = {
+    "Arabic": "ar",
+    "Chinese": "zh",
+    "Dutch": "nl",
+    "French": "fr",
+    "German": "de",
+    "Hindi": "hi",
+    "Italian": "it",
+    "Japanese": "ja",
+    "Korean": "ko",
+    "Portuguese": "pt",
+    "Russian": "ru",
+    "Spanish": "es",
+}
+# Free text (what to say, translate or analyse): a custom type with ORIGINAL_VALUE resolution returns
+# whatever the user typed. AMAZON.FreeFormInput cannot appear in intent sample utterances (so no
+# "translate {Text} to {TargetLanguage}") and is only recognised when elicited; AMAZON.AlphaNumeric is
+# meant for codes, not sentences. The sample values only teach Lex what such text looks like.
+FREE_TEXT_EXAMPLES = (
+    "hello world",
+    "good morning",
+    "where is the train station",
+    "I love this product",
+    "the service was terrible",
+    "thank you very much",
+)
+
+
+@dataclass(frozen=True)
+class Slot:
+    name: str
+    slot_type: str
+    prompt: str
+
+
+@dataclass(frozen=True)
+class Intent:
+    name: str
+    description: str
+    utterances: tuple[str, ...]
+    slots: tuple[Slot, ...] = field(default=())
+
+
+IMAGE_SLOT = Slot("ImageName", "ImageName", "Which image? Say a sample name ({samples}) or an S3 key under images/.")
+TEXT_SLOT = Slot("Text", "FreeText", "What text?")
+
+INTENTS: tuple[Intent, ...] = (
+    Intent(
+        "DescribeImage",
+        "Labels Rekognition detects in an image",
+        (
+            "describe {ImageName}",
+            "describe image {ImageName}",
+            "what is in {ImageName}",
+            "what do you see in {ImageName}",
+            "label {ImageName}",
+            "describe an image",
+            "what is in the picture",
+        ),
+        (IMAGE_SLOT,),
+    ),
+    Intent(
+        "ReadText",
+        "Text Rekognition reads in an image",
+        (
+            "read {ImageName}",
+            "read text in {ImageName}",
+            "read the text in {ImageName}",
+            "what does {ImageName} say",
+            "read text in an image",
+            "read the text",
+        ),
+        (IMAGE_SLOT,),
+    ),
+    Intent(
+        "Speak",
+        "Speech synthesized by Polly, returned as a link to an MP3",
+        ("say {Text}", "speak {Text}", "pronounce {Text}", "read aloud {Text}", "say something", "speak"),
+        (TEXT_SLOT,),
+    ),
+    Intent(
+        "TranslateText",
+        "Text translated by Amazon Translate",
+        (
+            "translate {Text} to {TargetLanguage}",
+            "translate {Text} into {TargetLanguage}",
+            "how do you say {Text} in {TargetLanguage}",
+            "say {Text} in {TargetLanguage}",
+            "translate {Text}",
+            "translate to {TargetLanguage}",
+            "translate",
+        ),
+        (TEXT_SLOT, Slot("TargetLanguage", "LanguageName", "Into which language?")),
+    ),
+    Intent(
+        "AnalyzeSentiment",
+        "Sentiment of a text from the Platform layer's SageMaker endpoint",
+        (
+            "analyze sentiment of {Text}",
+            "analyse sentiment of {Text}",
+            "what is the sentiment of {Text}",
+            "sentiment of {Text}",
+            "how does this sound {Text}",
+            "analyze sentiment",
+        ),
+        (TEXT_SLOT,),
+    ),
+    Intent("Help", "What the bot can do", ("help", "what can you do", "hello", "hi", "how does this work")),
+)
+
+
+class LexBot(Construct):
+    """Lex V2 bot, its version and `live` alias, both aliases hooked to the fulfillment function.
+
+    Text conversation logs of the alias go to a log group with retention. Exposes `bot`, `version`,
+    `alias`, `role`, `conversation_log_group` and `locale_ids`.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        name: str,
+        fulfillment: lambda_.IFunction,
+        locales: Sequence[str],
+        idle_session_ttl_seconds: int,
+        voice_id: str,
+        sample_image_names: Sequence[str],
+        log_retention_days: int,
+    ) -> None:
+        super().__init__(scope, id_)
+        self.locale_ids = tuple(locales)
+        stack = cdk.Stack.of(self)
+
+        self.conversation_log_group = logs.LogGroup(
+            self,
+            "ConversationLogs",
+            retention=log_retention(log_retention_days),
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+        )
+        self.conversation_log_group.node.default_child.add_metadata(  # type: ignore[union-attr]
+            "checkov", {"skip": [LOG_GROUP_KMS_SKIP]}
+        )
+        # The bot's runtime role: Lex writes text conversation logs and synthesizes voice replies with it.
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal(
+                "lexv2.amazonaws.com",
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                    # Lex assumes the role for the bot (building) and for its aliases (conversation logs).
+                    "ArnLike": {
+                        "aws:SourceArn": [
+                            stack.format_arn(service="lex", resource=resource, resource_name="*")
+                            for resource in ("bot", "bot-alias")
+                        ]
+                    },
+                },
+            ),
+            description=f"Runtime role of the Lex bot {name}",
+        )
+        self.conversation_log_group.grant_write(self.role)
+        voice = iam.Policy(
+            self,
+            "VoicePolicy",
+            roles=[self.role],
+            statements=[iam.PolicyStatement(actions=["polly:SynthesizeSpeech"], resources=["*"])],
+        )
+        cdk.Validations.of(voice).acknowledge(
+            cdk.Acknowledgment(
+                id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+                reason="Lex speaks replies on the voice channel with polly:SynthesizeSpeech, whose only resource "
+                "type is lexicons, which this bot does not use.",
+            )
+        )
+
+        lambda_hook = {
+            "code_hook_interface_version": CODE_HOOK_INTERFACE_VERSION,
+            "lambda_arn": fulfillment.function_arn,
+        }
+        bot_locales = [self._locale(locale, voice_id, sample_image_names) for locale in self.locale_ids]
+        self.bot = lex.CfnBot(
+            self,
+            "Bot",
+            name=name,
+            description="mlstack: sees, speaks and translates with AWS AI services",
+            role_arn=self.role.role_arn,
+            data_privacy={"ChildDirected": False},
+            idle_session_ttl_in_seconds=idle_session_ttl_seconds,
+            # Builds every locale on deploy, so the DRAFT (test alias) works and a version can be made.
+            auto_build_bot_locales=True,
+            bot_locales=bot_locales,
+            test_bot_alias_settings=lex.CfnBot.TestBotAliasSettingsProperty(
+                bot_alias_locale_settings=[
+                    lex.CfnBot.BotAliasLocaleSettingsItemProperty(
+                        locale_id=locale,
+                        bot_alias_locale_setting=lex.CfnBot.BotAliasLocaleSettingsProperty(
+                            enabled=True,
+                            code_hook_specification=lex.CfnBot.CodeHookSpecificationProperty(
+                                lambda_code_hook=lex.CfnBot.LambdaCodeHookProperty(**lambda_hook)
+                            ),
+                        ),
+                    )
+                    for locale in self.locale_ids
+                ],
+            ),
+        )
+
+        # A bot version is immutable: a changed definition must produce a new CfnBotVersion resource, so
+        # the id carries a digest of everything the version snapshots (locales hold literals only).
+        definition = {"locales": stack.resolve(bot_locales), "idle_session_ttl": idle_session_ttl_seconds}
+        digest = hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()[:8]
+        self.version = lex.CfnBotVersion(
+            self,
+            f"Version{digest}",
+            bot_id=self.bot.attr_id,
+            bot_version_locale_specification=[
+                lex.CfnBotVersion.BotVersionLocaleSpecificationProperty(
+                    locale_id=locale,
+                    bot_version_locale_details=lex.CfnBotVersion.BotVersionLocaleDetailsProperty(
+                        source_bot_version="DRAFT"
+                    ),
+                )
+                for locale in self.locale_ids
+            ],
+            description=f"Definition {digest}",
+        )
+        self.alias = lex.CfnBotAlias(
+            self,
+            "LiveAlias",
+            bot_alias_name=ALIAS_NAME,
+            bot_id=self.bot.attr_id,
+            bot_version=self.version.attr_bot_version,
+            description="Published version with the fulfillment Lambda and conversation logs",
+            bot_alias_locale_settings=[
+                lex.CfnBotAlias.BotAliasLocaleSettingsItemProperty(
+                    locale_id=locale,
+                    bot_alias_locale_setting=lex.CfnBotAlias.BotAliasLocaleSettingsProperty(
+                        enabled=True,
+                        code_hook_specification=lex.CfnBotAlias.CodeHookSpecificationProperty(
+                            lambda_code_hook=lex.CfnBotAlias.LambdaCodeHookProperty(**lambda_hook)
+                        ),
+                    ),
+                )
+                for locale in self.locale_ids
+            ],
+            conversation_log_settings=lex.CfnBotAlias.ConversationLogSettingsProperty(
+                text_log_settings=[
+                    lex.CfnBotAlias.TextLogSettingProperty(
+                        enabled=True,
+                        destination=lex.CfnBotAlias.TextLogDestinationProperty(
+                            cloud_watch=lex.CfnBotAlias.CloudWatchLogGroupLogDestinationProperty(
+                                cloud_watch_log_group_arn=self.conversation_log_group.log_group_arn,
+                                log_prefix=f"{ALIAS_NAME}/",
+                            )
+                        ),
+                    )
+                ]
+            ),
+        )
+        # Lex checks on create that its role may write to the log group.
+        self.alias.node.add_dependency(self.role)
+        cdk.Validations.of(self.alias).acknowledge(
+            cdk.Acknowledgment(
+                id="AwsSolutions::AwsSolutions-LEX4",
+                reason="Text logs go to a log group that CloudWatch Logs encrypts at rest with its own key; a "
+                "customer managed KMS key would cost $1 a month idle and outlive `cdk destroy` for its "
+                "7-30 day pending-deletion window, against the sandbox's idle-cost and teardown defaults.",
+            )
+        )
+
+        # One permission for every alias of this bot: the test alias (TSTALIASID) and `live`.
+        self.invoke_permission = lambda_.CfnPermission(
+            self,
+            "InvokeFulfillment",
+            action="lambda:InvokeFunction",
+            function_name=fulfillment.function_arn,
+            principal="lexv2.amazonaws.com",
+            source_account=stack.account,
+            source_arn=stack.format_arn(
+                service="lex",
+                resource="bot-alias",
+                resource_name=f"{self.bot.attr_id}/*",
+            ),
+        )
+
+    @staticmethod
+    def _locale(locale: str, voice_id: str, sample_image_names: Sequence[str]) -> lex.CfnBot.BotLocaleProperty:
+        samples = ", ".join(sample_image_names)
+        return lex.CfnBot.BotLocaleProperty(
+            locale_id=locale,
+            nlu_confidence_threshold=NLU_CONFIDENCE_THRESHOLD,
+            voice_settings=lex.CfnBot.VoiceSettingsProperty(voice_id=voice_id, engine="neural"),
+            slot_types=[
+                lex.CfnBot.SlotTypeProperty(
+                    name="ImageName",
+                    description="A sample image name, or any S3 key the user types",
+                    slot_type_values=[_value(sample) for sample in sample_image_names],
+                    # ORIGINAL_VALUE: the value is what the user said, so keys beyond the samples work.
+                    value_selection_setting=_selection("ORIGINAL_VALUE"),
+                ),
+                lex.CfnBot.SlotTypeProperty(
+                    name="LanguageName",
+                    description="Target languages of Amazon Translate, by name or ISO 639-1 code",
+                    slot_type_values=[_value(language, code) for language, code in TARGET_LANGUAGES.items()],
+                    # TOP_RESOLUTION: "fr" and "French" both resolve to "French".
+                    value_selection_setting=_selection("TOP_RESOLUTION"),
+                ),
+                lex.CfnBot.SlotTypeProperty(
+                    name="FreeText",
+                    description="Any text to speak, translate or analyse",
+                    slot_type_values=[_value(text) for text in FREE_TEXT_EXAMPLES],
+                    value_selection_setting=_selection("ORIGINAL_VALUE"),
+                ),
+            ],
+            intents=[
+                *(LexBot._intent(intent, samples) for intent in INTENTS),
+                lex.CfnBot.IntentProperty(
+                    name=FALLBACK_INTENT,
+                    description="Anything the bot does not understand; the Lambda replies with help",
+                    parent_intent_signature="AMAZON.FallbackIntent",
+                    fulfillment_code_hook=lex.CfnBot.FulfillmentCodeHookSettingProperty(enabled=True),
+                ),
+            ],
+        )
+
+    @staticmethod
+    def _intent(intent: Intent, samples: str) -> lex.CfnBot.IntentProperty:
+        return lex.CfnBot.IntentProperty(
+            name=intent.name,
+            description=intent.description,
+            sample_utterances=[lex.CfnBot.SampleUtteranceProperty(utterance=u) for u in intent.utterances],
+            fulfillment_code_hook=lex.CfnBot.FulfillmentCodeHookSettingProperty(enabled=True),
+            slots=[
+                lex.CfnBot.SlotProperty(
+                    name=slot.name,
+                    slot_type_name=slot.slot_type,
+                    value_elicitation_setting=lex.CfnBot.SlotValueElicitationSettingProperty(
+                        slot_constraint="Required",
+                        prompt_specification=lex.CfnBot.PromptSpecificationProperty(
+                            max_retries=2,
+                            allow_interrupt=True,
+                            message_groups_list=[
+                                lex.CfnBot.MessageGroupProperty(
+                                    message=lex.CfnBot.MessageProperty(
+                                        plain_text_message=lex.CfnBot.PlainTextMessageProperty(
+                                            value=slot.prompt.format(samples=samples)
+                                        )
+                                    )
+                                )
+                            ],
+                        ),
+                    ),
+                )
+                for slot in intent.slots
+            ]
+            or None,
+            slot_priorities=[
+                lex.CfnBot.SlotPriorityProperty(priority=index + 1, slot_name=slot.name)
+                for index, slot in enumerate(intent.slots)
+            ]
+            or None,
+        )
+
+
+def _value(value: str, *synonyms: str) -> lex.CfnBot.SlotTypeValueProperty:
+    return lex.CfnBot.SlotTypeValueProperty(
+        sample_value=lex.CfnBot.SampleValueProperty(value=value),
+        synonyms=[lex.CfnBot.SampleValueProperty(value=synonym) for synonym in synonyms] or None,
+    )
+
+
+def _selection(strategy: str) -> lex.CfnBot.SlotValueSelectionSettingProperty:
+    return lex.CfnBot.SlotValueSelectionSettingProperty(resolution_strategy=strategy)

@@ -1,0 +1,156 @@
+"""The project's one definition of a Python Lambda function: runtime, architecture, logs, tracing, Powertools."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+# Latest Python runtime in aws-cdk-lib 2.275 (cdk-nag L1 wants the latest) with a Powertools v3 layer.
+RUNTIME = lambda_.Runtime.PYTHON_3_14
+ARCHITECTURE = lambda_.Architecture.ARM_64
+# Powertools for AWS Lambda (Python) v3 public layer, published by AWS in account 017000801446 in every
+# commercial region. Pinned: a new layer version is a reviewed change, like any dependency bump.
+POWERTOOLS_ACCOUNT = "017000801446"
+POWERTOOLS_LAYER_VERSION = 38
+
+_RETENTION: dict[int, logs.RetentionDays] = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    120: logs.RetentionDays.FOUR_MONTHS,
+    150: logs.RetentionDays.FIVE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS,
+    545: logs.RetentionDays.EIGHTEEN_MONTHS,
+    731: logs.RetentionDays.TWO_YEARS,
+    1096: logs.RetentionDays.THREE_YEARS,
+    1827: logs.RetentionDays.FIVE_YEARS,
+    2192: logs.RetentionDays.SIX_YEARS,
+    2557: logs.RetentionDays.SEVEN_YEARS,
+    2922: logs.RetentionDays.EIGHT_YEARS,
+    3288: logs.RetentionDays.NINE_YEARS,
+    3653: logs.RetentionDays.TEN_YEARS,
+}
+
+
+# Why log groups here use CloudWatch Logs' default encryption rather than a customer managed KMS key.
+LOG_GROUP_KMS_SKIP = {
+    "id": "CKV_AWS_158",
+    "comment": "CloudWatch Logs encrypts log data at rest by default; a customer managed key would cost $1 a "
+    "month idle and linger 7-30 days after cdk destroy.",
+}
+
+
+def log_retention(days: int) -> logs.RetentionDays:
+    """The RetentionDays member for a number of days (settings validate the number first)."""
+    return _RETENTION[days]
+
+
+def powertools_layer_arn(scope: Construct) -> str:
+    """ARN of the pinned Powertools layer for RUNTIME and ARCHITECTURE in the stack's region."""
+    python = RUNTIME.name.replace(".", "")  # python3.14 -> python314
+    arch = ARCHITECTURE.name  # arm64 or x86_64, as the layer names spell them
+    return cdk.Stack.of(scope).format_arn(
+        service="lambda",
+        account=POWERTOOLS_ACCOUNT,
+        resource="layer",
+        resource_name=f"AWSLambdaPowertoolsPythonV3-{python}-{arch}:{POWERTOOLS_LAYER_VERSION}",
+        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+    )
+
+
+class PythonFunction(Construct):
+    """Python Lambda with the project's defaults: arm64, latest runtime, X-Ray, Powertools, own log group.
+
+    Exposes `function`, `role` (starts with log-write and X-Ray permissions only) and `log_group`.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        code_dir: Path,
+        description: str,
+        service_name: str,
+        metrics_namespace: str,
+        log_retention_days: int,
+        environment: Mapping[str, str] | None = None,
+        handler: str = "handler.handler",
+        memory_size_mb: int = 256,
+        timeout_seconds: int = 15,
+    ) -> None:
+        super().__init__(scope, id_)
+        module = handler.rsplit(".", maxsplit=1)[0]
+        if not (code_dir / f"{module}.py").is_file():
+            raise ValueError(f"{id_}: no {module}.py in the function code directory {code_dir}")
+        # Created explicitly so that `cdk destroy` removes it; otherwise Lambda creates /aws/lambda/<name>
+        # on first invocation and it outlives the stack.
+        self.log_group = logs.LogGroup(
+            self,
+            "LogGroup",
+            retention=log_retention(log_retention_days),
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+        )
+        self.log_group.node.default_child.add_metadata("checkov", {"skip": [LOG_GROUP_KMS_SKIP]})  # type: ignore[union-attr]
+        # Own role rather than the default one, which attaches the AWSLambdaBasicExecutionRole managed
+        # policy (logs on every log group of the account).
+        self.role = iam.Role(
+            self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"), description=description
+        )
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description=description,
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            code=lambda_.Code.from_asset(str(code_dir), exclude=["__pycache__", "*.pyc"]),
+            handler=handler,
+            role=self.role,
+            memory_size=memory_size_mb,
+            timeout=cdk.Duration.seconds(timeout_seconds),
+            tracing=lambda_.Tracing.ACTIVE,
+            log_group=self.log_group,
+            layers=[lambda_.LayerVersion.from_layer_version_arn(self, "Powertools", powertools_layer_arn(self))],
+            environment={
+                "POWERTOOLS_SERVICE_NAME": service_name,
+                "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace,
+                "POWERTOOLS_LOG_LEVEL": "INFO",
+                **(environment or {}),
+            },
+        )
+        self.log_group.grant_write(self.role)
+        # The default policy holds only the log-write and X-Ray statements; callers attach their own
+        # policies for anything else, so this acknowledgement covers nothing they add.
+        default_policy = self.role.node.find_child("DefaultPolicy")
+        cdk.Validations.of(default_policy).acknowledge(
+            cdk.Acknowledgment(
+                id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+                reason="Active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, "
+                "which have no resource-level permissions.",
+            )
+        )
+        self.function.node.default_child.add_metadata(  # type: ignore[union-attr]
+            "checkov",
+            {
+                "skip": [
+                    {
+                        "id": "CKV_AWS_173",
+                        "comment": "Environment variables hold resource names and settings, no secrets; "
+                        "Lambda encrypts them at rest with an AWS owned key.",
+                    }
+                ]
+            },
+        )
