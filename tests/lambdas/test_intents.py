@@ -101,9 +101,8 @@ def test_describe_image_reads_user_uploaded_keys_under_the_images_prefix(aws: An
         bare = invoke(lex_event("ReadText", {"ImageName": "holiday/beach.jpg"}))
         prefixed = invoke(lex_event("ReadText", {"ImageName": "images/holiday/beach.jpg"}))
     stubber.assert_no_pending_responses()
-    assert message(bare) == message(
-        prefixed
-    ) == "I found no text in holiday/beach.jpg." or "I found no text" in message(prefixed)
+    assert message(bare) == "I found no text in holiday/beach.jpg."
+    assert message(prefixed) == "I found no text in images/holiday/beach.jpg."
 
 
 @pytest.mark.parametrize(
