@@ -320,14 +320,24 @@ def test_unexpected_errors_in_an_intent_become_a_polite_failure(aws: Any) -> Non
 def test_help_lists_every_capability_with_examples(aws: Any) -> None:
     response = invoke(lex_event("Help", {}))
     text = message(response)
-    for example in ("describe the image cat", "read the text in cat", "say hello", "translate", "sentiment"):
+    for example in (
+        "'describe cat'",
+        "'read the text in cat'",
+        "'say hello world'",
+        "'translate good morning to French'",
+        "'what is the sentiment of I love this product'",
+        "Sample images: cat, street-sign",
+    ):
         assert example in text
 
 
-def test_fallback_points_to_help(aws: Any) -> None:
-    response = invoke(lex_event("AMAZON.FallbackIntent", {}))
+@pytest.mark.parametrize("name", ["FallbackIntent", "AMAZON.FallbackIntent"])
+def test_fallback_points_to_help(aws: Any, name: str) -> None:
+    # given the fallback intent under the bot's name for it or its built-in signature
+    response = invoke(lex_event(name, {}))
+    # then the reply closes it, keeping the name Lex sent, and points to help
     assert intent_state(response) == ("Close", "Fulfilled")
-    assert response["sessionState"]["intent"]["name"] == "AMAZON.FallbackIntent"
+    assert response["sessionState"]["intent"]["name"] == name
     assert "Say 'help'" in message(response)
 
 

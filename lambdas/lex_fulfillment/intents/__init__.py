@@ -43,5 +43,7 @@ def registry() -> dict[str, ModuleType]:
         "TranslateText": translate_text,
         "AnalyzeSentiment": analyze_sentiment,
         "Help": help,
+        # A bot names its fallback intent (usually `FallbackIntent`); AMAZON.FallbackIntent is its signature.
+        "FallbackIntent": fallback,
         "AMAZON.FallbackIntent": fallback,
     }

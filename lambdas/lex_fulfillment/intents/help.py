@@ -18,11 +18,11 @@ def help_text(deps: Deps) -> str:
     samples = ", ".join(deps.env.sample_images) or "none installed"
     return (
         "I can: "
-        f"describe an image ('describe the image {sample}'); "
-        f"read text in an image ('read the text in {sample}'); "
+        f"describe an image ('describe {sample}'); "
+        f"read the text in an image ('read the text in {sample}'); "
         "speak text aloud ('say hello world'); "
-        "translate text ('translate good morning into French'); "
-        "analyse sentiment ('what is the sentiment of I love this'). "
+        "translate text ('translate good morning to French'); "
+        "rate the sentiment of a text ('what is the sentiment of I love this product'). "
         f"Sample images: {samples}; your own PNG or JPEG files work too once uploaded under "
         f"{deps.env.user_images_prefix} in the data bucket."
     )
