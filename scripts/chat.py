@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import uuid
 from collections.abc import Callable, Iterable
@@ -29,7 +30,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from stacks import outputs  # noqa: E402 - needs ROOT on sys.path when run as a script
-from stacks.config import SettingsError, load_settings  # noqa: E402
+from stacks.config import Settings, SettingsError, load_settings  # noqa: E402
 
 
 class ChatError(Exception):
@@ -59,17 +60,26 @@ class Turn:
         return " ".join(self.messages)
 
 
-def stack_name(prefix: str | None, context: dict[str, Any] | None = None) -> str:
-    """`<Prefix>-ApiServices` from cdk.json's settings (and an optional prefix override), as app.py names it."""
+def deployment_settings(prefix: str | None, context: dict[str, Any] | None = None) -> Settings:
+    """The app's settings from cdk.json (plus an optional prefix override), validated as app.py does."""
     if context is None:
         context = json.loads((ROOT / "cdk.json").read_text())["context"]
     if prefix is not None:
         context = {**context, "prefix": prefix}
     try:
-        settings = load_settings(context)
+        return load_settings(context)
     except SettingsError as error:
         raise ChatError("; ".join(error.problems)) from None
-    return f"{settings.stack_prefix}-ApiServices"
+
+
+def stack_name(prefix: str | None, context: dict[str, Any] | None = None) -> str:
+    """`<Prefix>-ApiServices`, named as app.py names it."""
+    return f"{deployment_settings(prefix, context).stack_prefix}-ApiServices"
+
+
+def region(explicit: str | None, settings: Settings) -> str | None:
+    """--region, else the app's `region` setting, else AWS_REGION (which botocore alone ignores), else the profile's."""
+    return explicit or settings.region or os.environ.get("AWS_REGION") or None
 
 
 def find_bot(cloudformation: Any, name: str) -> BotAddress:
@@ -228,10 +238,11 @@ def main(argv: list[str] | None = None, session: Any = None) -> int:
     parser.add_argument("--prefix", help="deployment prefix (default: cdk.json's prefix)")
     parser.add_argument("--region", help="AWS region (default: the CLI's)")
     args = parser.parse_args(argv)
-    session = session or boto3.session.Session(region_name=args.region)
     try:
         checks = load_conversations(args.conversations) if args.conversations else None
-        bot = find_bot(session.client("cloudformation"), stack_name(args.prefix))
+        settings = deployment_settings(args.prefix)
+        session = session or boto3.session.Session(region_name=region(args.region, settings))
+        bot = find_bot(session.client("cloudformation"), f"{settings.stack_prefix}-ApiServices")
         lex = session.client("lexv2-runtime")
         if checks is not None:
             return report(run_conversations(lex, bot, checks))

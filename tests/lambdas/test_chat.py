@@ -208,3 +208,15 @@ def test_missing_stack_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) -
         code = chat.main(["--say", "hi", "--prefix", "nobody"], session=boto3.session.Session(region_name="us-east-1"))
     assert code == 2
     assert capsys.readouterr().err.startswith("chat: stack Nobody-ApiServices not found")
+
+
+def test_region_prefers_the_flag_then_the_app_setting_then_aws_region(monkeypatch: pytest.MonkeyPatch) -> None:
+    context = json.loads((ROOT / "cdk.json").read_text())["context"]
+    monkeypatch.setenv("AWS_REGION", "ap-south-1")
+    unset = chat.deployment_settings(None, {**context, "region": ""})
+    pinned = chat.deployment_settings(None, {**context, "region": "eu-west-1"})
+    assert chat.region("us-west-2", pinned) == "us-west-2"
+    assert chat.region(None, pinned) == "eu-west-1"
+    assert chat.region(None, unset) == "ap-south-1"
+    monkeypatch.delenv("AWS_REGION")
+    assert chat.region(None, unset) is None
