@@ -125,33 +125,47 @@ def lex_event(
     }
 
 
-@pytest.fixture
-def aws(function_env: dict[str, str]) -> Iterator[Any]:
-    """moto for every service the function uses, with the bucket, a sample image and the results table."""
-    from clients import Clients, use_clients
+@pytest.fixture(scope="module")
+def moto_clients() -> Iterator[Any]:
+    """moto for every service the function uses, started once per module (client creation is the slow part)."""
+    from clients import Clients
     from moto import mock_aws
 
     with mock_aws():
         clients = Clients.create(REGION)
         clients.s3.create_bucket(Bucket=BUCKET)
         clients.s3.put_object(Bucket=BUCKET, Key="samples/images/cat.png", Body=b"\x89PNG\r\n\x1a\n")
-        clients.dynamodb.create_table(
-            TableName=TABLE,
-            KeySchema=[
-                {"AttributeName": "session_id", "KeyType": "HASH"},
-                {"AttributeName": "created_at", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "session_id", "AttributeType": "S"},
-                {"AttributeName": "created_at", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        use_clients(clients)
-        try:
-            yield clients
-        finally:
-            use_clients(None)
+        yield clients
+
+
+@pytest.fixture
+def aws(function_env: dict[str, str], moto_clients: Any) -> Iterator[Any]:
+    """The clients the handler uses, against moto: the data bucket with no generated media, an empty results table."""
+    from clients import use_clients
+
+    clients = moto_clients
+    generated = clients.s3.list_objects_v2(Bucket=BUCKET, Prefix="generated/").get("Contents", [])
+    for item in generated:
+        clients.s3.delete_object(Bucket=BUCKET, Key=item["Key"])
+    if TABLE in clients.dynamodb.list_tables()["TableNames"]:
+        clients.dynamodb.delete_table(TableName=TABLE)
+    clients.dynamodb.create_table(
+        TableName=TABLE,
+        KeySchema=[
+            {"AttributeName": "session_id", "KeyType": "HASH"},
+            {"AttributeName": "created_at", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "session_id", "AttributeType": "S"},
+            {"AttributeName": "created_at", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    use_clients(clients)
+    try:
+        yield clients
+    finally:
+        use_clients(None)
 
 
 def recorded(clients: Any, session_id: str = "session-1") -> list[dict[str, Any]]:
