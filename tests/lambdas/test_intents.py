@@ -161,9 +161,17 @@ def test_speak_rejects_text_longer_than_polly_accepts(aws: Any) -> None:
     assert "at most 3,000" in message(response)
 
 
-def test_speak_when_polly_is_throttled_says_try_again(aws: Any) -> None:
+def test_speak_when_polly_is_throttled_says_try_again(aws: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # given the voice setting and Polly throttling the request made with it
+    monkeypatch.setenv("POLLY_VOICE", "Matthew")
     stubber = Stubber(aws.polly)
-    client_error(stubber, "synthesize_speech", "ThrottlingException", 400)
+    stubber.add_client_error(
+        "synthesize_speech",
+        service_error_code="ThrottlingException",
+        http_status_code=400,
+        expected_params={"Text": "hello", "OutputFormat": "mp3", "VoiceId": "Matthew"},
+    )
+    # when the user asks to speak, then the reply says to try again
     with stubber, swapped(aws, polly=aws.polly):
         response = invoke(lex_event("Speak", {"Text": "hello"}))
     assert intent_state(response) == ("Close", "Failed")
@@ -258,6 +266,13 @@ def test_sentiment_with_a_missing_endpoint_is_a_polite_failure(aws: Any) -> None
         service_error_code="ValidationError",
         service_message=f"Endpoint {ENDPOINT} of account 123456789012 not found.",
         http_status_code=400,
+        # the request the Hugging Face container expects
+        expected_params={
+            "EndpointName": ENDPOINT,
+            "ContentType": "application/json",
+            "Accept": "application/json",
+            "Body": '{"inputs": "meh"}',
+        },
     )
     with stubber, swapped(aws, sagemaker_runtime=aws.sagemaker_runtime):
         response = invoke(lex_event("AnalyzeSentiment", {"Text": "meh"}))
