@@ -56,8 +56,9 @@ checkov: setup $(CHECKOV_STAMP) synth
 
 test: setup lint unit ## The CI gate: lint, nag, cfn-lint, checkov, unit and Lambda tests
 
-bench: setup ## Synth time against a one-bucket baseline, test-suite wall time
+bench: setup ## Synth time against a one-bucket baseline, test wall time, the Lambda's cold start and size
 	$(PY) scripts/bench.py
+	$(PY) scripts/bench_lambda.py
 
 bootstrap: setup ## One-time CDK bootstrap of the current account and region
 	$(CDK) bootstrap $(ARGS)
@@ -73,3 +74,14 @@ destroy: setup ## Delete every stack (and, unless retain_data, all data)
 
 clean: ## Remove build output (keeps the venvs)
 	rm -rf cdk.out .pytest_cache .ruff_cache .mypy_cache
+
+.PHONY: chat conversations bench-lambda
+
+chat: setup ## Chat with the deployed bot (CHAT_ARGS="--say 'help'" for one turn, "--prefix p" for a deployment)
+	$(PY) scripts/chat.py $(CHAT_ARGS)
+
+conversations: setup ## Run tests/conversations.yaml against the deployed bot; exit 1 on a wrong intent or reply
+	$(PY) scripts/chat.py --conversations tests/conversations.yaml $(CHAT_ARGS)
+
+bench-lambda: setup ## Fulfillment Lambda: cold import against boto3, warm invocation, asset size
+	$(PY) scripts/bench_lambda.py

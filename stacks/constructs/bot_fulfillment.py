@@ -121,6 +121,8 @@ class BotFulfillment(Construct):
 
         # Rekognition DetectLabels/DetectText and Translate TranslateText have no resource types; Polly's
         # SynthesizeSpeech only has lexicons, which this function does not use. So `*` is the only choice.
+        # Translate with SourceLanguageCode="auto" calls Comprehend DetectDominantLanguage as the caller,
+        # which has no resource types either.
         ai_services = iam.Policy(
             self,
             "AiServices",
@@ -129,6 +131,7 @@ class BotFulfillment(Construct):
                 iam.PolicyStatement(
                     sid="SeeSpeakTranslate",
                     actions=[
+                        "comprehend:DetectDominantLanguage",
                         "rekognition:DetectLabels",
                         "rekognition:DetectText",
                         "polly:SynthesizeSpeech",
@@ -141,7 +144,8 @@ class BotFulfillment(Construct):
         cdk.Validations.of(ai_services).acknowledge(
             cdk.Acknowledgment(
                 id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
-                reason="rekognition:DetectLabels/DetectText and translate:TranslateText have no resource-level "
-                "permissions; polly:SynthesizeSpeech scopes only lexicons, which are not used.",
+                reason="rekognition:DetectLabels/DetectText, translate:TranslateText and "
+                "comprehend:DetectDominantLanguage have no resource-level permissions; "
+                "polly:SynthesizeSpeech scopes only lexicons, which are not used.",
             )
         )

@@ -411,7 +411,13 @@ def _expected_grants(template: Template, endpoint: bool) -> list[tuple[tuple[str
         (("s3:GetObject", "s3:PutObject"), ("/generated/speech/*",)),
         (("dynamodb:PutItem",), (str({"Fn::GetAtt": [table_id, "Arn"]}),)),
         (
-            ("polly:SynthesizeSpeech", "rekognition:DetectLabels", "rekognition:DetectText", "translate:TranslateText"),
+            (
+                "comprehend:DetectDominantLanguage",
+                "polly:SynthesizeSpeech",
+                "rekognition:DetectLabels",
+                "rekognition:DetectText",
+                "translate:TranslateText",
+            ),
             ("*",),
         ),
     ]
