@@ -1,7 +1,7 @@
 """Stop this SageMaker notebook instance once Jupyter has been idle for the configured number of minutes.
 
 Runs from cron (installed by on_start.sh) with the instance's own Python: standard library only, so it
-works without internet access or `pip install`. Idle means no kernel is busy and the newest kernel or
+works without internet access or extra packages. Idle means no kernel is busy and the newest kernel or
 terminal activity (or, with none, the time the instance started) is older than the threshold.
 Python 3.9 compatible: that is what /usr/bin/python3 is on the notebook platforms.
 """
