@@ -40,7 +40,7 @@ class PlatformStack(cdk.Stack):
         self.endpoint_arn = endpoint.endpoint_arn if endpoint else None
 
         dlc = dlc_account(self.region)
-        network = NotebookNetwork(self, "Network") if platform.notebook_network == "vpc" else None
+        network = NotebookNetwork(self, "Network", log_key=key) if platform.notebook_network == "vpc" else None
         self.notebook = NotebookInstance(
             self,
             "Notebook",
@@ -75,6 +75,7 @@ class PlatformStack(cdk.Stack):
                 ],
                 "tag_key": PREFIX_TAG_KEY,
             },
+            log_key=key,
         )
         # The on-create script copies the samples: they must be in the bucket first.
         self.notebook.notebook.node.add_dependency(samples)

@@ -144,7 +144,7 @@ class NotebookInstance(Construct):
             security_group_ids=[network.security_group.security_group_id] if network else None,
         )
         # The instance starts right after creation and its scripts use the role: grant first.
-        self.notebook.node.add_dependency(self.role)
+        self.notebook.node.add_dependency(self.role.node.find_child("DefaultPolicy"))
         if network is None:
             for rule, why in (
                 ("SM1", "network=public by design: no VPC, so no NAT gateway or endpoint charges while idle."),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
@@ -14,10 +15,14 @@ class NotebookNetwork(Construct):
     Exposes `vpc`, `subnet` (where the notebook runs) and `security_group` (the notebook's).
     """
 
-    def __init__(self, scope: Construct, id_: str) -> None:
+    def __init__(self, scope: Construct, id_: str, *, log_key: kms.IKey) -> None:
         super().__init__(scope, id_)
         flow_logs = logs.LogGroup(
-            self, "FlowLogs", retention=logs.RetentionDays.ONE_WEEK, removal_policy=cdk.RemovalPolicy.DESTROY
+            self,
+            "FlowLogs",
+            retention=logs.RetentionDays.ONE_WEEK,
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+            encryption_key=log_key,
         )
         self.vpc = ec2.Vpc(
             self,

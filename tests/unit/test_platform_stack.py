@@ -76,6 +76,20 @@ def test_stack_key_rotates_and_is_deleted_with_the_stack(platform: Template) -> 
     assert key["DeletionPolicy"] == "Delete"
 
 
+def test_log_groups_are_encrypted_with_the_stack_key_kept_briefly_and_destroyed(platform: Template) -> None:
+    [key_id] = platform.find_resources("AWS::KMS::Key")
+    groups = platform.find_resources("AWS::Logs::LogGroup").values()
+    assert len(groups) == 2  # endpoint container logs, sample-deployment function logs
+    for group in groups:
+        assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+        assert group["Properties"]["RetentionInDays"] in (7, 30)
+        assert group["DeletionPolicy"] == "Delete"
+    statements = _only(platform, "AWS::KMS::Key")["Properties"]["KeyPolicy"]["Statement"]
+    [logs] = [s for s in statements if s.get("Sid") == "EncryptLogGroupsOfThisAccount"]
+    assert logs["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
+    assert logs["Condition"] == {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": _arn("logs", "log-group:*")}}
+
+
 def test_auto_stop_script_is_attached_and_runs_the_idle_check_from_cron(platform: Template) -> None:
     [(lifecycle_id, lifecycle)] = platform.find_resources("AWS::SageMaker::NotebookInstanceLifecycleConfig").items()
     notebook = _only(platform, "AWS::SageMaker::NotebookInstance")["Properties"]
