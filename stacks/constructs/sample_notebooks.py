@@ -21,7 +21,7 @@ SETTINGS_FILE = "mlstack.json"
 
 
 class SampleNotebooks(Construct):
-    """A BucketDeployment of notebooks/ under `key_prefix` in the bucket. Exposes `deployment`."""
+    """A BucketDeployment of notebooks/ under `key_prefix` in the bucket. Exposes `deployment`, `notebook_settings`."""
 
     def __init__(
         self,
@@ -34,6 +34,7 @@ class SampleNotebooks(Construct):
         log_key: kms.IKey,
     ) -> None:
         super().__init__(scope, id_)
+        self.notebook_settings = dict(notebook_settings)
         # The deployment's Lambda would otherwise create /aws/lambda/<name>, which outlives the stack.
         log_group = logs.LogGroup(
             self,
@@ -49,7 +50,7 @@ class SampleNotebooks(Construct):
             destination_key_prefix=key_prefix,
             sources=[
                 s3_deployment.Source.asset(str(NOTEBOOKS_DIR), exclude=[".ipynb_checkpoints"]),
-                s3_deployment.Source.json_data(SETTINGS_FILE, dict(notebook_settings)),
+                s3_deployment.Source.json_data(SETTINGS_FILE, self.notebook_settings),
             ],
             # Deleting the stack removes the samples it put there (the bucket itself may be retained).
             retain_on_delete=False,
