@@ -177,8 +177,9 @@ class PlatformSettings(_Section):
     endpoint_image_tag: Annotated[str, StringConstraints(pattern=r"^[\w.-]+-cpu-[\w.-]+$")] = (
         "2.6.0-transformers4.51.3-cpu-py312-ubuntu22.04"
     )
-    # Serverless memory in MB: 1024-6144 in steps of 1024 (service limits). Default 2048.
-    endpoint_memory_mb: int = Field(default=2048, ge=1024, le=6144)
+    # Serverless memory in MB: 1024-6144 in steps of 1024 (service limits); CPU share grows with it. The
+    # Hugging Face container (a Java model server plus PyTorch) needs headroom beyond the model. Default 4096.
+    endpoint_memory_mb: int = Field(default=4096, ge=1024, le=6144)
     # Serverless maximum concurrent invocations, 1-200 (service limits). Default 2.
     endpoint_max_concurrency: int = Field(default=2, ge=1, le=200)
     # Instance type for an instance-backed endpoint instead of serverless, ml.<family>.<size>; it bills

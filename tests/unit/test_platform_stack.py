@@ -312,7 +312,7 @@ def test_model_role_pulls_only_its_image_and_writes_only_its_logs(platform: Temp
 def test_endpoint_is_serverless_by_default_without_kms(platform: Template) -> None:
     config = _only(platform, "AWS::SageMaker::EndpointConfig")["Properties"]
     [variant] = config["ProductionVariants"]
-    assert variant["ServerlessConfig"] == {"MemorySizeInMB": 2048, "MaxConcurrency": 2}
+    assert variant["ServerlessConfig"] == {"MemorySizeInMB": 4096, "MaxConcurrency": 2}
     assert "InstanceType" not in variant
     assert "KmsKeyId" not in config  # SageMaker rejects a key for serverless variants
     platform.has_resource_properties("AWS::SageMaker::Endpoint", {"EndpointName": "mlstack-endpoint"})
@@ -322,12 +322,12 @@ def test_serverless_memory_and_concurrency_are_settings() -> None:
     template = template_of(
         synth_app(
             layers="data,platform",
-            **{"platform.endpoint_memory_mb": "4096", "platform.endpoint_max_concurrency": "20"},
+            **{"platform.endpoint_memory_mb": "3072", "platform.endpoint_max_concurrency": "20"},
         ),
         "Platform",
     )
     config = _only(template, "AWS::SageMaker::EndpointConfig")["Properties"]
-    assert config["ProductionVariants"][0]["ServerlessConfig"] == {"MemorySizeInMB": 4096, "MaxConcurrency": 20}
+    assert config["ProductionVariants"][0]["ServerlessConfig"] == {"MemorySizeInMB": 3072, "MaxConcurrency": 20}
 
 
 def test_instance_type_makes_an_instance_backed_endpoint_with_kms() -> None:
@@ -489,7 +489,7 @@ def test_platform_defaults_and_clearing_the_instance_type() -> None:
     settings = load_settings(cdk_context(**{"platform.endpoint_instance_type": ""}))
     platform = settings.platform
     assert platform.endpoint_instance_type is None
-    assert (platform.endpoint_memory_mb, platform.endpoint_max_concurrency) == (2048, 2)
+    assert (platform.endpoint_memory_mb, platform.endpoint_max_concurrency) == (4096, 2)
     assert platform.notebook_idle_stop_minutes == 60
     assert platform.notebook_network == "public"
     assert platform.endpoint_enabled is True
