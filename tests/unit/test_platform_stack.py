@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import base64
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aws_cdk.assertions import Template
 
 from stacks.config import SettingsError, load_settings
-from tests.conftest import cdk_context, synth_app, template_of
+from tests.conftest import ROOT, cdk_context, synth_app, template_of
 
 ACCOUNT = {"Ref": "AWS::AccountId"}
 DATA_BUCKET_ARN = {
@@ -493,3 +498,25 @@ def test_platform_defaults_and_clearing_the_instance_type() -> None:
     assert platform.notebook_idle_stop_minutes == 60
     assert platform.notebook_network == "public"
     assert platform.endpoint_enabled is True
+
+
+@pytest.mark.parametrize(
+    ("overrides", "line"),
+    [
+        (
+            {"layers": "data,platform", "region": "af-south-1"},
+            "mlstack: invalid setting: region='af-south-1': no Deep Learning Containers are published there",
+        ),
+        (
+            {"platform.endpoint_memory_mb": "1500"},
+            "mlstack: invalid setting: platform.endpoint_memory_mb='1500': must be a multiple of 1024",
+        ),
+    ],
+)
+def test_app_exits_with_one_line_for_a_bad_platform_setting(overrides: dict, line: str, tmp_path: Path) -> None:
+    env = {**os.environ, "CDK_CONTEXT_JSON": json.dumps(cdk_context(**overrides)), "CDK_OUTDIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 2
+    [problem] = [x for x in result.stderr.splitlines() if x.startswith("mlstack:")]
+    assert problem.startswith(line), result.stderr
+    assert "Traceback" not in result.stderr
