@@ -14,7 +14,6 @@ from aws_cdk.region_info import Fact, FactName
 from constructs import Construct
 
 from stacks.config import PlatformSettings, SettingsError
-from stacks.constructs.nag import nag_resource
 
 DLC_REPOSITORY = "huggingface-pytorch-inference"
 VARIANT_NAME = "AllTraffic"
@@ -98,12 +97,6 @@ class InferenceEndpoint(Construct):
             cdk.Acknowledgment(
                 id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
                 reason="ecr:GetAuthorizationToken supports no resource-level permissions.",
-            )
-        )
-        cdk.Validations.of(self.role).acknowledge(
-            cdk.Acknowledgment(
-                id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{nag_resource(stack, log_group.log_group_arn)}]",
-                reason="Streams are named by SageMaker per instance at run time; the group is this endpoint's own.",
             )
         )
 
