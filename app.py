@@ -14,6 +14,7 @@ from cdk_nag import AwsSolutionsChecks
 from stacks.api_services_stack import ApiServicesStack
 from stacks.config import PREFIX_TAG_KEY, Settings, SettingsError, load_settings
 from stacks.data_stack import DataStack
+from stacks.platform_stack import PlatformStack
 
 DEFAULT_REGION = "us-east-1"
 
@@ -32,10 +33,14 @@ def create_app(context: Mapping[str, Any] | None = None) -> tuple[cdk.App, Setti
     # Layers above Data take the stacks they build on as constructor arguments, one way:
     # Data -> Platform/Frameworks -> ApiServices.
     data = DataStack(app, f"{name}-Data", settings=settings, env=env)
+    platform = (
+        PlatformStack(app, f"{name}-Platform", settings=settings, data=data, env=env)
+        if settings.has("platform")
+        else None
+    )
     if settings.has("api_services"):
-        # The Platform stack (with the sentiment endpoint) is wired in once it exists; until then the
-        # bot's AnalyzeSentiment intent replies that the platform layer is not deployed.
-        ApiServicesStack(app, f"{name}-ApiServices", settings=settings, data=data, platform=None, env=env)
+        # Without the Platform layer the bot's AnalyzeSentiment intent says the layer is not deployed.
+        ApiServicesStack(app, f"{name}-ApiServices", settings=settings, data=data, platform=platform, env=env)
 
     for key, value in {**settings.tags.model_dump(), PREFIX_TAG_KEY: settings.prefix}.items():
         cdk.Tags.of(app).add(key.replace("_", "-"), value)

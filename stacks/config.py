@@ -129,8 +129,74 @@ class DataSettings(_Section):
     generated_media_expiry_days: int = Field(default=1, ge=1)
 
 
+# SageMaker instance families (`ml.<family>.<size>`) accepted for the notebook and the endpoint. Not every
+# family is offered for both, nor in every region: the service reports that at deploy time.
+SAGEMAKER_INSTANCE_FAMILIES = (
+    "t2", "t3", "m4", "m5", "m5d", "m6i", "m6id", "m7i", "c4", "c5", "c5d", "c6i", "c6id", "c7i",
+    "r5", "r5d", "r6i", "r6id", "r7i", "g4dn", "g5", "g6", "g6e", "p3", "p3dn", "p4d", "p5", "inf1", "inf2",
+)  # fmt: skip
+
+
+def _sagemaker_instance_type(value: str) -> str:
+    match = re.fullmatch(r"ml\.([a-z0-9]+)\.([a-z0-9]+)", value)
+    if not match:
+        raise ValueError("must look like ml.<family>.<size>, e.g. ml.t3.medium")
+    if match.group(1) not in SAGEMAKER_INSTANCE_FAMILIES:
+        raise ValueError(
+            f"unknown instance type family ml.{match.group(1)}; allowed: "
+            + ", ".join(f"ml.{family}" for family in SAGEMAKER_INSTANCE_FAMILIES)
+        )
+    return value
+
+
 class PlatformSettings(_Section):
     """Platform layer: SageMaker notebook instance and inference endpoint."""
+
+    # Notebook instance type, ml.<family>.<size> of a known family. Default ml.t3.medium (about $0.05/h).
+    notebook_instance_type: str = "ml.t3.medium"
+    # Notebook ML storage volume in GB, 5-16384. Billed while it exists, running or stopped. Default 5.
+    notebook_volume_size_gb: int = Field(default=5, ge=5, le=16384)
+    # Notebook platform: notebook-al2023-v<n> (Amazon Linux 2023) or notebook-al2-v<n>. Default notebook-al2023-v1.
+    notebook_platform: Annotated[str, StringConstraints(pattern=r"^notebook-al2(023)?-v\d+$")] = "notebook-al2023-v1"
+    # Root access for notebook users (sudo). Default false.
+    notebook_root_access: bool = False
+    # public: direct internet access, nothing else to pay for; vpc: a private isolated VPC with S3 and
+    # SageMaker endpoints, no direct internet (interface endpoints bill hourly). Default public.
+    notebook_network: Literal["public", "vpc"] = "public"
+    # Minutes without kernel or terminal activity before the instance stops itself, 0-1440; 0 disables. Default 60.
+    notebook_idle_stop_minutes: int = Field(default=60, ge=0, le=1440)
+    # Create the inference endpoint. Default true.
+    endpoint_enabled: bool = True
+    # Hugging Face Hub model the endpoint serves (HF_MODEL_ID). Default a DistilBERT SST-2 sentiment model.
+    hf_model_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")] = (
+        "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
+    )
+    # transformers pipeline task (HF_TASK). Default text-classification.
+    hf_task: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$")] = "text-classification"
+    # Tag of the Hugging Face PyTorch inference DLC (CPU). Default 2.6.0-transformers4.51.3-cpu-py312-ubuntu22.04.
+    endpoint_image_tag: Annotated[str, StringConstraints(pattern=r"^[\w.-]+-cpu-[\w.-]+$")] = (
+        "2.6.0-transformers4.51.3-cpu-py312-ubuntu22.04"
+    )
+    # Serverless memory in MB: 1024-6144 in steps of 1024 (service limits); CPU share grows with it. The
+    # Hugging Face container (a Java model server plus PyTorch) needs headroom beyond the model. Default 4096.
+    endpoint_memory_mb: int = Field(default=4096, ge=1024, le=6144)
+    # Serverless maximum concurrent invocations, 1-200 (service limits). Default 2.
+    endpoint_max_concurrency: int = Field(default=2, ge=1, le=200)
+    # Instance type for an instance-backed endpoint instead of serverless, ml.<family>.<size>; it bills
+    # every hour it exists. Default none (serverless).
+    endpoint_instance_type: str | None = None
+
+    @field_validator("endpoint_memory_mb")
+    @classmethod
+    def _memory_step(cls, value: int) -> int:
+        if value % 1024:
+            raise ValueError("must be a multiple of 1024 between 1024 and 6144 (serverless memory sizes)")
+        return value
+
+    @field_validator("notebook_instance_type", "endpoint_instance_type")
+    @classmethod
+    def _instance_type(cls, value: str | None) -> str | None:
+        return None if value is None else _sagemaker_instance_type(value)
 
 
 class FrameworksSettings(_Section):

@@ -9,6 +9,9 @@ PUBLIC_DATASETS = "PublicDatasetLocations"
 DATASETS_READ_POLICY = "DatasetsReadPolicyArn"
 
 # Platform stack
+NOTEBOOK_NAME = "NotebookInstanceName"
+NOTEBOOK_URL = "NotebookUrlHint"
+ENDPOINT_NAME = "EndpointName"
 
 # Frameworks stack
 

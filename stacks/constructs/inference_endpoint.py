@@ -1,0 +1,188 @@
+"""SageMaker inference endpoint serving a Hugging Face model from the Hugging Face PyTorch inference DLC."""
+
+from __future__ import annotations
+
+import re
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sagemaker as sagemaker
+from aws_cdk.region_info import Fact, FactName
+from constructs import Construct
+
+from stacks.config import PlatformSettings, SettingsError
+
+DLC_REPOSITORY = "huggingface-pytorch-inference"
+VARIANT_NAME = "AllTraffic"
+# Metrics in AWS/SageMaker per endpoint variant that mean the model, or the container, failed a request.
+ALARM_METRICS = ("InvocationModelErrors", "Invocation5XXErrors")
+# Instance families with local NVMe instance storage: SageMaker rejects a KMS key for their storage.
+_INSTANCE_STORAGE_FAMILY = re.compile(r"^ml\.(g4dn|g5|g6|g6e|p3dn|p4d|p5|[a-z]+\d+i?d)\.")
+
+
+def dlc_account(region: str) -> str | None:
+    """The account that publishes Deep Learning Containers in `region`, or None where there are none."""
+    return Fact.find(region, FactName.DLC_REPOSITORY_ACCOUNT)
+
+
+def dlc_image_uri(region: str, tag: str) -> str:
+    """The Hugging Face PyTorch inference image for `region`; a SettingsError where AWS publishes none."""
+    account = dlc_account(region)
+    if account is None:
+        raise SettingsError(
+            [
+                f"region={region!r}: no Deep Learning Containers are published there for the inference endpoint; "
+                "deploy to another region or set platform.endpoint_enabled=false"
+            ]
+        )
+    suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+    return f"{account}.dkr.ecr.{region}.{suffix}/{DLC_REPOSITORY}:{tag}"
+
+
+def supports_storage_kms(instance_type: str) -> bool:
+    return not _INSTANCE_STORAGE_FAMILY.match(instance_type)
+
+
+class InferenceEndpoint(Construct):
+    """Model, endpoint configuration (serverless unless an instance type is set), endpoint, log group, alarms.
+
+    Exposes `endpoint_name`, `endpoint_arn`, `image`, `role`, `model`, `endpoint_config`, `endpoint` and `alarms`.
+    """
+
+    def __init__(self, scope: Construct, id_: str, *, settings: PlatformSettings, name: str, key: kms.IKey) -> None:
+        super().__init__(scope, id_)
+        stack = cdk.Stack.of(self)
+        self.image = image = dlc_image_uri(stack.region, settings.endpoint_image_tag)
+
+        # SageMaker writes container logs here; created by the stack so `cdk destroy` removes it.
+        log_group = logs.LogGroup(
+            self,
+            "Logs",
+            log_group_name=f"/aws/sagemaker/Endpoints/{name}",
+            retention=logs.RetentionDays.ONE_MONTH,
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+            encryption_key=key,
+        )
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
+            description=f"{name}: pull the inference image and write the endpoint's logs",
+        )
+        repository = stack.format_arn(
+            service="ecr", account=dlc_account(stack.region), resource="repository", resource_name=DLC_REPOSITORY
+        )
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="PullInferenceImage",
+                actions=["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+                resources=[repository],
+            )
+        )
+        # GetAuthorizationToken has no resource-level permissions: it only returns a registry login.
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(sid="LogInToEcr", actions=["ecr:GetAuthorizationToken"], resources=["*"])
+        )
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="WriteEndpointLogs",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[log_group.log_group_arn],
+            )
+        )
+        cdk.Validations.of(self.role).acknowledge(
+            cdk.Acknowledgment(
+                id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+                reason="ecr:GetAuthorizationToken supports no resource-level permissions.",
+            )
+        )
+
+        self.model = sagemaker.CfnModel(
+            self,
+            "Model",
+            execution_role_arn=self.role.role_arn,
+            primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(
+                image=image,
+                environment={"HF_MODEL_ID": settings.hf_model_id, "HF_TASK": settings.hf_task},
+            ),
+        )
+        # SageMaker checks the image pull with the role when it creates the model.
+        self.model.node.add_dependency(self.role.node.find_child("DefaultPolicy"))
+        self.model.add_metadata(
+            "checkov",
+            {
+                "skip": [
+                    {
+                        "id": "CKV_AWS_370",
+                        "comment": "The Hugging Face container downloads HF_MODEL_ID from the Hub when it starts; "
+                        "network isolation would block that.",
+                    }
+                ]
+            },
+        )
+
+        serverless = settings.endpoint_instance_type is None
+        variant = sagemaker.CfnEndpointConfig.ProductionVariantProperty(
+            variant_name=VARIANT_NAME,
+            model_name=self.model.attr_model_name,
+            serverless_config=sagemaker.CfnEndpointConfig.ServerlessConfigProperty(
+                memory_size_in_mb=settings.endpoint_memory_mb, max_concurrency=settings.endpoint_max_concurrency
+            )
+            if serverless
+            else None,
+            instance_type=settings.endpoint_instance_type,
+            initial_instance_count=None if serverless else 1,
+            initial_variant_weight=None if serverless else 1,
+        )
+        # A KMS key is rejected for serverless variants and for instance types with local NVMe storage.
+        encrypt = not serverless and supports_storage_kms(str(settings.endpoint_instance_type))
+        self.endpoint_config = sagemaker.CfnEndpointConfig(
+            self,
+            "Config",
+            production_variants=[variant],
+            kms_key_id=key.key_arn if encrypt else None,
+        )
+        if not encrypt:
+            self.endpoint_config.add_metadata(
+                "checkov",
+                {
+                    "skip": [
+                        {
+                            "id": "CKV_AWS_98",
+                            "comment": "SageMaker rejects a KMS key for serverless variants and for instance "
+                            "types with local NVMe storage (encrypted by the hardware).",
+                        }
+                    ]
+                },
+            )
+
+        self.endpoint = sagemaker.CfnEndpoint(
+            self, "Endpoint", endpoint_name=name, endpoint_config_name=self.endpoint_config.attr_endpoint_config_name
+        )
+        self.endpoint.node.add_dependency(log_group)
+        # Tokens, so a stack that uses them (ApiServices) is deployed after this one.
+        self.endpoint_name = self.endpoint.attr_endpoint_name
+        self.endpoint_arn = self.endpoint.ref  # Ref of AWS::SageMaker::Endpoint is its ARN
+
+        self.alarms = [
+            cloudwatch.Alarm(
+                self,
+                f"{metric}Alarm",
+                alarm_description=f"{name}: {metric} in the last 5 minutes; logs in {log_group.log_group_name}",
+                metric=cloudwatch.Metric(
+                    namespace="AWS/SageMaker",
+                    metric_name=metric,
+                    dimensions_map={"EndpointName": name, "VariantName": VARIANT_NAME},
+                    statistic="Sum",
+                    period=cdk.Duration.minutes(5),
+                ),
+                threshold=1,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+            for metric in ALARM_METRICS
+        ]

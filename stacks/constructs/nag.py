@@ -1,0 +1,47 @@
+"""Render ARNs the way cdk-nag prints them in finding ids, so acknowledgements name exactly one resource."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any
+
+import aws_cdk as cdk
+
+
+def _published_output(producer: cdk.Stack, reference: Any) -> str:
+    """How a weak cross-stack reference appears in the consumer (CDK core's `Publish/Output...` naming).
+
+    CDK publishes the value as an output of the producing stack whose logical id is made from the path
+    `Publish/Output<json>`: the path's alphanumerics followed by the first 8 hex digits of its MD5.
+    """
+    output_id = "Output" + json.dumps(reference, separators=(",", ":"))
+    digest = hashlib.md5(f"Publish/{output_id}".encode()).hexdigest()[:8].upper()
+    name = re.sub(r"[^A-Za-z0-9]", "", f"Publish{output_id}") + digest
+    value = {"Fn::GetStackOutput": {"StackName": producer.stack_name, "Region": producer.region, "OutputName": name}}
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _render(value: Any, producer: cdk.Stack | None) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return separator.join(_render(part, producer) for part in parts)
+    if isinstance(value, dict) and "Ref" in value and value["Ref"].startswith("AWS::"):
+        return f"<{value['Ref']}>"
+    if producer is not None and isinstance(value, dict) and ("Ref" in value or "Fn::GetAtt" in value):
+        return _published_output(producer, value)
+    if isinstance(value, dict) and "Ref" in value:
+        return f"<{value['Ref']}>"
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        return f"<{'.'.join(value['Fn::GetAtt'])}>"
+    raise ValueError(f"cannot render {value!r} the way cdk-nag does")
+
+
+def nag_resource(stack: cdk.Stack, arn: str, producer: cdk.Stack | None = None) -> str:
+    """An ARN as cdk-nag prints it: pseudo parameters become `<AWS::Region>`, local attributes
+    `<LogicalId.Attr>`, and attributes of resources in `producer` (another stack) its published output.
+    """
+    return _render((producer or stack).resolve(arn), producer)

@@ -1,0 +1,93 @@
+"""Platform layer: a SageMaker notebook instance that stops itself and a SageMaker inference endpoint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from constructs import Construct
+
+from stacks import outputs
+from stacks.config import PREFIX_TAG_KEY, Settings, prefixed
+from stacks.constructs.inference_endpoint import InferenceEndpoint, dlc_account, dlc_image_uri
+from stacks.constructs.notebook_instance import NotebookInstance
+from stacks.constructs.notebook_network import NotebookNetwork
+from stacks.constructs.platform_key import PlatformKey
+from stacks.constructs.sample_notebooks import SampleNotebooks
+from stacks.data_stack import DataStack
+
+# Where the sample notebooks live in the data bucket; the notebook copies them on creation.
+SAMPLES_PREFIX = "notebooks/"
+
+
+class PlatformStack(cdk.Stack):
+    """Notebook instance (KMS, IMDSv2, idle auto-stop, samples) and a serverless-by-default endpoint.
+
+    Exposes `notebook`, and `endpoint_name` / `endpoint_arn` for ApiServices (None when the endpoint is disabled).
+    """
+
+    def __init__(self, scope: Construct, id_: str, *, settings: Settings, data: DataStack, **kwargs: Any) -> None:
+        super().__init__(scope, id_, description="mlstack Platform layer: SageMaker notebook and endpoint", **kwargs)
+        platform = settings.platform
+        key = PlatformKey(self, "Key", description=f"{settings.prefix}: SageMaker notebook and endpoint storage").key
+
+        endpoint = (
+            InferenceEndpoint(self, "Inference", settings=platform, name=prefixed(settings, "endpoint"), key=key)
+            if platform.endpoint_enabled
+            else None
+        )
+        self.endpoint_name = endpoint.endpoint_name if endpoint else None
+        self.endpoint_arn = endpoint.endpoint_arn if endpoint else None
+
+        dlc = dlc_account(self.region)
+        network = NotebookNetwork(self, "Network", log_key=key) if platform.notebook_network == "vpc" else None
+        self.notebook = NotebookInstance(
+            self,
+            "Notebook",
+            settings=platform,
+            name=prefixed(settings, "notebook"),
+            prefix=settings.prefix,
+            key=key,
+            data_bucket=data.data_bucket,
+            datasets=data.datasets,
+            samples_prefix=SAMPLES_PREFIX,
+            dlc_account=dlc,
+            network=network,
+        )
+        samples = SampleNotebooks(
+            self,
+            "Samples",
+            bucket=data.data_bucket,
+            key_prefix=SAMPLES_PREFIX,
+            notebook_settings={
+                "prefix": settings.prefix,
+                "region": self.region,
+                "data_bucket": data.data_bucket.bucket_name,
+                "glue_database": data.datasets.database_name,
+                "athena_workgroup": data.datasets.workgroup.ref,
+                "endpoint_name": self.endpoint_name or "",
+                # Samples that deploy their own model use the same container image.
+                "inference_image": dlc_image_uri(self.region, platform.endpoint_image_tag) if dlc else "",
+                "notebook_role_arn": self.notebook.role.role_arn,
+                "public_datasets": [
+                    {"id": d.id, "bucket": d.bucket, "region": d.region, "prefix": d.prefix}
+                    for d in settings.public_datasets
+                ],
+                "tag_key": PREFIX_TAG_KEY,
+            },
+            log_key=key,
+        )
+        # The on-create script copies the samples: they must be in the bucket first.
+        self.notebook.notebook.node.add_dependency(samples)
+
+        cdk.CfnOutput(self, outputs.NOTEBOOK_NAME, value=self.notebook.name)
+        cdk.CfnOutput(
+            self,
+            outputs.NOTEBOOK_URL,
+            value=f"https://{self.region}.console.aws.amazon.com/sagemaker/home?region={self.region}"
+            f"#/notebook-instances/{self.notebook.name}",
+            description="Console page of the notebook (Open JupyterLab); or: aws sagemaker "
+            f"create-presigned-notebook-instance-url --notebook-instance-name {self.notebook.name}",
+        )
+        if self.endpoint_name:
+            cdk.CfnOutput(self, outputs.ENDPOINT_NAME, value=self.endpoint_name)
