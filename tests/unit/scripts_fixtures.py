@@ -216,3 +216,19 @@ def real_stacks() -> list[StackTemplate]:
     from scripts.opslib.templates import read_assembly
 
     return read_assembly(Path(synthesized_app().directory))
+
+
+def write_assembly(directory: Any, stacks: list[StackTemplate]) -> Any:
+    """A minimal cloud assembly (manifest + templates) holding `stacks`, as `cdk synth` lays it out."""
+    import json
+
+    artifacts = {}
+    for stack in stacks:
+        (directory / f"{stack.name}.template.json").write_text(json.dumps(stack.template))
+        artifacts[stack.name] = {
+            "type": "aws:cloudformation:stack",
+            "environment": f"aws://unknown-account/{stack.region}",
+            "properties": {"templateFile": f"{stack.name}.template.json"},
+        }
+    (directory / "manifest.json").write_text(json.dumps({"version": "41.0.0", "artifacts": artifacts}))
+    return directory
