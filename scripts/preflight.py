@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from scripts.opslib import settings as ops_settings
 from scripts.opslib import ui
+from scripts.opslib.aws import ClientFactory, clients_for, error_code
 from scripts.opslib.templates import StackTemplate, load_templates
 from stacks.config import Settings
 
@@ -35,8 +34,6 @@ EC2_VCPU_QUOTAS = {
     "Standard (A, C, D, H, I, M, R, T, Z)": ("L-1216C47A", ("a", "c", "d", "h", "i", "m", "r", "t", "z")),
 }
 PASS, FAIL, WARN, SKIP = "PASS", "FAIL", "WARN", "SKIP"
-
-ClientFactory = Callable[[str], Any]
 
 
 @dataclass(frozen=True)
@@ -101,10 +98,6 @@ class Needs:
         )
 
 
-def _error_code(error: Exception) -> str:
-    return error.response.get("Error", {}).get("Code", "") if isinstance(error, ClientError) else type(error).__name__
-
-
 def check_credentials(client: ClientFactory) -> Check:
     try:
         identity = client("sts").get_caller_identity()
@@ -112,7 +105,7 @@ def check_credentials(client: ClientFactory) -> Check:
         return Check(
             "credentials",
             FAIL,
-            f"STS refused: {_error_code(error)}",
+            f"STS refused: {error_code(error)}",
             "set AWS_PROFILE (or run `aws configure` / `aws sso login`) for the sandbox account",
         )
     return Check("credentials", PASS, f"account {identity['Account']} as {identity['Arn']}")
@@ -164,7 +157,7 @@ def check_bootstrap(client: ClientFactory, region: str) -> Check:
     try:
         stack = client("cloudformation").describe_stacks(StackName=BOOTSTRAP_STACK)["Stacks"][0]
     except ClientError as error:
-        if _error_code(error) == "ValidationError":  # "Stack with id CDKToolkit does not exist"
+        if error_code(error) == "ValidationError":  # "Stack with id CDKToolkit does not exist"
             return Check("CDK bootstrap", FAIL, f"no {BOOTSTRAP_STACK} stack in {region}", fix)
         raise
     status = stack["StackStatus"]
@@ -173,7 +166,7 @@ def check_bootstrap(client: ClientFactory, region: str) -> Check:
     try:
         version = client("ssm").get_parameter(Name=BOOTSTRAP_VERSION_PARAMETER)["Parameter"]["Value"]
     except ClientError as error:
-        if _error_code(error) != "ParameterNotFound":
+        if error_code(error) != "ParameterNotFound":
             raise
         return Check("CDK bootstrap", FAIL, f"{BOOTSTRAP_VERSION_PARAMETER} is missing", fix)
     if not version.isdigit() or int(version) < MIN_BOOTSTRAP_VERSION:
@@ -187,7 +180,7 @@ def _quota(client: ClientFactory, service: str, code: str) -> float | None:
         try:
             return float(call(ServiceCode=service, QuotaCode=code)["Quota"]["Value"])
         except ClientError as error:
-            if _error_code(error) != "NoSuchResourceException":
+            if error_code(error) != "NoSuchResourceException":
                 raise
     return None
 
@@ -206,7 +199,7 @@ def _vcpus(client: ClientFactory, instance_type: str) -> int | None:
     try:
         types = client("ec2").describe_instance_types(InstanceTypes=[instance_type])["InstanceTypes"]
     except ClientError as error:
-        if _error_code(error).startswith("InvalidInstanceType"):
+        if error_code(error).startswith("InvalidInstanceType"):
             return None
         raise
     return int(types[0]["VCpuInfo"]["DefaultVCpus"]) if types else None
@@ -325,18 +318,6 @@ def report(checks: list[Check]) -> int:
         return ui.EXIT_FAILED
     ui.console.print("Ready to deploy.")
     return ui.EXIT_OK
-
-
-def clients_for(region: str) -> ClientFactory:
-    session = boto3.session.Session(region_name=region)
-    cache: dict[str, Any] = {}
-
-    def client(name: str) -> Any:
-        if name not in cache:
-            cache[name] = session.client(name)  # type: ignore[call-overload]
-        return cache[name]
-
-    return client
 
 
 def main(argv: list[str] | None = None) -> int:
