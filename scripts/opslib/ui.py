@@ -21,7 +21,7 @@ EXIT_AWS_ERROR = 3  # AWS refused or could not be reached (credentials, permissi
 console = Console(highlight=False)
 if not console.is_terminal:
     console = Console(highlight=False, width=200)  # piped or in CI: keep rows on one line
-errors = Console(stderr=True, highlight=False)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)  # one line per error, never wrapped
 
 
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> Table:
