@@ -11,7 +11,6 @@ import fnmatch
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -59,11 +58,6 @@ class PriceTable:
 
     def is_free(self, resource_type: str) -> bool:
         return any(fnmatch.fnmatchcase(resource_type, pattern) for pattern in self.data["free_types"])
-
-    @cached_property
-    def sources(self) -> list[tuple[str, str, str]]:
-        """(unit, date, source) of every price, for the README and --sources."""
-        return [(p["unit"], p["date"], p["source"]) for p in self.data["prices"].values()]
 
 
 def _ref_target(value: Any) -> str | None:
@@ -202,6 +196,14 @@ class _StackPricer:
             notes.append("spot: priced at on-demand, spot usually costs 60-90 % less")
         return self._item(logical_id, type_, fixed, compute, "; ".join(notes))
 
+    def _ec2_volume(self, logical_id: str, type_: str, props: dict[str, Any]) -> LineItem:
+        volume_type = str(props.get("VolumeType", "gp2"))
+        gb_month = self.prices.by_type("ebs_gb_month", volume_type)
+        if gb_month is None or "Size" not in props:
+            return self._unpriced(logical_id, type_, f"not priced: {volume_type} volume without a size or price")
+        hourly = self.prices.monthly_to_hourly(float(props["Size"]) * gb_month)
+        return self._item(logical_id, type_, hourly, 0.0, f"{props['Size']} GB {volume_type}, idle too")
+
     def _ec2_natgateway(self, logical_id: str, type_: str, props: dict[str, Any]) -> LineItem:
         return self._item(logical_id, type_, self.prices.usd("nat_gateway_hour"), 0.0, "hourly, idle too; + $/GB")
 
@@ -227,6 +229,10 @@ class _StackPricer:
         hourly = self.prices.monthly_to_hourly(max(1, count) * self.prices.usd(key))
         kind = f"metric math over {count} metrics" if metrics else "one metric"
         return self._item(logical_id, type_, hourly, 0.0, f"{kind}, bills whether or not it fires")
+
+    def _cloudwatch_compositealarm(self, logical_id: str, type_: str, props: dict[str, Any]) -> LineItem:
+        hourly = self.prices.monthly_to_hourly(self.prices.usd("cloudwatch_composite_alarm_month"))
+        return self._item(logical_id, type_, hourly, 0.0, "composite alarm, bills whether or not it fires")
 
     def _budgets_budget(self, logical_id: str, type_: str, props: dict[str, Any]) -> LineItem:
         self.budgets_seen.append(logical_id)

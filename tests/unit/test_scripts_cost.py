@@ -7,7 +7,7 @@ import pytest
 from scripts import cost
 from scripts.opslib.pricing import PriceTable, price_stacks, totals
 from tests.conftest import ROOT
-from tests.unit.scripts_fixtures import fixture_stacks, real_stacks, synthesized_app
+from tests.unit.scripts_fixtures import fixture_stacks, real_stacks, resource, synthesized_app
 
 HOURS = 730  # hours per month in prices.json
 
@@ -115,3 +115,15 @@ def test_cli_prints_totals_from_an_assembly_and_rejects_bad_settings(capsys: pyt
 
     assert ui.run(cost.main, ["-c", "prefix=Bad_Name"]) == ui.EXIT_USAGE
     assert "invalid setting: prefix='Bad_Name'" in capsys.readouterr().err
+
+
+def test_separate_volumes_and_composite_alarms_bill_while_idle(prices: PriceTable) -> None:
+    stacks = fixture_stacks()
+    resources = stacks[2].template["Resources"]
+    resources["DataVolume"] = resource(
+        "AWS::EC2::Volume", "Workstation/Data", "Fixture-Frameworks", Size=50, VolumeType="gp3"
+    )
+    resources["Composite"] = resource("AWS::CloudWatch::CompositeAlarm", "Alarms/Any", "Fixture-Frameworks")
+    items = {i.resource: i for i in price_stacks(stacks, prices)}
+    assert items["Workstation/Data"].idle_daily == pytest.approx(24 * 50 * 0.08 / HOURS)
+    assert items["Alarms/Any"].idle_daily == pytest.approx(24 * 0.50 / HOURS)

@@ -202,3 +202,20 @@ def test_bot_alias_and_endpoints_from_outputs(aws: None) -> None:
         ("bot alias", "live", "Available", 0.0),
     ]
     assert "serverless 2048 MB" in rows[0][3]
+
+
+def test_an_aws_refusal_is_one_line_and_exit_code_3(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cloudformation = boto3.client(
+        "cloudformation", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    stubber = Stubber(cloudformation)
+    stubber.add_client_error("describe_stacks", "AccessDenied", "not authorized to perform: DescribeStacks")
+    stubber.activate()
+    monkeypatch.setattr(status, "clients_for", lambda region: lambda name: cloudformation)
+    from scripts.opslib import ui
+
+    assert ui.run(status.main, []) == ui.EXIT_AWS_ERROR
+    err = capsys.readouterr().err
+    assert err.strip() == "mlstack: AWS refused DescribeStacks: AccessDenied: not authorized to perform: DescribeStacks"
