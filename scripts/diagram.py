@@ -61,7 +61,7 @@ def _node_id(stack: StackTemplate, logical_id: str) -> str:
 
 
 def _walk(value: Any) -> Iterator[tuple[str, Any]]:
-    """Every intrinsic in a property tree: ('Ref'|'GetAtt'|'ImportValue'|'Join', argument)."""
+    """Every intrinsic in a property tree: ('Ref'|'GetAtt'|'ImportValue'|'StackOutput'|'Join', argument)."""
     if isinstance(value, dict):
         for key, argument in value.items():
             if key == "Ref":
@@ -70,6 +70,8 @@ def _walk(value: Any) -> Iterator[tuple[str, Any]]:
                 yield "GetAtt", argument[0] if isinstance(argument, list) else str(argument).split(".")[0]
             elif key == "Fn::ImportValue":
                 yield "ImportValue", argument
+            elif key == "Fn::GetStackOutput":  # CDK's newer cross-stack reference: {StackName, OutputName}
+                yield "StackOutput", argument
             elif key == "Fn::Join":
                 yield "Join", argument
             if key != "Tags":
@@ -84,12 +86,16 @@ class ArchitectureGraph:
 
     def __init__(self, stacks: list[StackTemplate]) -> None:
         self.stacks = stacks
-        self.exports: dict[str, tuple[StackTemplate, str]] = {}
+        self.exports: dict[str, tuple[StackTemplate, str]] = {}  # export name -> producer and logical id
+        self.outputs: dict[tuple[str, str], tuple[StackTemplate, str]] = {}  # (stack, output) -> the same
         for stack in stacks:
-            for output in stack.template.get("Outputs", {}).values():
-                name = (output.get("Export") or {}).get("Name")
+            for output_name, output in stack.template.get("Outputs", {}).items():
                 targets = [arg for kind, arg in _walk(output.get("Value")) if kind in ("Ref", "GetAtt")]
-                if isinstance(name, str) and targets:
+                if not targets:
+                    continue
+                self.outputs[(stack.name, output_name)] = (stack, targets[0])
+                name = (output.get("Export") or {}).get("Name")
+                if isinstance(name, str):
                     self.exports[name] = (stack, targets[0])
         self.nodes: dict[str, tuple[StackTemplate, str, str]] = {}  # node id -> stack, label, kind
         self.role_owner: dict[tuple[str, str], str] = {}
@@ -122,6 +128,8 @@ class ArchitectureGraph:
                 roles.add(target)
             elif resource.get("Type") == "AWS::IAM::InstanceProfile":
                 roles |= {t for k, t in _walk(resource.get("Properties", {}).get("Roles")) if k == "Ref"}
+            elif resource.get("Type") == "AWS::EC2::LaunchTemplate":  # the instance profile may sit in it
+                roles |= self._roles_used_by(stack, resource.get("Properties", {}))
         return roles
 
     def _find_role_owners(self, stack: StackTemplate) -> None:
@@ -139,6 +147,11 @@ class ArchitectureGraph:
         """The node a reference points at, following exports across stacks; roles map to their owner."""
         if kind == "ImportValue" and isinstance(argument, str) and argument in self.exports:
             stack, argument = self.exports[argument]
+        elif kind == "StackOutput" and isinstance(argument, dict):
+            key = (str(argument.get("StackName")), str(argument.get("OutputName")))
+            if key not in self.outputs:
+                return None
+            stack, argument = self.outputs[key]
         elif kind not in ("Ref", "GetAtt") or not isinstance(argument, str):
             return None
         if (stack.name, argument) in self.role_owner:
@@ -175,7 +188,7 @@ class ArchitectureGraph:
 
     def _permission_edges(self, stack: StackTemplate, logical_id: str, properties: dict[str, Any]) -> None:
         roles = _walk(properties.get("Roles"))
-        sources = {self._resolve(stack, k, a) for k, a in roles if k in ("Ref", "ImportValue")}
+        sources = {self._resolve(stack, k, a) for k, a in roles if k in ("Ref", "ImportValue", "StackOutput")}
         if _node_id(stack, logical_id) in self.nodes:  # a managed policy drawn itself
             sources.add(_node_id(stack, logical_id))
         sources.discard(None)
@@ -217,7 +230,9 @@ class ArchitectureGraph:
             for bucket in sorted(self.external):
                 lines.append(f'    external_{re.sub(r"[^A-Za-z0-9_]", "_", bucket)}["s3://{bucket}"]')
             lines.append("  end")
-        for edge in sorted(self.edges):
+        # A permission says more than the reference that comes with it (an ARN in an environment variable).
+        explained = {(e.source, e.target) for e in self.edges if e.label != "uses"}
+        for edge in sorted(e for e in self.edges if e.label != "uses" or (e.source, e.target) not in explained):
             arrow = "==>" if edge.cross_stack else "-->"
             lines.append(f"  {edge.source} {arrow}|{edge.label}| {edge.target}")
         return "\n".join(lines)

@@ -115,6 +115,26 @@ def frameworks_template(stack: str = "Fixture-Frameworks") -> dict[str, Any]:
             "S3EndpointC2": resource("AWS::EC2::VPCEndpoint", "Network/Vpc/S3", stack, VpcEndpointType="Gateway"),
             "FlowLogsD1": resource("AWS::Logs::LogGroup", "Network/FlowLogs/LogGroup", stack),
             "FlowLogD2": resource("AWS::EC2::FlowLog", "Network/Vpc/FlowLog", stack),
+            "RoleE0": resource("AWS::IAM::Role", "Workstation/Role", stack),
+            "ProfileE0": resource("AWS::IAM::InstanceProfile", "Workstation/Profile", stack, Roles=[{"Ref": "RoleE0"}]),
+            "DataAccessE0": resource(
+                "AWS::IAM::Policy",
+                "Workstation/DataAccess",
+                stack,
+                Roles=[{"Ref": "RoleE0"}],
+                PolicyDocument={
+                    "Statement": [
+                        {
+                            "Action": "s3:GetObject",
+                            "Effect": "Allow",
+                            # CDK's newer cross-stack reference, resolved through the producer's outputs.
+                            "Resource": {
+                                "Fn::GetStackOutput": {"StackName": "Fixture-Data", "OutputName": "DataBucketArn"}
+                            },
+                        }
+                    ]
+                },
+            ),
             "TemplateE1": resource(
                 "AWS::EC2::LaunchTemplate",
                 "Workstation/LaunchTemplate",
@@ -122,6 +142,7 @@ def frameworks_template(stack: str = "Fixture-Frameworks") -> dict[str, Any]:
                 LaunchTemplateData={
                     "MetadataOptions": {"HttpTokens": "required"},
                     "InstanceMarketOptions": {"MarketType": "spot"},
+                    "IamInstanceProfile": {"Arn": {"Fn::GetAtt": ["ProfileE0", "Arn"]}},
                 },
             ),
             "InstanceE2": resource(
@@ -174,6 +195,7 @@ def api_template(stack: str = "Fixture-ApiServices", platform_stack: str = "Fixt
                 "Fulfillment/Function",
                 stack,
                 Architectures=["arm64"],
+                Environment={"Variables": {"TABLE": {"Ref": "TableB1"}}},
                 Role={"Fn::GetAtt": ["FnRoleC1", "Arn"]},
             ),
             "FnLogsC4": resource("AWS::Logs::LogGroup", "Fulfillment/LogGroup", stack),

@@ -15,8 +15,11 @@ def test_roles_are_drawn_as_their_users_and_cross_stack_flows_are_thick() -> Non
     assert "Platform_NotebookD4 ==>|s3| Data_DataBucketA1" in text
     # The function's role invokes the Platform endpoint imported from the other stack.
     assert "ApiServices_FnC3 ==>|sagemaker| Platform_EndpointF6" in text
+    # The instance's role (through its launch template's instance profile) reads the bucket via Fn::GetStackOutput.
+    assert "Frameworks_InstanceE2 ==>|s3| Data_DataBucketA1" in text
     # Within a stack: thin arrows, permissions labelled with the service, references as `uses`.
     assert "ApiServices_FnC3 -->|dynamodb| ApiServices_TableB1" in text
+    assert "ApiServices_FnC3 -->|uses| ApiServices_TableB1" not in text  # the permission explains it
     assert "Platform_NotebookD4 -->|uses| Platform_KeyA1" in text
     assert "Platform_EndpointF6 -->|uses| Platform_ConfigE6" in text
     assert "Role" not in text.split("```mermaid")[1]
