@@ -54,12 +54,14 @@ def markdown(stacks: list[StackTemplate], prices: PriceTable) -> str:
 
 
 def _print_report(stacks: list[StackTemplate], items: list[LineItem], prices: PriceTable) -> None:
-    rows = [
-        (i.stack, i.resource, i.type, ui.money(i.running_hourly), ui.money(i.idle_daily), i.note)
-        for i in items
-        if i.priced
-    ]
-    ui.console.print(ui.table("Resources", ["stack", "resource", "type", "running $/h", "idle $/day", "note"], rows))
+    billed = [i for i in items if i.priced and i.running_hourly > 0]
+    rows = [(i.stack, i.resource, i.type, ui.money(i.running_hourly), ui.money(i.idle_daily), i.note) for i in billed]
+    ui.console.print(
+        ui.table("Billed by the hour", ["stack", "resource", "type", "running $/h", "idle $/day", "note"], rows)
+    )
+    per_use = [(i.stack, i.resource, i.note) for i in items if i.priced and i.running_hourly == 0]
+    if per_use:
+        ui.console.print(ui.table("Per use or free (nothing while idle)", ["stack", "resource", "price"], per_use))
     per_stack = totals(items)
     summary = [(name, ui.money(h), ui.money(d)) for name, (h, d) in per_stack.items()]
     summary.append(
