@@ -68,19 +68,31 @@ class Deployment:
             if tag_dict(sagemaker.list_tags(ResourceArn=arn).get("Tags")).get(PREFIX_TAG_KEY) == self.settings.prefix
         ]
 
+    def _names(self, resource_type: str, operation: str, key: str, arn_key: str, name_key: str) -> list[str]:
+        """Names of the stacks' resources of a type, else those tagged with the prefix.
+
+        CloudFormation reports SageMaker notebooks and endpoints by ARN, and ARNs lowercase the name, so
+        names are matched against the service's own listing.
+        """
+        listed = list(paginate(self.client("sagemaker"), operation, key))
+        by_id = {item[arn_key].lower(): item[name_key] for item in listed}
+        by_id.update({item[name_key].lower(): item[name_key] for item in listed})
+        in_stacks = [i for i in stack_resources(self.client, self.stacks, resource_type)]
+        names = [by_id.get(i.lower(), _name_from_arn(i)) for i in in_stacks]
+        others = [(item[arn_key], item[name_key]) for item in listed if item[name_key] not in names]
+        return names + self._tagged(others)
+
     def notebooks(self) -> list[str]:
-        ids = stack_resources(self.client, self.stacks, "AWS::SageMaker::NotebookInstance")
-        names = [_name_from_arn(i) for i in ids]
-        if names:
-            return names
-        listed = paginate(self.client("sagemaker"), "list_notebook_instances", "NotebookInstances")
-        return self._tagged([(n["NotebookInstanceArn"], n["NotebookInstanceName"]) for n in listed])
+        return self._names(
+            "AWS::SageMaker::NotebookInstance",
+            "list_notebook_instances",
+            "NotebookInstances",
+            "NotebookInstanceArn",
+            "NotebookInstanceName",
+        )
 
     def endpoints(self) -> list[str]:
-        names = [_name_from_arn(i) for i in stack_resources(self.client, self.stacks, "AWS::SageMaker::Endpoint")]
-        listed = paginate(self.client("sagemaker"), "list_endpoints", "Endpoints")
-        tagged = self._tagged([(e["EndpointArn"], e["EndpointName"]) for e in listed if e["EndpointName"] not in names])
-        return names + tagged
+        return self._names("AWS::SageMaker::Endpoint", "list_endpoints", "Endpoints", "EndpointArn", "EndpointName")
 
     def instances(self) -> list[dict[str, Any]]:
         ids = stack_resources(self.client, self.stacks, "AWS::EC2::Instance")

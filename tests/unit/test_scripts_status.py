@@ -146,8 +146,13 @@ def test_notebook_open_prints_a_presigned_url_and_refuses_a_stopped_notebook(
     sagemaker = real("sagemaker")
     name = _notebook()
     url = f"https://{name}.notebook.us-east-1.sagemaker.aws?authToken=abc"
+    arn = sagemaker.describe_notebook_instance(NotebookInstanceName=name)["NotebookInstanceArn"]
     with Stubber(sagemaker) as stub:
-        # moto has no CreatePresignedNotebookInstanceUrl; describe comes from a stub as well in this block.
+        # moto has no CreatePresignedNotebookInstanceUrl, so SageMaker is stubbed for this block.
+        stub.add_response(
+            "list_notebook_instances",
+            {"NotebookInstances": [{"NotebookInstanceName": name, "NotebookInstanceArn": arn}]},
+        )
         stub.add_response(
             "describe_notebook_instance",
             {"NotebookInstanceName": name, "NotebookInstanceStatus": "InService"},
