@@ -85,3 +85,39 @@ conversations: setup ## Run tests/conversations.yaml against the deployed bot; e
 
 bench-lambda: setup ## Fulfillment Lambda: cold import against boto3, warm invocation, asset size
 	$(PY) scripts/bench_lambda.py
+
+# Operator commands (scripts/). Each takes ARGS: `--prefix NAME`, `-c key=value` like cdk, and its own flags.
+.PHONY: preflight cost cost-readme cleanup diagram status gpu-start gpu-stop notebook-start notebook-stop notebook-open
+
+preflight: setup ## Check credentials, region support, CDK bootstrap and quotas before a first deploy
+	$(PY) -m scripts.preflight $(ARGS)
+
+cost: setup ## Running $/hour and idle $/day per stack, from the synthesized templates
+	$(PY) -m scripts.cost --synth $(ARGS)
+
+cost-readme: setup ## Regenerate README.md's cost table (us-east-1 prices, default settings)
+	$(PY) -m scripts.cost --readme -c region=us-east-1
+
+cleanup: setup ## List what notebooks and users left outside CloudFormation under the prefix; ARGS=--yes deletes
+	$(PY) -m scripts.cleanup $(ARGS)
+
+diagram: setup ## Regenerate docs/architecture.md (Mermaid) from the synthesized templates
+	$(PY) -m scripts.diagram $(ARGS)
+
+status: setup ## What is deployed under the prefix, what runs now and the burn rate in $/hour
+	$(PY) -m scripts.status $(ARGS)
+
+gpu-start: setup ## Start the Frameworks GPU instance
+	$(PY) -m scripts.status gpu-start $(ARGS)
+
+gpu-stop: setup ## Stop the Frameworks GPU instance
+	$(PY) -m scripts.status gpu-stop $(ARGS)
+
+notebook-start: setup ## Start the SageMaker notebook instance and wait until it is in service
+	$(PY) -m scripts.status notebook-start $(ARGS)
+
+notebook-stop: setup ## Stop the SageMaker notebook instance
+	$(PY) -m scripts.status notebook-stop $(ARGS)
+
+notebook-open: setup ## Print a presigned URL that opens the notebook (valid 5 minutes)
+	$(PY) -m scripts.status notebook-open $(ARGS)

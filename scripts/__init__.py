@@ -1,0 +1,1 @@
+"""Operator commands; run from the repository root as `python -m scripts.<command>` (the Makefile does)."""

@@ -1,0 +1,168 @@
+"""`make cleanup`: what was created outside CloudFormation under this prefix, listed (default) or deleted.
+
+Finds SageMaker endpoints, endpoint configs and models, in-progress training jobs (stopped, not deleted)
+and detached network interfaces that carry the tag `mlstack:prefix=<prefix>`, plus the log groups that
+Lambda and SageMaker created for the prefix's functions, endpoints and notebooks once those are gone.
+Never touches a resource without the tag, with another prefix, or owned by a CloudFormation stack
+(tag `aws:cloudformation:stack-name`): `cdk destroy` removes those.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+
+from botocore.exceptions import ClientError
+
+from scripts.opslib import settings as ops_settings
+from scripts.opslib import ui
+from scripts.opslib.aws import STACK_TAG_KEY, ClientFactory, clients_for, error_code, paginate, tag_dict
+from stacks.config import PREFIX_TAG_KEY, Settings
+
+
+@dataclass(frozen=True)
+class Leftover:
+    """A resource to remove: `kind` says how (see `remove`), `name` identifies it to the service."""
+
+    kind: str
+    name: str
+    action: str
+    reason: str
+
+
+def _belongs(tags: dict[str, str], prefix: str) -> bool:
+    """Tagged with this prefix and not created by a CloudFormation stack."""
+    return tags.get(PREFIX_TAG_KEY) == prefix and STACK_TAG_KEY not in tags
+
+
+def _sagemaker_leftovers(client: ClientFactory, prefix: str) -> list[Leftover]:
+    sagemaker = client("sagemaker")
+
+    def tagged(arn: str) -> bool:
+        return _belongs(tag_dict(sagemaker.list_tags(ResourceArn=arn).get("Tags", [])), prefix)
+
+    reason = f"tag {PREFIX_TAG_KEY}={prefix}, not in a stack"
+    found: list[Leftover] = []
+    # Endpoints before their configs before their models: the order deletion needs.
+    for item in paginate(sagemaker, "list_endpoints", "Endpoints"):
+        if tagged(item["EndpointArn"]):
+            found.append(Leftover("endpoint", item["EndpointName"], "delete", f"{item['EndpointStatus']}; {reason}"))
+    for item in paginate(sagemaker, "list_endpoint_configs", "EndpointConfigs"):
+        if tagged(item["EndpointConfigArn"]):
+            found.append(Leftover("endpoint-config", item["EndpointConfigName"], "delete", reason))
+    for item in paginate(sagemaker, "list_models", "Models"):
+        if tagged(item["ModelArn"]):
+            found.append(Leftover("model", item["ModelName"], "delete", reason))
+    for item in paginate(sagemaker, "list_training_jobs", "TrainingJobSummaries", StatusEquals="InProgress"):
+        if tagged(item["TrainingJobArn"]):
+            found.append(Leftover("training-job", item["TrainingJobName"], "stop", f"in progress; {reason}"))
+    return found
+
+
+def _network_interface_leftovers(client: ClientFactory, prefix: str) -> list[Leftover]:
+    filters = [{"Name": "status", "Values": ["available"]}, {"Name": f"tag:{PREFIX_TAG_KEY}", "Values": [prefix]}]
+    found = []
+    for eni in paginate(client("ec2"), "describe_network_interfaces", "NetworkInterfaces", Filters=filters):
+        if _belongs(tag_dict(eni.get("TagSet", [])), prefix):
+            found.append(Leftover("network-interface", eni["NetworkInterfaceId"], "delete", "detached; tagged"))
+    return found
+
+
+def _owner_exists(client: ClientFactory, log_group: str) -> bool:
+    """Whether the function, endpoint or notebook that writes to this log group still exists."""
+    kind, _, name = log_group.removeprefix("/aws/").partition("/")
+    try:
+        if kind == "lambda":
+            client("lambda").get_function(FunctionName=name)
+        elif log_group.startswith("/aws/sagemaker/Endpoints/"):
+            client("sagemaker").describe_endpoint(EndpointName=name.removeprefix("Endpoints/"))
+        elif log_group.startswith("/aws/sagemaker/NotebookInstances/"):
+            client("sagemaker").describe_notebook_instance(NotebookInstanceName=name.removeprefix("NotebookInstances/"))
+    except ClientError as error:
+        if error_code(error) in ("ResourceNotFoundException", "ValidationException"):
+            return False
+        raise
+    return True
+
+
+def _log_group_leftovers(client: ClientFactory, settings: Settings, deleting: set[str]) -> list[Leftover]:
+    logs = client("logs")
+    # The services name these after the function, endpoint or notebook; the app's functions are named
+    # after their stack (`Mlstack-ApiServices-...`), what users create after the prefix (`mlstack-...`).
+    prefixes = {
+        f"/aws/lambda/{settings.stack_prefix}-",
+        f"/aws/lambda/{settings.prefix}-",
+        f"/aws/sagemaker/Endpoints/{settings.prefix}-",
+        f"/aws/sagemaker/NotebookInstances/{settings.prefix}-",
+    }
+    found = []
+    for name_prefix in sorted(prefixes):
+        for group in paginate(logs, "describe_log_groups", "logGroups", logGroupNamePrefix=name_prefix):
+            name = group["logGroupName"]
+            tags = logs.list_tags_log_group(logGroupName=name).get("tags", {})
+            if STACK_TAG_KEY in tags or tags.get(PREFIX_TAG_KEY, settings.prefix) != settings.prefix:
+                continue
+            endpoint = name.removeprefix("/aws/sagemaker/Endpoints/")
+            if endpoint in deleting or not _owner_exists(client, name):
+                found.append(Leftover("log-group", name, "delete", "its function, endpoint or notebook is gone"))
+    return found
+
+
+def find_leftovers(client: ClientFactory, settings: Settings) -> list[Leftover]:
+    """Everything cleanup would act on, in the order it acts."""
+    found = _sagemaker_leftovers(client, settings.prefix)
+    found += _network_interface_leftovers(client, settings.prefix)
+    deleting = {item.name for item in found if item.kind == "endpoint"}
+    found += _log_group_leftovers(client, settings, deleting)
+    return found
+
+
+def remove(client: ClientFactory, item: Leftover) -> None:
+    if item.kind == "endpoint":
+        client("sagemaker").delete_endpoint(EndpointName=item.name)
+    elif item.kind == "endpoint-config":
+        client("sagemaker").delete_endpoint_config(EndpointConfigName=item.name)
+    elif item.kind == "model":
+        client("sagemaker").delete_model(ModelName=item.name)
+    elif item.kind == "training-job":
+        client("sagemaker").stop_training_job(TrainingJobName=item.name)
+    elif item.kind == "network-interface":
+        client("ec2").delete_network_interface(NetworkInterfaceId=item.name)
+    elif item.kind == "log-group":
+        client("logs").delete_log_group(logGroupName=item.name)
+    else:
+        raise ValueError(f"unknown leftover kind {item.kind!r}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = ops_settings.add_settings_arguments(argparse.ArgumentParser(description=__doc__.splitlines()[0]))
+    parser.add_argument("--yes", action="store_true", help="delete (and stop) what is listed; default: list only")
+    args = parser.parse_args(argv)
+    settings = ops_settings.load(ops_settings.overrides_from(args))
+    region = ops_settings.region_of(settings)
+    client = clients_for(region)
+    with ui.spinner(f"Looking for {settings.prefix}'s leftovers in {region}..."):
+        found = find_leftovers(client, settings)
+    if not found:
+        ui.console.print(f"Nothing left outside CloudFormation for prefix {settings.prefix} in {region}.")
+        return ui.EXIT_OK
+    rows = [(i.kind, i.name, i.action, i.reason) for i in found]
+    ui.console.print(ui.table(f"Leftovers of {settings.prefix} in {region}", ["kind", "name", "action", "why"], rows))
+    if not args.yes:
+        ui.console.print("Dry run: nothing changed. Run `make cleanup ARGS=--yes` to delete (or stop) these.")
+        return ui.EXIT_OK
+    failures = 0
+    with ui.spinner("Cleaning up...") as status:
+        for n, item in enumerate(found, start=1):
+            status(f"[{n}/{len(found)}] {item.action} {item.kind} {item.name}")
+            try:
+                remove(client, item)
+            except ClientError as error:
+                failures += 1
+                ui.errors.print(f"mlstack: could not {item.action} {item.kind} {item.name}: {error}", markup=False)
+    ui.console.print(f"{len(found) - failures} of {len(found)} done.")
+    return ui.EXIT_FAILED if failures else ui.EXIT_OK
+
+
+if __name__ == "__main__":
+    ui.exit_with(main)

@@ -1,0 +1,1 @@
+"""Code the operator scripts share: settings, synthesized templates, AWS look-ups, prices and terminal output."""

@@ -1,0 +1,341 @@
+"""`make preflight`: what would stop a first deploy, checked before it starts; exit 1 on any failure.
+
+Credentials and account (STS), region support of every enabled layer (Hugging Face DLC images,
+SageMaker serverless inference, Lex V2), the CDK bootstrap, and the quotas a first deploy needs (EC2
+vCPUs for the GPU instance, SageMaker notebook, endpoint and serverless concurrency). What to check is
+read from the synthesized templates, so a layer is checked as soon as its stack exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from scripts.opslib import settings as ops_settings
+from scripts.opslib import ui
+from scripts.opslib.aws import ClientFactory, clients_for, error_code
+from scripts.opslib.templates import StackTemplate, load_templates
+from stacks.config import Settings
+
+REGIONS_FILE = Path(__file__).resolve().parent / "regions.json"
+BOOTSTRAP_STACK = "CDKToolkit"
+BOOTSTRAP_VERSION_PARAMETER = "/cdk-bootstrap/hnb659fds/version"
+# Templates synthesized by CDK v2 assert bootstrap version 6 or later (their CheckBootstrapVersion rule).
+MIN_BOOTSTRAP_VERSION = 6
+# EC2 "Running On-Demand ... instances" quotas count vCPUs per instance family group.
+EC2_VCPU_QUOTAS = {
+    "G and VT": ("L-DB2E81BA", ("g", "vt")),
+    "P": ("L-417A185B", ("p",)),
+    "Standard (A, C, D, H, I, M, R, T, Z)": ("L-1216C47A", ("a", "c", "d", "h", "i", "m", "r", "t", "z")),
+}
+PASS, FAIL, WARN, SKIP = "PASS", "FAIL", "WARN", "SKIP"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the report; `fix` says what to do when it did not pass."""
+
+    name: str
+    result: str
+    detail: str
+    fix: str = ""
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What the synthesized app will create that a region or quota can block."""
+
+    ec2_instance_types: tuple[str, ...]
+    notebook_types: tuple[str, ...]
+    endpoint_instance_types: tuple[str, ...]
+    serverless_concurrency: int
+    has_serverless: bool
+    has_lex: bool
+    has_sagemaker_model: bool
+
+    @classmethod
+    def of(cls, stacks: list[StackTemplate]) -> Needs:
+        resources = [r for s in stacks for r in s.resources.values()]
+        launch_types = {
+            lid: r.get("Properties", {}).get("LaunchTemplateData", {}).get("InstanceType")
+            for s in stacks
+            for lid, r in s.resources.items()
+            if r.get("Type") == "AWS::EC2::LaunchTemplate"
+        }
+        ec2, notebooks, endpoints = [], [], []
+        concurrency = 0
+        serverless = False
+        for r in resources:
+            props = r.get("Properties", {}) or {}
+            if r.get("Type") == "AWS::EC2::Instance":
+                template_ref = (props.get("LaunchTemplate") or {}).get("LaunchTemplateId") or {}
+                type_ = props.get("InstanceType") or launch_types.get(template_ref.get("Ref", ""))
+                if isinstance(type_, str):
+                    ec2.append(type_)
+            elif r.get("Type") == "AWS::SageMaker::NotebookInstance" and isinstance(props.get("InstanceType"), str):
+                notebooks.append(props["InstanceType"])
+            elif r.get("Type") == "AWS::SageMaker::EndpointConfig":
+                for variant in props.get("ProductionVariants", []):
+                    if "ServerlessConfig" in variant:
+                        serverless = True
+                        concurrency += int(variant["ServerlessConfig"].get("MaxConcurrency", 1))
+                    elif isinstance(variant.get("InstanceType"), str):
+                        endpoints += [variant["InstanceType"]] * int(variant.get("InitialInstanceCount", 1))
+        types = {r.get("Type") for r in resources}
+        return cls(
+            tuple(ec2),
+            tuple(notebooks),
+            tuple(endpoints),
+            concurrency,
+            serverless,
+            "AWS::Lex::Bot" in types,
+            "AWS::SageMaker::Model" in types,
+        )
+
+
+def check_credentials(client: ClientFactory) -> Check:
+    try:
+        identity = client("sts").get_caller_identity()
+    except (ClientError, BotoCoreError) as error:
+        return Check(
+            "credentials",
+            FAIL,
+            f"STS refused: {error_code(error)}",
+            "set AWS_PROFILE (or run `aws configure` / `aws sso login`) for the sandbox account",
+        )
+    return Check("credentials", PASS, f"account {identity['Account']} as {identity['Arn']}")
+
+
+def check_regions(region: str, settings: Settings, needs: Needs, regions: dict[str, Any]) -> list[Check]:
+    checks = []
+    if settings.has("platform") or needs.has_sagemaker_model:
+        from aws_cdk.region_info import Fact, FactName  # jsii starts only when the Platform layer is checked
+
+        account = Fact.find(region, FactName.DLC_REPOSITORY_ACCOUNT)
+        checks.append(
+            Check("region: Hugging Face DLC images", PASS, f"{region}: ECR account {account}")
+            if account
+            else Check(
+                "region: Hugging Face DLC images",
+                FAIL,
+                f"{region} has no AWS Deep Learning Containers registry",
+                "deploy to a region with DLC images, e.g. -c region=us-east-1",
+            )
+        )
+    if needs.has_serverless:
+        table = regions["sagemaker_serverless_inference"]
+        ok = region in table["regions"]
+        checks.append(
+            Check(
+                "region: SageMaker serverless inference",
+                PASS if ok else FAIL,
+                f"{region} {'is' if ok else 'is not'} listed ({table['source']}, {table['date']})",
+                "" if ok else "use an instance-backed endpoint setting, or a listed region such as us-east-1",
+            )
+        )
+    if settings.has("api_services") or needs.has_lex:
+        table = regions["lex_v2"]
+        ok = region in table["regions"]
+        checks.append(
+            Check(
+                "region: Lex V2",
+                PASS if ok else FAIL,
+                f"{region} {'is' if ok else 'is not'} listed ({table['source']}, {table['date']})",
+                "" if ok else f"deploy to one of {', '.join(table['regions'])}, or drop api_services from layers",
+            )
+        )
+    return checks
+
+
+def check_bootstrap(client: ClientFactory, region: str) -> Check:
+    fix = f"run `make bootstrap` (cdk bootstrap) once for this account and {region}"
+    try:
+        stack = client("cloudformation").describe_stacks(StackName=BOOTSTRAP_STACK)["Stacks"][0]
+    except ClientError as error:
+        if error_code(error) == "ValidationError":  # "Stack with id CDKToolkit does not exist"
+            return Check("CDK bootstrap", FAIL, f"no {BOOTSTRAP_STACK} stack in {region}", fix)
+        raise
+    status = stack["StackStatus"]
+    if not status.endswith("_COMPLETE") or status.startswith(("DELETE", "ROLLBACK")):
+        return Check("CDK bootstrap", FAIL, f"{BOOTSTRAP_STACK} is {status}", fix)
+    try:
+        version = client("ssm").get_parameter(Name=BOOTSTRAP_VERSION_PARAMETER)["Parameter"]["Value"]
+    except ClientError as error:
+        if error_code(error) != "ParameterNotFound":
+            raise
+        return Check("CDK bootstrap", FAIL, f"{BOOTSTRAP_VERSION_PARAMETER} is missing", fix)
+    if not version.isdigit() or int(version) < MIN_BOOTSTRAP_VERSION:
+        return Check("CDK bootstrap", FAIL, f"bootstrap version {version} < {MIN_BOOTSTRAP_VERSION}", fix)
+    return Check("CDK bootstrap", PASS, f"{BOOTSTRAP_STACK} {status}, version {version}")
+
+
+def _quota(client: ClientFactory, service: str, code: str) -> float | None:
+    quotas = client("service-quotas")
+    for call in (quotas.get_service_quota, quotas.get_aws_default_service_quota):
+        try:
+            return float(call(ServiceCode=service, QuotaCode=code)["Quota"]["Value"])
+        except ClientError as error:
+            if error_code(error) != "NoSuchResourceException":
+                raise
+    return None
+
+
+def _quotas_by_name(client: ClientFactory, service: str) -> dict[str, float]:
+    """Quota name -> applied value (default value where none is applied)."""
+    quotas = client("service-quotas")
+    values: dict[str, float] = {}
+    for operation in ("list_aws_default_service_quotas", "list_service_quotas"):  # applied values win
+        for page in quotas.get_paginator(operation).paginate(ServiceCode=service):
+            values.update({q["QuotaName"]: float(q["Value"]) for q in page["Quotas"]})
+    return values
+
+
+def _vcpus(client: ClientFactory, instance_type: str) -> int | None:
+    try:
+        types = client("ec2").describe_instance_types(InstanceTypes=[instance_type])["InstanceTypes"]
+    except ClientError as error:
+        if error_code(error).startswith("InvalidInstanceType"):
+            return None
+        raise
+    return int(types[0]["VCpuInfo"]["DefaultVCpus"]) if types else None
+
+
+def vcpu_quota_group(instance_type: str) -> str | None:
+    """The EC2 On-Demand vCPU quota an instance type counts against (g4dn.xlarge -> 'G and VT')."""
+    family = instance_type.split(".", maxsplit=1)[0]
+    if family.startswith(("inf", "trn", "dl")):  # Inferentia, Trainium and DL1 have quotas of their own
+        return None
+    for group, (_, prefixes) in EC2_VCPU_QUOTAS.items():
+        if family.startswith(prefixes):
+            return group
+    return None
+
+
+def check_ec2(client: ClientFactory, region: str, instance_types: tuple[str, ...]) -> list[Check]:
+    checks = []
+    needed: dict[str, int] = {}
+    for instance_type in sorted(set(instance_types)):
+        offered = client("ec2").describe_instance_type_offerings(
+            LocationType="region", Filters=[{"Name": "instance-type", "Values": [instance_type]}]
+        )["InstanceTypeOfferings"]
+        vcpus = _vcpus(client, instance_type) if offered else None
+        if not offered or vcpus is None:
+            checks.append(
+                Check(
+                    f"region: EC2 {instance_type}",
+                    FAIL,
+                    f"{instance_type} is not offered in {region}",
+                    "choose another instance type or region",
+                )
+            )
+            continue
+        group = vcpu_quota_group(instance_type)
+        if group is None:
+            checks.append(Check(f"quota: EC2 {instance_type}", WARN, "no vCPU quota known for this family"))
+            continue
+        needed[group] = needed.get(group, 0) + vcpus * instance_types.count(instance_type)
+    for group, vcpus in needed.items():
+        code = EC2_VCPU_QUOTAS[group][0]
+        value = _quota(client, "ec2", code)
+        name = f"quota: EC2 On-Demand {group} vCPUs ({code})"
+        if value is None:
+            checks.append(Check(name, WARN, "quota not found", "check Service Quotas in the console"))
+        elif value < vcpus:
+            checks.append(
+                Check(
+                    name,
+                    FAIL,
+                    f"{value:g} vCPUs allowed, {vcpus} needed",
+                    f"request {vcpus} or more: aws service-quotas request-service-quota-increase "
+                    f"--service-code ec2 --quota-code {code} --desired-value {vcpus}",
+                )
+            )
+        else:
+            checks.append(Check(name, PASS, f"{value:g} vCPUs allowed, {vcpus} needed"))
+    return checks
+
+
+def check_sagemaker(client: ClientFactory, needs: Needs) -> list[Check]:
+    wanted: list[tuple[str, float, str]] = []  # (quota name or fragment, needed, what)
+    for type_ in sorted(set(needs.notebook_types)):
+        wanted.append((f"{type_} for notebook instance usage", needs.notebook_types.count(type_), "notebook"))
+    for type_ in sorted(set(needs.endpoint_instance_types)):
+        wanted.append((f"{type_} for endpoint usage", needs.endpoint_instance_types.count(type_), "endpoint"))
+    if needs.has_serverless:
+        wanted.append(("total concurrency", needs.serverless_concurrency, "serverless"))
+    if not wanted:
+        return []
+    quotas = _quotas_by_name(client, "sagemaker")
+    checks = []
+    for fragment, amount, what in wanted:
+        matches = [
+            (name, value)
+            for name, value in quotas.items()
+            if fragment.lower() in name.lower() and (what != "serverless" or "serverless" in name.lower())
+        ]
+        label = f"quota: SageMaker {fragment}" if what != "serverless" else "quota: SageMaker serverless concurrency"
+        if not matches:
+            checks.append(Check(label, WARN, "quota not found", "check SageMaker in Service Quotas"))
+            continue
+        name, value = matches[0]
+        if value < amount:
+            fix = f"request {amount:g} or more for '{name}' in Service Quotas (SageMaker)"
+            if what == "serverless":
+                fix += ", or lower the endpoint's max concurrency"
+            checks.append(Check(label, FAIL, f"{value:g} allowed, {amount:g} needed", fix))
+        else:
+            checks.append(Check(label, PASS, f"{value:g} allowed, {amount:g} needed"))
+    return checks
+
+
+def run_checks(client: ClientFactory, region: str, settings: Settings, stacks: list[StackTemplate]) -> list[Check]:
+    """Every check, in order; after failed credentials the AWS checks are skipped."""
+    regions = json.loads(REGIONS_FILE.read_text())
+    needs = Needs.of(stacks)
+    checks = [check_credentials(client)]
+    checks += check_regions(region, settings, needs, regions)
+    if checks[0].result == FAIL:
+        return [*checks, Check("CDK bootstrap and quotas", SKIP, "needs credentials")]
+    checks.append(check_bootstrap(client, region))
+    checks += check_ec2(client, region, needs.ec2_instance_types)
+    checks += check_sagemaker(client, needs)
+    return checks
+
+
+def report(checks: list[Check]) -> int:
+    style = {PASS: "[green]PASS[/]", FAIL: "[bold red]FAIL[/]", WARN: "[yellow]WARN[/]", SKIP: "[dim]SKIP[/]"}
+    rows = [(c.name, style[c.result], c.detail, c.fix) for c in checks]
+    table = ui.table("Preflight", ["check", "result", "detail", "fix"], rows)
+    ui.console.print(table)
+    failed = [c for c in checks if c.result == FAIL]
+    if failed:
+        ui.console.print(f"{len(failed)} check(s) failed: fix them before `make deploy`.")
+        return ui.EXIT_FAILED
+    ui.console.print("Ready to deploy.")
+    return ui.EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = ops_settings.add_settings_arguments(argparse.ArgumentParser(description=__doc__.splitlines()[0]))
+    parser.add_argument("--assembly", type=Path, help="read this cloud assembly instead of synthesizing")
+    args = parser.parse_args(argv)
+    overrides = ops_settings.overrides_from(args)
+    settings = ops_settings.load(overrides)
+    region = ops_settings.region_of(settings)
+    with ui.spinner("Synthesizing the app...") as status:
+        try:
+            stacks = load_templates(overrides, assembly=args.assembly, resynth=True)
+        except RuntimeError as error:
+            return ui.fail(f"synth failed: {error}", ui.EXIT_USAGE)
+        status(f"Checking account, region {region}, bootstrap and quotas...")
+        checks = run_checks(clients_for(region), region, settings, stacks)
+    return report(checks)
+
+
+if __name__ == "__main__":
+    ui.exit_with(main)
