@@ -13,6 +13,7 @@ from cdk_nag import AwsSolutionsChecks
 
 from stacks.config import PREFIX_TAG_KEY, Settings, SettingsError, load_settings
 from stacks.data_stack import DataStack
+from stacks.frameworks_stack import FrameworksStack
 
 DEFAULT_REGION = "us-east-1"
 
@@ -30,7 +31,9 @@ def create_app(context: Mapping[str, Any] | None = None) -> tuple[cdk.App, Setti
 
     # Layers above Data take the stacks they build on as constructor arguments, one way:
     # Data -> Platform/Frameworks -> ApiServices.
-    DataStack(app, f"{name}-Data", settings=settings, env=env)
+    data = DataStack(app, f"{name}-Data", settings=settings, env=env)
+    if settings.has("frameworks"):
+        FrameworksStack(app, f"{name}-Frameworks", settings=settings, data=data, env=env)
 
     for key, value in {**settings.tags.model_dump(), PREFIX_TAG_KEY: settings.prefix}.items():
         cdk.Tags.of(app).add(key.replace("_", "-"), value)

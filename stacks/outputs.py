@@ -11,6 +11,10 @@ DATASETS_READ_POLICY = "DatasetsReadPolicyArn"
 # Platform stack
 
 # Frameworks stack
+WORKSTATION_INSTANCE_ID = "WorkstationInstanceId"
+WORKSTATION_SHELL_COMMAND = "WorkstationShellCommand"
+WORKSTATION_JUPYTER_COMMAND = "WorkstationJupyterCommand"
+WORKSTATION_AMI_PARAMETER = "WorkstationAmiSource"
 
 # ApiServices stack
 BOT_ID = "BotId"
