@@ -209,6 +209,32 @@ def test_spot_is_a_persistent_request_that_stops_on_interruption(tmp_path: Path)
     }
 
 
+def _sdk_call(value: Any) -> dict[str, Any]:
+    """An AwsCustomResource call (JSON, possibly in an Fn::Join) with references replaced by <ref>."""
+    text = (
+        value if isinstance(value, str) else "".join(p if isinstance(p, str) else "<ref>" for p in value["Fn::Join"][1])
+    )
+    return json.loads(text)
+
+
+def test_destroying_a_spot_instance_cancels_its_persistent_request_first() -> None:
+    template = _frameworks(**{"frameworks.spot": "true"})
+    [instance_id] = template.find_resources("AWS::EC2::Instance")
+    [cleanup] = template.find_resources("Custom::AWS").values()
+    create = _sdk_call(cleanup["Properties"]["Create"])
+    assert (create["service"], create["action"]) == ("EC2", "describeInstances")
+    assert create["parameters"] == {"InstanceIds": ["<ref>"]}
+    # Referencing the instance makes CloudFormation delete this resource (cancel) before the instance.
+    assert {"Ref": instance_id} in cleanup["Properties"]["Create"]["Fn::Join"][1]
+    assert create["physicalResourceId"] == {"responsePath": "Reservations.0.Instances.0.SpotInstanceRequestId"}
+    delete = _sdk_call(cleanup["Properties"]["Delete"])
+    assert (delete["service"], delete["action"]) == ("EC2", "cancelSpotInstanceRequests")
+    assert delete["parameters"] == {"SpotInstanceRequestIds": ["PHYSICAL:RESOURCEID:"]}  # the id recorded at create
+    for function in template.find_resources("AWS::Lambda::Function").values():
+        log_group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+        assert template.to_json()["Resources"][log_group]["DeletionPolicy"] == "Delete"
+
+
 # Idle stop ------------------------------------------------------------------------------------------------------
 
 
@@ -316,13 +342,14 @@ def test_configured_availability_zone_is_used() -> None:
         assert subnet["Properties"]["AvailabilityZone"] == "us-east-1b"
 
 
-def test_zones_need_no_lookup_even_when_the_account_is_known() -> None:
+@pytest.mark.parametrize("spot", ["false", "true"])
+def test_zones_need_no_lookup_and_nag_passes_when_the_account_is_known(spot: str) -> None:
     from app import create_app
 
-    os.environ["CDK_DEFAULT_ACCOUNT"] = "123456789012"
+    os.environ["CDK_DEFAULT_ACCOUNT"] = "123456789012"  # as the CLI sets it when credentials are present
     try:
-        app, _ = create_app(cdk_context(layers=LAYERS))
-        assembly = app.synth()
+        app, _ = create_app(cdk_context(layers=LAYERS, **{"frameworks.spot": spot}))
+        assembly = app.synth()  # raises on any nag finding the acknowledgements miss with a literal account
     finally:
         os.environ.pop("CDK_DEFAULT_ACCOUNT", None)
     template = Template.from_json(assembly.get_stack_by_name("Mlstack-Frameworks").template)

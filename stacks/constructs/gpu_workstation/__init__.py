@@ -10,7 +10,9 @@ from pathlib import Path
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
+from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from stacks.config import FrameworksSettings
@@ -52,6 +54,14 @@ def _nag_arn(consumer: Construct, bucket: s3.IBucket) -> str:
         },
         separators=(",", ":"),
     )
+
+
+def _nag_text(stack: cdk.Stack, value: str) -> str:
+    """`value` as cdk-nag prints it: unresolved pseudo parameters appear as <AWS::AccountId> and the like."""
+    for token, name in ((stack.account, "AccountId"), (stack.region, "Region"), (stack.partition, "Partition")):
+        if cdk.Token.is_unresolved(token):
+            value = value.replace(token, f"<AWS::{name}>")
+    return value
 
 
 def _heredoc(path: str, content: str) -> list[str]:
@@ -194,6 +204,83 @@ class GpuWorkstation(Construct):
                 launch_template_id=self.launch_template.launch_template_id,
                 version=self.launch_template.latest_version_number,
             )
+            self._cancel_spot_request_on_delete()
+
+    def _cancel_spot_request_on_delete(self) -> None:
+        # Terminating an instance of a persistent spot request reopens the request, and EC2 would launch a new
+        # instance after `cdk destroy`. This resource records the request id and cancels the request on delete;
+        # it depends on the instance, so CloudFormation deletes it (cancels) before terminating the instance.
+        log_group = logs.LogGroup(
+            self,
+            "SpotRequestCleanupLogs",
+            retention=logs.RetentionDays.ONE_WEEK,
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+        )
+        log_group.node.default_child.add_metadata(  # type: ignore[union-attr]
+            "checkov",
+            {
+                "skip": [
+                    {"id": "CKV_AWS_158", "comment": "Encrypted at rest by CloudWatch Logs; a KMS key adds idle cost."}
+                ]
+            },
+        )
+        request_id_path = "Reservations.0.Instances.0.SpotInstanceRequestId"
+        find_request = cr.AwsSdkCall(
+            service="EC2",
+            action="describeInstances",
+            parameters={"InstanceIds": [self.instance.instance_id]},
+            physical_resource_id=cr.PhysicalResourceId.from_response(request_id_path),
+            output_paths=[request_id_path],
+        )
+        stack = cdk.Stack.of(self)
+        request_arns = f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}:spot-instances-request/*"
+        self.spot_request_cleanup = cr.AwsCustomResource(
+            self,
+            "SpotRequestCleanup",
+            on_create=find_request,
+            on_update=find_request,
+            on_delete=cr.AwsSdkCall(
+                service="EC2",
+                action="cancelSpotInstanceRequests",
+                parameters={"SpotInstanceRequestIds": [cr.PhysicalResourceIdReference()]},
+                ignore_error_codes_matching="InvalidSpotInstanceRequestID.*",
+            ),
+            policy=cr.AwsCustomResourcePolicy.from_statements(
+                [
+                    # DescribeInstances has no resource-level permissions.
+                    iam.PolicyStatement(actions=["ec2:DescribeInstances"], resources=["*"]),
+                    iam.PolicyStatement(
+                        actions=["ec2:CancelSpotInstanceRequests"],
+                        resources=[
+                            f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}:spot-instances-request/*"
+                        ],
+                    ),
+                ]
+            ),
+            log_group=log_group,
+            install_latest_aws_sdk=False,
+        )
+        policy = self.spot_request_cleanup.node.find_child("CustomResourcePolicy")
+        cdk.Validations.of(policy).acknowledge(
+            cdk.Acknowledgment(
+                id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+                reason="ec2:DescribeInstances supports no resource-level permissions.",
+            ),
+            cdk.Acknowledgment(
+                id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{_nag_text(stack, request_arns)}]",
+                reason="The spot request id exists only after launch; the statement is limited to spot requests "
+                "of this account and region, and the call only cancels.",
+            ),
+        )
+        # AwsCustomResource's function is a stack-wide singleton created by CDK under this fixed id.
+        singleton_role = stack.node.find_child("AWS679f53fac002430cb0da5b7982bd2287").node.find_child("ServiceRole")
+        cdk.Validations.of(singleton_role).acknowledge(
+            cdk.Acknowledgment(
+                id="AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                "AWSLambdaBasicExecutionRole]",
+                reason="CDK's AwsCustomResource function role; the AWS policy grants only writing its own logs.",
+            )
+        )
 
     def grant_data_bucket(self, bucket: s3.IBucket) -> iam.Policy:
         """Read, write and delete objects in the project's data bucket, without grant_read_write's s3:*Object*."""
