@@ -22,8 +22,10 @@ USER_DATA_DIR = Path(__file__).resolve().parent / "user_data"
 CLOUDWATCH_AGENT_CONFIG = json.loads((USER_DATA_DIR / "cloudwatch-agent.json").read_text())
 # Namespace the CloudWatch agent publishes the idle signal to; the alarm and the IAM condition read it from here.
 METRICS_NAMESPACE: str = CLOUDWATCH_AGENT_CONFIG["metrics"]["namespace"]
-# CPU and GPU utilization, both renamed to this metric by the agent config (see IdleStop).
-BUSY_METRIC = "BusyPercent"
+# The metric the agent config renames CPU utilization (and every GPU's utilization) to; see IdleStop.
+BUSY_METRIC: str = next(
+    m["rename"] for m in CLOUDWATCH_AGENT_CONFIG["metrics"]["metrics_collected"]["cpu"]["measurement"]
+)
 
 # Login user and root device of each DLAMI operating system.
 OS_USER = {"ubuntu-22.04": "ubuntu", "ubuntu-24.04": "ubuntu", "amazon-linux-2023": "ec2-user"}
