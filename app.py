@@ -14,6 +14,7 @@ from cdk_nag import AwsSolutionsChecks
 from stacks.api_services_stack import ApiServicesStack
 from stacks.config import PREFIX_TAG_KEY, Settings, SettingsError, load_settings
 from stacks.data_stack import DataStack
+from stacks.frameworks_stack import FrameworksStack
 from stacks.platform_stack import PlatformStack
 
 DEFAULT_REGION = "us-east-1"
@@ -38,6 +39,8 @@ def create_app(context: Mapping[str, Any] | None = None) -> tuple[cdk.App, Setti
         if settings.has("platform")
         else None
     )
+    if settings.has("frameworks"):
+        FrameworksStack(app, f"{name}-Frameworks", settings=settings, data=data, env=env)
     if settings.has("api_services"):
         # Without the Platform layer the bot's AnalyzeSentiment intent says the layer is not deployed.
         ApiServicesStack(app, f"{name}-ApiServices", settings=settings, data=data, platform=platform, env=env)

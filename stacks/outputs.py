@@ -14,6 +14,10 @@ NOTEBOOK_URL = "NotebookUrlHint"
 ENDPOINT_NAME = "EndpointName"
 
 # Frameworks stack
+WORKSTATION_INSTANCE_ID = "WorkstationInstanceId"
+WORKSTATION_SHELL_COMMAND = "WorkstationShellCommand"
+WORKSTATION_JUPYTER_COMMAND = "WorkstationJupyterCommand"
+WORKSTATION_AMI_PARAMETER = "WorkstationAmiSource"
 
 # ApiServices stack
 BOT_ID = "BotId"

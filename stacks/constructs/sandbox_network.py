@@ -1,0 +1,148 @@
+"""A one-zone VPC for a sandbox instance: public by default, private with NAT or VPC endpoints on request."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+NetworkMode = Literal["public", "private-nat", "private-endpoints"]
+VPC_CIDR = "10.42.0.0/16"
+
+# Interface endpoints an instance without internet access needs: Session Manager (ssm, ssmmessages,
+# ec2messages) and CloudWatch metrics, which the agent's idle signal is published to.
+ENDPOINT_SERVICES: dict[str, ec2.InterfaceVpcEndpointAwsService] = {
+    "Ssm": ec2.InterfaceVpcEndpointAwsService.SSM,
+    "SsmMessages": ec2.InterfaceVpcEndpointAwsService.SSM_MESSAGES,
+    "Ec2Messages": ec2.InterfaceVpcEndpointAwsService.EC2_MESSAGES,
+    "Monitoring": ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_MONITORING,
+}
+
+
+# CloudWatch Logs encrypts every log group at rest with a service key. A customer KMS key would cost $1 a month
+# while the sandbox sits idle, for logs holding connection metadata (flow logs) and a handler's trace.
+_LOG_GROUP_KMS_SKIP = {
+    "skip": [{"id": "CKV_AWS_158", "comment": "Encrypted at rest by CloudWatch Logs; a KMS key would add idle cost."}]
+}
+
+
+class SandboxNetwork(Construct):
+    """VPC in one availability zone with flow logs, a locked default security group and an ingress-free group.
+
+    `public`: public subnet only, no NAT gateway, no hourly cost. `private-nat`: adds a private subnet behind one
+    NAT gateway. `private-endpoints`: an isolated subnet with SSM, CloudWatch and S3 endpoints, no internet.
+    Exposes `vpc`, `instance_subnets` (where the instance goes), `security_group`, `flow_log_group`,
+    `assigns_public_ip`.
+    """
+
+    def __init__(self, scope: Construct, id_: str, *, mode: NetworkMode) -> None:
+        super().__init__(scope, id_)
+        self.mode = mode
+        public = ec2.SubnetConfiguration(
+            name="Public",
+            subnet_type=ec2.SubnetType.PUBLIC,
+            cidr_mask=24,
+            # The instance asks for its own public IP; nothing else launched here should get one.
+            map_public_ip_on_launch=False,
+        )
+        private = ec2.SubnetConfiguration(name="Private", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=24)
+        isolated = ec2.SubnetConfiguration(name="Isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=24)
+        subnets = {"public": [public], "private-nat": [public, private], "private-endpoints": [isolated]}[mode]
+        self.vpc = ec2.Vpc(
+            self,
+            "Vpc",
+            ip_addresses=ec2.IpAddresses.cidr(VPC_CIDR),
+            # One zone: a single instance gains nothing from more, and NAT/endpoints are billed per zone. The
+            # zone comes from the stack's availability_zones (a Fn::GetAZs token): synth needs no look-up.
+            max_azs=1,
+            nat_gateways=1 if mode == "private-nat" else 0,
+            subnet_configuration=subnets,
+            restrict_default_security_group=True,
+        )
+        self.instance_subnets = ec2.SubnetSelection(
+            subnet_type={
+                "public": ec2.SubnetType.PUBLIC,
+                "private-nat": ec2.SubnetType.PRIVATE_WITH_EGRESS,
+                "private-endpoints": ec2.SubnetType.PRIVATE_ISOLATED,
+            }[mode]
+        )
+        # Without NAT or endpoints the SSM agent reaches Systems Manager over the internet gateway, which
+        # needs a public IP. Inbound traffic is still refused by the security group.
+        self.assigns_public_ip = mode == "public"
+
+        self._keep_default_sg_handler_logs_in_the_stack()
+
+        # CDK log groups default to RETAIN; a sandbox must leave nothing behind after `cdk destroy`.
+        self.flow_log_group = logs.LogGroup(
+            self,
+            "FlowLogs",
+            retention=logs.RetentionDays.ONE_WEEK,
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+        )
+        self.flow_log_group.node.default_child.add_metadata("checkov", _LOG_GROUP_KMS_SKIP)  # type: ignore[union-attr]
+        self.vpc.add_flow_log(
+            "FlowLog",
+            destination=ec2.FlowLogDestination.to_cloud_watch_logs(self.flow_log_group),
+            traffic_type=ec2.FlowLogTrafficType.REJECT,
+        )
+
+        self.security_group = ec2.SecurityGroup(
+            self,
+            "InstanceSecurityGroup",
+            vpc=self.vpc,
+            description="Sandbox GPU instance: no inbound rules (access is through SSM), outbound HTTP(S) only",
+            allow_all_outbound=False,
+        )
+        # SSM, CloudWatch, S3 and pip speak HTTPS; Ubuntu's EC2 package mirrors speak plain HTTP (packages are
+        # signed). Nothing else needs to leave.
+        self.security_group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to AWS APIs and PyPI")
+        self.security_group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(80), "HTTP to OS package mirrors")
+
+        if mode == "private-endpoints":
+            self._endpoints()
+
+    def _keep_default_sg_handler_logs_in_the_stack(self) -> None:
+        # restrict_default_security_group runs a CDK-provided Lambda, which would otherwise create
+        # /aws/lambda/<name> on first run and leave it behind after `cdk destroy`. Point it at a log group of the
+        # stack's own: CloudFormation deletes the function (and the custom resource that invokes it) first.
+        stack = cdk.Stack.of(self)
+        provider = stack.node.try_find_child("Custom::VpcRestrictDefaultSGCustomResourceProvider")
+        if provider is None:
+            raise RuntimeError("aws-cdk-lib no longer creates the VpcRestrictDefaultSG provider where expected")
+        handler: cdk.CfnResource = provider.node.find_child("Handler")  # type: ignore[assignment]
+        self.default_sg_handler_log_group = logs.LogGroup(
+            self,
+            "RestrictDefaultSgLogs",
+            retention=logs.RetentionDays.ONE_WEEK,
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+        )
+        handler.add_property_override("LoggingConfig.LogGroup", self.default_sg_handler_log_group.log_group_name)
+        self.default_sg_handler_log_group.node.default_child.add_metadata("checkov", _LOG_GROUP_KMS_SKIP)  # type: ignore[union-attr]
+
+    def _endpoints(self) -> None:
+        endpoint_group = ec2.SecurityGroup(
+            self,
+            "EndpointSecurityGroup",
+            vpc=self.vpc,
+            description="Interface endpoints: HTTPS from inside the sandbox VPC only",
+            allow_all_outbound=False,
+        )
+        # The literal VPC range rather than the instance's group: cdk-nag can evaluate a literal CIDR (EC23), and
+        # the isolated subnet holds nothing but the instance and the endpoints.
+        endpoint_group.add_ingress_rule(ec2.Peer.ipv4(VPC_CIDR), ec2.Port.tcp(443), "HTTPS from inside the VPC")
+        for name, service in ENDPOINT_SERVICES.items():
+            self.vpc.add_interface_endpoint(
+                name,
+                service=service,
+                subnets=self.instance_subnets,
+                security_groups=[endpoint_group],
+                private_dns_enabled=True,
+                open=False,  # the rule above already admits the VPC, as a literal nag can check
+            )
+        # Gateway endpoints are free; S3 carries the CloudWatch agent package and the data bucket traffic.
+        self.vpc.add_gateway_endpoint(
+            "S3", service=ec2.GatewayVpcEndpointAwsService.S3, subnets=[self.instance_subnets]
+        )

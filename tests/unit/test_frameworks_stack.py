@@ -1,0 +1,484 @@
+"""Frameworks stack: the DLAMI workstation's secure defaults, AMI choice, idle stop, network modes and settings."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from stacks import outputs
+from stacks.config import SettingsError, load_settings
+from tests.conftest import ROOT, TEST_REGION, cdk_context, synth_app, template_of
+
+LAYERS = "data,frameworks"
+AGENT_CONFIG = json.loads((ROOT / "stacks/constructs/gpu_workstation/user_data/cloudwatch-agent.json").read_text())
+
+# Every framework/OS pair a DLAMI exists for, with the public parameter it must resolve (written out, not derived
+# from the settings code under test). pytorch on ubuntu-22.04 has no current DLAMI and is rejected (see below).
+DLAMI = "/aws/service/deeplearning/ami/x86_64"
+VALID_COMBINATIONS = {
+    ("base", "ubuntu-22.04"): f"{DLAMI}/base-oss-nvidia-driver-gpu-ubuntu-22.04/latest/ami-id",
+    ("base", "ubuntu-24.04"): f"{DLAMI}/base-oss-nvidia-driver-gpu-ubuntu-24.04/latest/ami-id",
+    ("base", "amazon-linux-2023"): f"{DLAMI}/base-oss-nvidia-driver-gpu-amazon-linux-2023/latest/ami-id",
+    ("pytorch", "ubuntu-24.04"): f"{DLAMI}/oss-nvidia-driver-gpu-pytorch-2.10-ubuntu-24.04/latest/ami-id",
+    ("pytorch", "amazon-linux-2023"): f"{DLAMI}/oss-nvidia-driver-gpu-pytorch-2.10-amazon-linux-2023/latest/ami-id",
+    ("tensorflow", "ubuntu-22.04"): f"{DLAMI}/base-oss-nvidia-driver-gpu-ubuntu-22.04/latest/ami-id",
+    ("tensorflow", "ubuntu-24.04"): f"{DLAMI}/base-oss-nvidia-driver-gpu-ubuntu-24.04/latest/ami-id",
+    ("tensorflow", "amazon-linux-2023"): f"{DLAMI}/base-oss-nvidia-driver-gpu-amazon-linux-2023/latest/ami-id",
+}
+
+
+def _frameworks(**overrides: Any) -> Template:
+    # synth_app attaches cdk-nag and raises on any unacknowledged finding: every template here passed nag.
+    return template_of(synth_app(layers=LAYERS, **overrides), "Frameworks")
+
+
+@pytest.fixture(scope="module")
+def frameworks() -> Template:
+    return _frameworks()
+
+
+def _only(template: Template, resource_type: str) -> dict[str, Any]:
+    [resource] = template.find_resources(resource_type).values()
+    return resource
+
+
+def _instance(template: Template) -> dict[str, Any]:
+    return _only(template, "AWS::EC2::Instance")["Properties"]
+
+
+def _user_data(template: Template) -> str:
+    """The instance's user data with CloudFormation tokens replaced by <token>."""
+    rendered = _instance(template)["UserData"]["Fn::Base64"]
+    if isinstance(rendered, str):
+        return rendered
+    return "".join(part if isinstance(part, str) else "<token>" for part in rendered["Fn::Join"][1])
+
+
+def _cfn_lint_errors(template: Template, tmp_path: Path) -> str:
+    path = tmp_path / "Frameworks.template.json"
+    path.write_text(json.dumps(template.to_json()))
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"
+    result = subprocess.run([str(cfn_lint), "--format", "parseable", str(path)], capture_output=True, text=True)
+    # Exit code bit flags: 2 = error, 4 = warning, 8 = informational. Only errors count; 1 = cfn-lint failed.
+    assert result.returncode & 1 == 0, result.stderr
+    return result.stdout if result.returncode & 2 else ""
+
+
+# Instance -----------------------------------------------------------------------------------------------------
+
+
+def test_instance_requires_imdsv2_and_monitors_in_detail(frameworks: Template) -> None:
+    props = _instance(frameworks)
+    assert props["MetadataOptions"]["HttpTokens"] == "required"
+    assert props["MetadataOptions"]["HttpEndpoint"] == "enabled"
+    assert props["Monitoring"] is True
+    assert props["InstanceType"] == "g4dn.xlarge"
+
+
+def test_root_volume_is_encrypted_gp3_and_deleted_with_the_instance(frameworks: Template) -> None:
+    assert _instance(frameworks)["BlockDeviceMappings"] == [
+        {
+            "DeviceName": "/dev/sda1",
+            "Ebs": {"DeleteOnTermination": True, "Encrypted": True, "VolumeSize": 125, "VolumeType": "gp3"},
+        }
+    ]
+
+
+def test_root_volume_size_is_a_setting() -> None:
+    template = _frameworks(**{"frameworks.root_volume_gb": "200"})
+    assert _instance(template)["BlockDeviceMappings"][0]["Ebs"]["VolumeSize"] == 200
+
+
+def test_no_key_pair_and_no_ingress_by_default(frameworks: Template) -> None:
+    assert "KeyName" not in _instance(frameworks)
+    frameworks.resource_count_is("AWS::EC2::SecurityGroupIngress", 0)
+    for group in frameworks.find_resources("AWS::EC2::SecurityGroup").values():
+        assert "SecurityGroupIngress" not in group["Properties"]
+        ports = {(rule["FromPort"], rule["ToPort"]) for rule in group["Properties"]["SecurityGroupEgress"]}
+        assert ports == {(443, 443), (80, 80)}
+
+
+def test_a_configured_key_pair_is_attached_but_opens_no_ssh() -> None:
+    template = _frameworks(**{"frameworks.key_pair_name": "my-key"})
+    assert _instance(template)["KeyName"] == "my-key"
+    template.resource_count_is("AWS::EC2::SecurityGroupIngress", 0)
+    for group in template.find_resources("AWS::EC2::SecurityGroup").values():
+        assert "SecurityGroupIngress" not in group["Properties"]
+
+
+def test_role_has_ssm_core_scoped_metrics_datasets_and_data_bucket_access(frameworks: Template) -> None:
+    [role_ref] = _only(frameworks, "AWS::IAM::InstanceProfile")["Properties"]["Roles"]
+    role = frameworks.to_json()["Resources"][role_ref["Ref"]]["Properties"]
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "ec2.amazonaws.com"}
+    managed = sorted(json.dumps(arn) for arn in role["ManagedPolicyArns"])
+    assert len(managed) == 2
+    assert any(":iam::aws:policy/AmazonSSMManagedInstanceCore" in arn for arn in managed)
+    # The public-datasets read policy, handed over by the Data stack.
+    assert any("Mlstack-Data" in arn and "ReadPolicy" in arn for arn in managed)
+
+    metrics_statement = {
+        "Sid": "PublishIdleSignal",
+        "Effect": "Allow",
+        "Action": "cloudwatch:PutMetricData",
+        "Resource": "*",
+        "Condition": {"StringEquals": {"cloudwatch:namespace": AGENT_CONFIG["metrics"]["namespace"]}},
+    }
+    frameworks.has_resource_properties(
+        "AWS::IAM::Policy",
+        {"PolicyDocument": {"Statement": Match.array_with([metrics_statement])}, "Roles": [role_ref]},
+    )
+    frameworks.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "PolicyDocument": {
+                "Statement": [
+                    Match.object_like({"Sid": "ListDataBucket", "Action": "s3:ListBucket"}),
+                    Match.object_like(
+                        {
+                            "Sid": "ReadWriteDataObjects",
+                            "Action": ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
+                        }
+                    ),
+                ]
+            },
+            "Roles": [role_ref],
+        },
+    )
+
+
+# AMI ------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("framework", "os_name"), sorted(VALID_COMBINATIONS))
+def test_every_framework_and_os_resolves_its_dlami_parameter_and_passes_nag_and_cfn_lint(
+    framework: str, os_name: str, tmp_path: Path
+) -> None:
+    template = _frameworks(**{"frameworks.framework": framework, "frameworks.os": os_name})
+    parameters = template.to_json()["Parameters"]
+    [(name, parameter)] = [(k, p) for k, p in parameters.items() if "deeplearning" in str(p.get("Default"))]
+    assert parameter == {
+        "Type": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>",
+        "Default": VALID_COMBINATIONS[(framework, os_name)],
+    }
+    props = _instance(template)
+    assert props["ImageId"] == {"Ref": name}
+    assert props["BlockDeviceMappings"][0]["DeviceName"] == (
+        "/dev/xvda" if os_name == "amazon-linux-2023" else "/dev/sda1"
+    )
+    user_data = _user_data(template)
+    assert f"MLSTACK_OS_USER={'ec2-user' if os_name == 'amazon-linux-2023' else 'ubuntu'}" in user_data
+    assert ("tensorflow[and-cuda]" in user_data) == (framework == "tensorflow")
+    assert _cfn_lint_errors(template, tmp_path) == ""
+
+
+def test_pinned_ami_is_a_literal_id_and_drops_the_parameter() -> None:
+    template = _frameworks(**{"frameworks.ami_id": "ami-0123456789abcdef0"})
+    assert _instance(template)["ImageId"] == "ami-0123456789abcdef0"
+    assert not any("deeplearning" in str(p.get("Default")) for p in template.to_json()["Parameters"].values())
+    assert template.to_json()["Outputs"][outputs.WORKSTATION_AMI_PARAMETER]["Value"] == "pinned: ami-0123456789abcdef0"
+
+
+# Spot -----------------------------------------------------------------------------------------------------------
+
+
+def test_on_demand_by_default(frameworks: Template) -> None:
+    frameworks.resource_count_is("AWS::EC2::LaunchTemplate", 0)
+    assert "LaunchTemplate" not in _instance(frameworks)
+
+
+def test_spot_is_a_persistent_request_that_stops_on_interruption(tmp_path: Path) -> None:
+    template = _frameworks(**{"frameworks.spot": "true"})
+    assert _cfn_lint_errors(template, tmp_path) == ""
+    [(name, launch_template)] = template.find_resources("AWS::EC2::LaunchTemplate").items()
+    data = launch_template["Properties"]["LaunchTemplateData"]
+    assert data["InstanceMarketOptions"] == {
+        "MarketType": "spot",
+        "SpotOptions": {"SpotInstanceType": "persistent", "InstanceInterruptionBehavior": "stop"},
+    }
+    assert data["MetadataOptions"]["HttpTokens"] == "required"
+    assert _instance(template)["LaunchTemplate"] == {
+        "LaunchTemplateId": {"Ref": name},
+        "Version": {"Fn::GetAtt": [name, "LatestVersionNumber"]},
+    }
+
+
+def _sdk_call(value: Any) -> dict[str, Any]:
+    """An AwsCustomResource call (JSON, possibly in an Fn::Join) with references replaced by <ref>."""
+    text = (
+        value if isinstance(value, str) else "".join(p if isinstance(p, str) else "<ref>" for p in value["Fn::Join"][1])
+    )
+    return json.loads(text)
+
+
+def test_destroying_a_spot_instance_cancels_its_persistent_request_first() -> None:
+    template = _frameworks(**{"frameworks.spot": "true"})
+    [instance_id] = template.find_resources("AWS::EC2::Instance")
+    [cleanup] = template.find_resources("Custom::AWS").values()
+    create = _sdk_call(cleanup["Properties"]["Create"])
+    assert (create["service"], create["action"]) == ("EC2", "describeInstances")
+    assert create["parameters"] == {"InstanceIds": ["<ref>"]}
+    # Referencing the instance makes CloudFormation delete this resource (cancel) before the instance.
+    assert {"Ref": instance_id} in cleanup["Properties"]["Create"]["Fn::Join"][1]
+    assert create["physicalResourceId"] == {"responsePath": "Reservations.0.Instances.0.SpotInstanceRequestId"}
+    delete = _sdk_call(cleanup["Properties"]["Delete"])
+    assert (delete["service"], delete["action"]) == ("EC2", "cancelSpotInstanceRequests")
+    assert delete["parameters"] == {"SpotInstanceRequestIds": ["PHYSICAL:RESOURCEID:"]}  # the id recorded at create
+    for function in template.find_resources("AWS::Lambda::Function").values():
+        log_group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+        assert template.to_json()["Resources"][log_group]["DeletionPolicy"] == "Delete"
+
+
+# Idle stop ------------------------------------------------------------------------------------------------------
+
+
+def test_idle_alarm_stops_the_instance_when_cpu_and_gpu_are_idle(frameworks: Template) -> None:
+    [instance_id] = frameworks.find_resources("AWS::EC2::Instance")
+    frameworks.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "AlarmActions": [f"arn:aws:automate:{TEST_REGION}:ec2:stop"],
+            "Namespace": AGENT_CONFIG["metrics"]["namespace"],
+            "MetricName": "BusyPercent",
+            "Dimensions": [{"Name": "InstanceId", "Value": {"Ref": instance_id}}],
+            "Statistic": "Maximum",
+            "Period": 300,
+            "Threshold": 5,
+            "ComparisonOperator": "LessThanThreshold",
+            "EvaluationPeriods": 12,
+            "DatapointsToAlarm": 12,
+            "TreatMissingData": "notBreaching",
+        },
+    )
+
+
+def test_agent_publishes_cpu_and_gpu_utilization_as_the_alarm_metric() -> None:
+    metrics = AGENT_CONFIG["metrics"]
+    assert metrics["append_dimensions"] == {"InstanceId": "${aws:InstanceId}"}
+    assert ["InstanceId"] in metrics["aggregation_dimensions"]
+    renamed = {
+        plugin: {m["name"]: m.get("rename") for m in spec["measurement"]}
+        for plugin, spec in metrics["metrics_collected"].items()
+    }
+    assert renamed["cpu"]["usage_active"] == "BusyPercent"
+    assert renamed["nvidia_gpu"]["utilization_gpu"] == "BusyPercent"
+
+
+def test_idle_threshold_and_duration_are_settings() -> None:
+    template = _frameworks(**{"frameworks.idle_cpu_percent": "10", "frameworks.idle_stop_minutes": "30"})
+    template.has_resource_properties("AWS::CloudWatch::Alarm", {"Threshold": 10, "EvaluationPeriods": 6})
+
+
+# Network --------------------------------------------------------------------------------------------------------
+
+
+def test_default_network_is_public_with_no_nat_and_a_public_ip_for_ssm(frameworks: Template) -> None:
+    frameworks.resource_count_is("AWS::EC2::NatGateway", 0)
+    frameworks.resource_count_is("AWS::EC2::VPCEndpoint", 0)
+    for subnet in frameworks.find_resources("AWS::EC2::Subnet").values():
+        assert subnet["Properties"]["MapPublicIpOnLaunch"] is False
+        assert subnet["Properties"]["AvailabilityZone"] == {"Fn::Select": [0, {"Fn::GetAZs": ""}]}
+    [interface] = _instance(frameworks)["NetworkInterfaces"]
+    assert interface["AssociatePublicIpAddress"] is True
+
+
+def test_flow_logs_go_to_a_short_lived_log_group_that_destroy_removes(frameworks: Template) -> None:
+    [(name, _)] = [
+        (k, v)
+        for k, v in frameworks.find_resources("AWS::Logs::LogGroup").items()
+        if any(
+            fl["Properties"].get("LogGroupName") == {"Ref": k}
+            for fl in frameworks.find_resources("AWS::EC2::FlowLog").values()
+        )
+    ]
+    frameworks.has_resource("AWS::Logs::LogGroup", {"Properties": {"RetentionInDays": 7}, "DeletionPolicy": "Delete"})
+    frameworks.has_resource_properties(
+        "AWS::EC2::FlowLog", {"LogDestinationType": "cloud-watch-logs", "LogGroupName": {"Ref": name}}
+    )
+    for log_group in frameworks.find_resources("AWS::Logs::LogGroup").values():
+        assert log_group["DeletionPolicy"] == "Delete"
+        assert log_group["UpdateReplacePolicy"] == "Delete"
+
+
+def test_default_security_group_is_restricted_and_its_handler_logs_into_the_stack(frameworks: Template) -> None:
+    frameworks.resource_count_is("Custom::VpcRestrictDefaultSG", 1)
+    [handler] = frameworks.find_resources("AWS::Lambda::Function").values()
+    log_group_ref = handler["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+    assert frameworks.to_json()["Resources"][log_group_ref]["Type"] == "AWS::Logs::LogGroup"
+
+
+def test_private_nat_puts_the_instance_behind_one_nat_gateway(tmp_path: Path) -> None:
+    template = _frameworks(**{"frameworks.network": "private-nat"})
+    assert _cfn_lint_errors(template, tmp_path) == ""
+    template.resource_count_is("AWS::EC2::NatGateway", 1)
+    props = _instance(template)
+    assert "NetworkInterfaces" not in props  # no public IP
+    subnet = template.to_json()["Resources"][props["SubnetId"]["Ref"]]
+    assert {"Key": "aws-cdk:subnet-type", "Value": "Private"} in subnet["Properties"]["Tags"]
+
+
+def test_private_endpoints_have_no_internet_route_and_the_endpoints_ssm_needs(tmp_path: Path) -> None:
+    template = _frameworks(**{"frameworks.network": "private-endpoints"})
+    assert _cfn_lint_errors(template, tmp_path) == ""
+    template.resource_count_is("AWS::EC2::NatGateway", 0)
+    template.resource_count_is("AWS::EC2::InternetGateway", 0)
+    endpoints = template.find_resources("AWS::EC2::VPCEndpoint").values()
+    services = sorted(json.dumps(e["Properties"]["ServiceName"]) for e in endpoints)
+    for service in ("ssm", "ssmmessages", "ec2messages", "monitoring", "s3"):
+        assert any(f".{service}" in s or f'{service}"' in s for s in services), (service, services)
+    assert len(services) == 5
+    assert "NetworkInterfaces" not in _instance(template)
+
+
+def test_configured_availability_zone_is_used() -> None:
+    template = _frameworks(**{"frameworks.availability_zone": "us-east-1b"})
+    for subnet in template.find_resources("AWS::EC2::Subnet").values():
+        assert subnet["Properties"]["AvailabilityZone"] == "us-east-1b"
+
+
+@pytest.mark.parametrize("spot", ["false", "true"])
+def test_zones_need_no_lookup_and_nag_passes_when_the_account_is_known(spot: str) -> None:
+    from app import create_app
+
+    os.environ["CDK_DEFAULT_ACCOUNT"] = "123456789012"  # as the CLI sets it when credentials are present
+    try:
+        app, _ = create_app(cdk_context(layers=LAYERS, **{"frameworks.spot": spot}))
+        assembly = app.synth()  # raises on any nag finding the acknowledgements miss with a literal account
+    finally:
+        os.environ.pop("CDK_DEFAULT_ACCOUNT", None)
+    template = Template.from_json(assembly.get_stack_by_name("Mlstack-Frameworks").template)
+    for subnet in template.find_resources("AWS::EC2::Subnet").values():
+        # A look-up would have produced placeholder zones ("dummy1a") and a missing-context entry instead.
+        assert subnet["Properties"]["AvailabilityZone"] == {"Fn::Select": [0, {"Fn::GetAZs": ""}]}
+
+
+# JupyterLab over SSM --------------------------------------------------------------------------------------------
+
+
+def test_user_data_runs_jupyterlab_as_a_service_bound_to_localhost(frameworks: Template) -> None:
+    user_data = _user_data(frameworks)
+    assert "cat > /opt/mlstack/jupyterlab.service <<'MLSTACK_EOF'" in user_data
+    assert "ExecStart=@@JUPYTER_ENV@@/bin/jupyter lab --ip=127.0.0.1 --port=@@PORT@@ --no-browser" in user_data
+    assert "MLSTACK_JUPYTER_PORT=8888" in user_data
+    assert "systemctl enable --now jupyterlab.service" in user_data
+    assert "--ip=0.0.0.0" not in user_data
+    # The agent config travels inside the user data, verbatim.
+    assert json.dumps(AGENT_CONFIG["metrics"]["namespace"]) in user_data
+
+
+def test_jupyter_port_is_a_setting() -> None:
+    template = _frameworks(**{"frameworks.jupyter_port": "8890"})
+    assert "MLSTACK_JUPYTER_PORT=8890" in _user_data(template)
+    command = template.to_json()["Outputs"][outputs.WORKSTATION_JUPYTER_COMMAND]["Value"]["Fn::Join"][1]
+    assert """'{"portNumber":["8890"],"localPortNumber":["8890"]}'""" in command[-1]
+
+
+def test_outputs_print_the_exact_ssm_commands(frameworks: Template) -> None:
+    [instance_id] = frameworks.find_resources("AWS::EC2::Instance")
+    found = frameworks.to_json()["Outputs"]
+    assert found[outputs.WORKSTATION_INSTANCE_ID]["Value"] == {"Ref": instance_id}
+    assert found[outputs.WORKSTATION_SHELL_COMMAND]["Value"] == {
+        "Fn::Join": ["", ["aws ssm start-session --target ", {"Ref": instance_id}, f" --region {TEST_REGION}"]]
+    }
+    assert found[outputs.WORKSTATION_JUPYTER_COMMAND]["Value"] == {
+        "Fn::Join": [
+            "",
+            [
+                "aws ssm start-session --target ",
+                {"Ref": instance_id},
+                f" --region {TEST_REGION} --document-name AWS-StartPortForwardingSession "
+                """--parameters '{"portNumber":["8888"],"localPortNumber":["8888"]}'""",
+            ],
+        ]
+    }
+
+
+def test_frameworks_stack_is_absent_when_the_layer_is_off() -> None:
+    assert [s.stack_name for s in synth_app(layers="data").stacks] == ["Mlstack-Data"]
+
+
+# Settings -------------------------------------------------------------------------------------------------------
+
+
+def test_defaults() -> None:
+    settings = load_settings(cdk_context()).frameworks
+    assert (settings.instance_type, settings.framework, settings.os) == ("g4dn.xlarge", "pytorch", "ubuntu-24.04")
+    assert (settings.network, settings.spot, settings.ami_id, settings.key_pair_name) == ("public", False, None, None)
+    assert (settings.idle_cpu_percent, settings.idle_stop_minutes, settings.root_volume_gb) == (5, 60, 125)
+
+
+def test_a_cpu_type_is_accepted_with_allow_cpu() -> None:
+    settings = load_settings(
+        cdk_context(**{"frameworks.instance_type": "m7i.large", "frameworks.allow_cpu": "true"})
+    ).frameworks
+    assert settings.instance_type == "m7i.large"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected_line"),
+    [
+        (
+            {"frameworks.instance_type": "t3.large"},
+            "frameworks.instance_type='t3.large': t3 has no NVIDIA GPU; use one of the GPU families: g4dn, g5, g6,",
+        ),
+        (
+            {"frameworks.instance_type": "x9z.huge"},
+            "frameworks.instance_type='x9z.huge': x9z has no NVIDIA GPU; use one of the GPU families: g4dn,",
+        ),
+        (
+            {"frameworks.instance_type": "g5g.xlarge"},
+            "frameworks.instance_type='g5g.xlarge': g5g is arm64; the DLAMIs used here are x86_64;",
+        ),
+        (
+            {"frameworks.instance_type": "m7g.large", "frameworks.allow_cpu": "true"},
+            "frameworks.instance_type='m7g.large': m7g is arm64",
+        ),
+        ({"frameworks.instance_type": "big-gpu"}, "frameworks.instance_type='big-gpu': not an EC2 instance type"),
+        (
+            {"frameworks.framework": "mxnet"},
+            "frameworks.framework='mxnet': Apache MXNet is retired (moved to the Apache Attic in 2023) and no "
+            "current DLAMI ships it; choose pytorch, or base/tensorflow",
+        ),
+        ({"frameworks.framework": "jax"}, "frameworks.framework='jax': must be one of base, pytorch, tensorflow"),
+        (
+            {"frameworks.framework": "pytorch", "frameworks.os": "ubuntu-22.04"},
+            "frameworks.os='ubuntu-22.04': no pytorch DLAMI for ubuntu-22.04: current PyTorch DLAMIs are built "
+            "for ubuntu-24.04 and amazon-linux-2023 only",
+        ),
+        ({"frameworks.os": "debian-12"}, "frameworks.os='debian-12': Input should be 'ubuntu-22.04', 'ubuntu-24.04'"),
+        (
+            {"frameworks.network": "private-endpoints", "frameworks.framework": "base"},
+            "frameworks: network=private-endpoints has no internet access, but framework=base installs JupyterLab",
+        ),
+        ({"frameworks.ami_id": "ami-xyz"}, "frameworks.ami_id='ami-xyz': String should match pattern"),
+        ({"frameworks.idle_stop_minutes": "5"}, "frameworks.idle_stop_minutes='5': Input should be greater than"),
+        ({"frameworks.idle_stop_minutes": "62"}, "frameworks.idle_stop_minutes='62': Input should be a multiple of 5"),
+        ({"frameworks.idle_cpu_percent": "0"}, "frameworks.idle_cpu_percent='0': Input should be greater than 0"),
+        ({"frameworks.root_volume_gb": "50"}, "frameworks.root_volume_gb='50': Input should be greater than or equal"),
+        ({"frameworks.network": "vpn"}, "frameworks.network='vpn': Input should be 'public', 'private-nat' or"),
+    ],
+)
+def test_invalid_frameworks_settings_give_one_line_each(overrides: dict[str, str], expected_line: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(cdk_context(**overrides))
+    [problem] = caught.value.problems
+    assert problem.startswith(expected_line), problem
+    assert "\n" not in problem
+
+
+def test_mxnet_fails_the_app_with_one_line_and_no_traceback(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "CDK_CONTEXT_JSON": json.dumps(cdk_context(**{"frameworks.framework": "mxnet"})),
+        "CDK_OUTDIR": str(tmp_path),
+    }
+    result = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.startswith("mlstack: invalid setting: frameworks.framework='mxnet': Apache MXNet is retired")
+    assert "Traceback" not in result.stderr
