@@ -13,7 +13,7 @@ from constructs import Construct
 
 from stacks.config import ApiServicesSettings
 from stacks.constructs.data_lake import GENERATED_MEDIA_PREFIX
-from stacks.constructs.nag_ids import nag_reference
+from stacks.constructs.nag import nag_resource
 from stacks.constructs.python_function import PythonFunction
 
 SERVICE_NAME = "lex-fulfillment"
@@ -109,7 +109,7 @@ class BotFulfillment(Construct):
                 ),
             ],
         )
-        bucket_arn = nag_reference(self, data_bucket.stack, data_bucket.bucket_arn)
+        bucket_arn = nag_resource(cdk.Stack.of(self), data_bucket.bucket_arn, data_bucket.stack)
         for prefix in (sample_images_prefix, USER_IMAGES_PREFIX, SPEECH_PREFIX):
             cdk.Validations.of(data_access).acknowledge(
                 cdk.Acknowledgment(

@@ -43,5 +43,11 @@ def _render(value: Any, producer: cdk.Stack | None) -> str:
 def nag_resource(stack: cdk.Stack, arn: str, producer: cdk.Stack | None = None) -> str:
     """An ARN as cdk-nag prints it: pseudo parameters become `<AWS::Region>`, local attributes
     `<LogicalId.Attr>`, and attributes of resources in `producer` (another stack) its published output.
+
+    The published output's name follows CDK's weak cross-stack references
+    (`@aws-cdk/core:defaultCrossStackReferences`); if CDK changes that scheme, synth fails on the
+    unacknowledged finding and nag prints the id to use, so the drift cannot go unnoticed.
     """
+    if producer is stack:
+        producer = None
     return _render((producer or stack).resolve(arn), producer)

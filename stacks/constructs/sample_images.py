@@ -11,7 +11,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
-from stacks.constructs.nag_ids import nag_reference
+from stacks.constructs.nag import nag_resource
 from stacks.constructs.python_function import LOG_GROUP_KMS_SKIP, log_retention
 
 SAMPLE_IMAGES_DIR = Path(__file__).resolve().parent.parent / "assets" / "sample_images"
@@ -64,7 +64,7 @@ class SampleImages(Construct):
     def _acknowledge_cdk_managed_findings(self, bucket: s3.IBucket) -> None:
         """BucketDeployment's grants and runtime are chosen by CDK; acknowledge exactly what it adds."""
         stack = cdk.Stack.of(self)
-        bucket_arn = nag_reference(self, bucket.stack, bucket.bucket_arn)
+        bucket_arn = nag_resource(cdk.Stack.of(self), bucket.bucket_arn, bucket.stack)
         # CDK grants these wildcard actions with grantRead/grantReadWrite; the copy needs a subset of each.
         qualifier = (
             stack.node.try_get_context("@aws-cdk/core:bootstrapQualifier")

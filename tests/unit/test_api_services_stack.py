@@ -591,12 +591,12 @@ def test_defaults_load_from_cdk_json() -> None:
 def test_nag_reference_names_same_stack_attributes_like_cdk_nag() -> None:
     from aws_cdk import aws_s3 as s3
 
-    from stacks.constructs.nag_ids import nag_reference
+    from stacks.constructs.nag import nag_resource
 
     stack = cdk.Stack(cdk.App(), "Solo")
     bucket = s3.Bucket(stack, "Bucket")
     logical_id = stack.resolve(bucket.bucket_arn)["Fn::GetAtt"][0]
-    assert nag_reference(stack, stack, bucket.bucket_arn) == f"<{logical_id}.Arn>"
+    assert nag_resource(stack, bucket.bucket_arn, stack) == f"<{logical_id}.Arn>"
 
 
 def test_a_custom_bootstrap_qualifier_keeps_nag_clean() -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -16,6 +14,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from stacks.config import FrameworksSettings
+from stacks.constructs.nag import nag_resource
 from stacks.constructs.sandbox_network import SandboxNetwork
 
 USER_DATA_DIR = Path(__file__).resolve().parent / "user_data"
@@ -30,32 +29,6 @@ BUSY_METRIC: str = next(
 # Login user and root device of each DLAMI operating system.
 OS_USER = {"ubuntu-22.04": "ubuntu", "ubuntu-24.04": "ubuntu", "amazon-linux-2023": "ec2-user"}
 ROOT_DEVICE = {"ubuntu-22.04": "/dev/sda1", "ubuntu-24.04": "/dev/sda1", "amazon-linux-2023": "/dev/xvda"}
-
-
-def _nag_arn(consumer: Construct, bucket: s3.IBucket) -> str:
-    """How cdk-nag prints `bucket.bucket_arn` in a finding of `consumer`'s stack (acknowledgements match exactly).
-
-    Across stacks CDK turns the reference into Fn::GetStackOutput of an output it names from the producer's
-    reference (core/lib/private/refs.js: scope "Publish", id "Output" + JSON of the reference, makeUniqueId's
-    md5 suffix). A test synthesizes the app with nag, so a change in that naming fails the build, not a deploy.
-    """
-    producer = cdk.Stack.of(bucket)
-    reference = json.dumps(producer.resolve(bucket.bucket_arn), separators=(",", ":"))
-    if producer is cdk.Stack.of(consumer):
-        return reference
-    output_id = f"Output{reference}"
-    digest = hashlib.md5(f"Publish/{output_id}".encode()).hexdigest().upper()[:8]  # an id, not a security use
-    output_name = "Publish" + re.sub(r"[^A-Za-z0-9]", "", output_id) + digest
-    return json.dumps(
-        {
-            "Fn::GetStackOutput": {
-                "StackName": producer.stack_name,
-                "Region": producer.region,
-                "OutputName": output_name,
-            }
-        },
-        separators=(",", ":"),
-    )
 
 
 def _nag_text(stack: cdk.Stack, value: str) -> str:
@@ -299,9 +272,10 @@ class GpuWorkstation(Construct):
             ],
         )
         policy.attach_to_role(self.role)
+        bucket_arn = nag_resource(cdk.Stack.of(self), bucket.bucket_arn, cdk.Stack.of(bucket))
         cdk.Validations.of(policy).acknowledge(
             cdk.Acknowledgment(
-                id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{_nag_arn(self, bucket)}/*]",
+                id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{bucket_arn}/*]",
                 reason="Objects of the project's own data bucket: notebooks read and write arbitrary keys in it; "
                 "the actions are listed one by one and the bucket is the only resource.",
             )
