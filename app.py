@@ -13,6 +13,7 @@ from cdk_nag import AwsSolutionsChecks
 
 from stacks.api_services_stack import ApiServicesStack
 from stacks.config import PREFIX_TAG_KEY, Settings, SettingsError, load_settings
+from stacks.constructs.log_groups import own_function_logs
 from stacks.data_stack import DataStack
 from stacks.frameworks_stack import FrameworksStack
 from stacks.platform_stack import PlatformStack
@@ -45,6 +46,9 @@ def create_app(context: Mapping[str, Any] | None = None) -> tuple[cdk.App, Setti
         # Without the Platform layer the bot's AnalyzeSentiment intent says the layer is not deployed.
         ApiServicesStack(app, f"{name}-ApiServices", settings=settings, data=data, platform=platform, env=env)
 
+    for stack in app.node.children:
+        if isinstance(stack, cdk.Stack):
+            own_function_logs(stack)
     for key, value in {**settings.tags.model_dump(), PREFIX_TAG_KEY: settings.prefix}.items():
         cdk.Tags.of(app).add(key.replace("_", "-"), value)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))

@@ -8,12 +8,12 @@ import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk.region_info import Fact, FactName
 from constructs import Construct
 
 from stacks.config import PlatformSettings, SettingsError
+from stacks.constructs.log_groups import destroyable_log_group
 
 DLC_REPOSITORY = "huggingface-pytorch-inference"
 VARIANT_NAME = "AllTraffic"
@@ -58,13 +58,8 @@ class InferenceEndpoint(Construct):
         self.image = image = dlc_image_uri(stack.region, settings.endpoint_image_tag)
 
         # SageMaker writes container logs here; created by the stack so `cdk destroy` removes it.
-        log_group = logs.LogGroup(
-            self,
-            "Logs",
-            log_group_name=f"/aws/sagemaker/Endpoints/{name}",
-            retention=logs.RetentionDays.ONE_MONTH,
-            removal_policy=cdk.RemovalPolicy.DESTROY,
-            encryption_key=key,
+        log_group = destroyable_log_group(
+            self, "Logs", retention_days=30, encryption_key=key, log_group_name=f"/aws/sagemaker/Endpoints/{name}"
         )
         self.role = iam.Role(
             self,

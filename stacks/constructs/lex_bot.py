@@ -11,10 +11,9 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lex as lex
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from stacks.constructs.python_function import LOG_GROUP_KMS_SKIP, log_retention
+from stacks.constructs.log_groups import destroyable_log_group
 
 ALIAS_NAME = "live"
 # Lex V2's Lambda request/response format version for code hooks.
@@ -159,15 +158,7 @@ class LexBot(Construct):
         self.locale_ids = tuple(locales)
         stack = cdk.Stack.of(self)
 
-        self.conversation_log_group = logs.LogGroup(
-            self,
-            "ConversationLogs",
-            retention=log_retention(log_retention_days),
-            removal_policy=cdk.RemovalPolicy.DESTROY,
-        )
-        self.conversation_log_group.node.default_child.add_metadata(  # type: ignore[union-attr]
-            "checkov", {"skip": [LOG_GROUP_KMS_SKIP]}
-        )
+        self.conversation_log_group = destroyable_log_group(self, "ConversationLogs", retention_days=log_retention_days)
         # The bot's runtime role: Lex writes text conversation logs and synthesizes voice replies with it.
         self.role = iam.Role(
             self,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_logs as logs
 from constructs import Construct
+
+from stacks.constructs.log_groups import destroyable_log_group
 
 
 class NotebookNetwork(Construct):
@@ -17,13 +17,7 @@ class NotebookNetwork(Construct):
 
     def __init__(self, scope: Construct, id_: str, *, log_key: kms.IKey) -> None:
         super().__init__(scope, id_)
-        flow_logs = logs.LogGroup(
-            self,
-            "FlowLogs",
-            retention=logs.RetentionDays.ONE_WEEK,
-            removal_policy=cdk.RemovalPolicy.DESTROY,
-            encryption_key=log_key,
-        )
+        flow_logs = destroyable_log_group(self, "FlowLogs", retention_days=7, encryption_key=log_key)
         self.vpc = ec2.Vpc(
             self,
             "Vpc",

@@ -8,8 +8,9 @@ from pathlib import Path
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from constructs import Construct
+
+from stacks.constructs.log_groups import destroyable_log_group
 
 # Latest Python runtime in aws-cdk-lib 2.275 (cdk-nag L1 wants the latest) with a Powertools v3 layer.
 RUNTIME = lambda_.Runtime.PYTHON_3_14
@@ -18,44 +19,6 @@ ARCHITECTURE = lambda_.Architecture.ARM_64
 # commercial region. Pinned: a new layer version is a reviewed change, like any dependency bump.
 POWERTOOLS_ACCOUNT = "017000801446"
 POWERTOOLS_LAYER_VERSION = 38
-
-_RETENTION: dict[int, logs.RetentionDays] = {
-    1: logs.RetentionDays.ONE_DAY,
-    3: logs.RetentionDays.THREE_DAYS,
-    5: logs.RetentionDays.FIVE_DAYS,
-    7: logs.RetentionDays.ONE_WEEK,
-    14: logs.RetentionDays.TWO_WEEKS,
-    30: logs.RetentionDays.ONE_MONTH,
-    60: logs.RetentionDays.TWO_MONTHS,
-    90: logs.RetentionDays.THREE_MONTHS,
-    120: logs.RetentionDays.FOUR_MONTHS,
-    150: logs.RetentionDays.FIVE_MONTHS,
-    180: logs.RetentionDays.SIX_MONTHS,
-    365: logs.RetentionDays.ONE_YEAR,
-    400: logs.RetentionDays.THIRTEEN_MONTHS,
-    545: logs.RetentionDays.EIGHTEEN_MONTHS,
-    731: logs.RetentionDays.TWO_YEARS,
-    1096: logs.RetentionDays.THREE_YEARS,
-    1827: logs.RetentionDays.FIVE_YEARS,
-    2192: logs.RetentionDays.SIX_YEARS,
-    2557: logs.RetentionDays.SEVEN_YEARS,
-    2922: logs.RetentionDays.EIGHT_YEARS,
-    3288: logs.RetentionDays.NINE_YEARS,
-    3653: logs.RetentionDays.TEN_YEARS,
-}
-
-
-# Why log groups here use CloudWatch Logs' default encryption rather than a customer managed KMS key.
-LOG_GROUP_KMS_SKIP = {
-    "id": "CKV_AWS_158",
-    "comment": "CloudWatch Logs encrypts log data at rest by default; a customer managed key would cost $1 a "
-    "month idle and linger 7-30 days after cdk destroy.",
-}
-
-
-def log_retention(days: int) -> logs.RetentionDays:
-    """The RetentionDays member for a number of days (settings validate the number first)."""
-    return _RETENTION[days]
 
 
 def powertools_layer_arn(scope: Construct) -> str:
@@ -98,13 +61,7 @@ class PythonFunction(Construct):
             raise ValueError(f"{id_}: no {module}.py in the function code directory {code_dir}")
         # Created explicitly so that `cdk destroy` removes it; otherwise Lambda creates /aws/lambda/<name>
         # on first invocation and it outlives the stack.
-        self.log_group = logs.LogGroup(
-            self,
-            "LogGroup",
-            retention=log_retention(log_retention_days),
-            removal_policy=cdk.RemovalPolicy.DESTROY,
-        )
-        self.log_group.node.default_child.add_metadata("checkov", {"skip": [LOG_GROUP_KMS_SKIP]})  # type: ignore[union-attr]
+        self.log_group = destroyable_log_group(self, "LogGroup", retention_days=log_retention_days)
         # Own role rather than the default one, which attaches the AWSLambdaBasicExecutionRole managed
         # policy (logs on every log group of the account).
         self.role = iam.Role(

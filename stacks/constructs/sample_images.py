@@ -6,13 +6,12 @@ from pathlib import Path
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
+from stacks.constructs.log_groups import destroyable_log_group
 from stacks.constructs.nag import nag_resource
-from stacks.constructs.python_function import LOG_GROUP_KMS_SKIP, log_retention
 
 SAMPLE_IMAGES_DIR = Path(__file__).resolve().parent.parent / "assets" / "sample_images"
 SAMPLE_IMAGES_PREFIX = "samples/images/"
@@ -33,13 +32,7 @@ class SampleImages(Construct):
             raise ValueError(f"{id_}: no sample images (*.png) in {SAMPLE_IMAGES_DIR}")
         self.prefix = SAMPLE_IMAGES_PREFIX
         # The copy runs in a CDK-provided Lambda; its log group is created here so destroy removes it.
-        self.log_group = logs.LogGroup(
-            self,
-            "UploadLogs",
-            retention=log_retention(log_retention_days),
-            removal_policy=cdk.RemovalPolicy.DESTROY,
-        )
-        self.log_group.node.default_child.add_metadata("checkov", {"skip": [LOG_GROUP_KMS_SKIP]})  # type: ignore[union-attr]
+        self.log_group = destroyable_log_group(self, "UploadLogs", retention_days=log_retention_days)
         # Own role instead of CDK's default, which attaches the AWSLambdaBasicExecutionRole managed policy.
         self.role = iam.Role(
             self,

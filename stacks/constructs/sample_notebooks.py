@@ -8,11 +8,11 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3_deployment
 from constructs import Construct
 
+from stacks.constructs.log_groups import destroyable_log_group
 from stacks.constructs.nag import nag_resource
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
@@ -36,13 +36,7 @@ class SampleNotebooks(Construct):
         super().__init__(scope, id_)
         self.notebook_settings = dict(notebook_settings)
         # The deployment's Lambda would otherwise create /aws/lambda/<name>, which outlives the stack.
-        log_group = logs.LogGroup(
-            self,
-            "Logs",
-            retention=logs.RetentionDays.ONE_WEEK,
-            removal_policy=cdk.RemovalPolicy.DESTROY,
-            encryption_key=log_key,
-        )
+        log_group = destroyable_log_group(self, "Logs", retention_days=7, encryption_key=log_key)
         self.deployment = s3_deployment.BucketDeployment(
             self,
             "Deployment",

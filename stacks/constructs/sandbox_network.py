@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_logs as logs
 from constructs import Construct
+
+from stacks.constructs.log_groups import destroyable_log_group
 
 NetworkMode = Literal["public", "private-nat", "private-endpoints"]
 VPC_CIDR = "10.42.0.0/16"
@@ -24,11 +24,6 @@ ENDPOINT_SERVICES: dict[str, ec2.InterfaceVpcEndpointAwsService] = {
 
 # CloudWatch Logs encrypts every log group at rest with a service key. A customer KMS key would cost $1 a month
 # while the sandbox sits idle, for logs holding connection metadata (flow logs) and a handler's trace.
-_LOG_GROUP_KMS_SKIP = {
-    "skip": [{"id": "CKV_AWS_158", "comment": "Encrypted at rest by CloudWatch Logs; a KMS key would add idle cost."}]
-}
-
-
 class SandboxNetwork(Construct):
     """VPC in one availability zone with flow logs, a locked default security group and an ingress-free group.
 
@@ -73,16 +68,8 @@ class SandboxNetwork(Construct):
         # needs a public IP. Inbound traffic is still refused by the security group.
         self.assigns_public_ip = mode == "public"
 
-        self._keep_default_sg_handler_logs_in_the_stack()
-
         # CDK log groups default to RETAIN; a sandbox must leave nothing behind after `cdk destroy`.
-        self.flow_log_group = logs.LogGroup(
-            self,
-            "FlowLogs",
-            retention=logs.RetentionDays.ONE_WEEK,
-            removal_policy=cdk.RemovalPolicy.DESTROY,
-        )
-        self.flow_log_group.node.default_child.add_metadata("checkov", _LOG_GROUP_KMS_SKIP)  # type: ignore[union-attr]
+        self.flow_log_group = destroyable_log_group(self, "FlowLogs", retention_days=7)
         self.vpc.add_flow_log(
             "FlowLog",
             destination=ec2.FlowLogDestination.to_cloud_watch_logs(self.flow_log_group),
@@ -103,24 +90,6 @@ class SandboxNetwork(Construct):
 
         if mode == "private-endpoints":
             self._endpoints()
-
-    def _keep_default_sg_handler_logs_in_the_stack(self) -> None:
-        # restrict_default_security_group runs a CDK-provided Lambda, which would otherwise create
-        # /aws/lambda/<name> on first run and leave it behind after `cdk destroy`. Point it at a log group of the
-        # stack's own: CloudFormation deletes the function (and the custom resource that invokes it) first.
-        stack = cdk.Stack.of(self)
-        provider = stack.node.try_find_child("Custom::VpcRestrictDefaultSGCustomResourceProvider")
-        if provider is None:
-            raise RuntimeError("aws-cdk-lib no longer creates the VpcRestrictDefaultSG provider where expected")
-        handler: cdk.CfnResource = provider.node.find_child("Handler")  # type: ignore[assignment]
-        self.default_sg_handler_log_group = logs.LogGroup(
-            self,
-            "RestrictDefaultSgLogs",
-            retention=logs.RetentionDays.ONE_WEEK,
-            removal_policy=cdk.RemovalPolicy.DESTROY,
-        )
-        handler.add_property_override("LoggingConfig.LogGroup", self.default_sg_handler_log_group.log_group_name)
-        self.default_sg_handler_log_group.node.default_child.add_metadata("checkov", _LOG_GROUP_KMS_SKIP)  # type: ignore[union-attr]
 
     def _endpoints(self) -> None:
         endpoint_group = ec2.SecurityGroup(

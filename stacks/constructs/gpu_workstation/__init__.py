@@ -14,6 +14,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from stacks.config import FrameworksSettings
+from stacks.constructs.log_groups import destroyable_log_group
 from stacks.constructs.nag import nag_resource
 from stacks.constructs.sandbox_network import SandboxNetwork
 
@@ -185,20 +186,7 @@ class GpuWorkstation(Construct):
         # Terminating an instance of a persistent spot request reopens the request, and EC2 would launch a new
         # instance after `cdk destroy`. This resource records the request id and cancels the request on delete;
         # it depends on the instance, so CloudFormation deletes it (cancels) before terminating the instance.
-        log_group = logs.LogGroup(
-            self,
-            "SpotRequestCleanupLogs",
-            retention=logs.RetentionDays.ONE_WEEK,
-            removal_policy=cdk.RemovalPolicy.DESTROY,
-        )
-        log_group.node.default_child.add_metadata(  # type: ignore[union-attr]
-            "checkov",
-            {
-                "skip": [
-                    {"id": "CKV_AWS_158", "comment": "Encrypted at rest by CloudWatch Logs; a KMS key adds idle cost."}
-                ]
-            },
-        )
+        log_group = destroyable_log_group(self, "SpotRequestCleanupLogs", retention_days=7)
         request_id_path = "Reservations.0.Instances.0.SpotInstanceRequestId"
         find_request = cr.AwsSdkCall(
             service="EC2",

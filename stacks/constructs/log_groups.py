@@ -1,0 +1,98 @@
+"""Log groups the stacks own, so that `cdk destroy` leaves no log group behind.
+
+CDK's LogGroup defaults to RETAIN, and a Lambda function without a log group of its own makes the service
+create `/aws/lambda/<name>` on first invocation, which outlives the stack. Every log group here is created
+by a stack with DESTROY, and every function of the app, CDK's own custom-resource handlers included, writes
+to one of them.
+"""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+_RETENTION: dict[int, logs.RetentionDays] = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    120: logs.RetentionDays.FOUR_MONTHS,
+    150: logs.RetentionDays.FIVE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS,
+    545: logs.RetentionDays.EIGHTEEN_MONTHS,
+    731: logs.RetentionDays.TWO_YEARS,
+    1096: logs.RetentionDays.THREE_YEARS,
+    1827: logs.RetentionDays.FIVE_YEARS,
+    2192: logs.RetentionDays.SIX_YEARS,
+    2557: logs.RetentionDays.SEVEN_YEARS,
+    2922: logs.RetentionDays.EIGHT_YEARS,
+    3288: logs.RetentionDays.NINE_YEARS,
+    3653: logs.RetentionDays.TEN_YEARS,
+}
+RETENTION_DAYS: tuple[int, ...] = tuple(_RETENTION)
+
+# Why log groups without a key use CloudWatch Logs' default encryption rather than a customer managed key.
+LOG_GROUP_KMS_SKIP = {
+    "id": "CKV_AWS_158",
+    "comment": "CloudWatch Logs encrypts log data at rest by default; a customer managed key would cost $1 a "
+    "month idle and linger 7-30 days after cdk destroy.",
+}
+# Retention for the logs of CDK's own custom-resource handlers: they run only on deploy and destroy.
+HANDLER_LOG_RETENTION_DAYS = 7
+
+
+def log_retention(days: int) -> logs.RetentionDays:
+    """The RetentionDays member for a number of days (settings validate the number first)."""
+    return _RETENTION[days]
+
+
+def destroyable_log_group(
+    scope: Construct,
+    id_: str,
+    *,
+    retention_days: int,
+    encryption_key: kms.IKey | None = None,
+    log_group_name: str | None = None,
+) -> logs.LogGroup:
+    """A log group that `cdk destroy` deletes, with a retention, encrypted with `encryption_key` if given."""
+    group = logs.LogGroup(
+        scope,
+        id_,
+        log_group_name=log_group_name,
+        retention=log_retention(retention_days),
+        removal_policy=cdk.RemovalPolicy.DESTROY,
+        encryption_key=encryption_key,
+    )
+    if encryption_key is None:
+        group.node.default_child.add_metadata("checkov", {"skip": [LOG_GROUP_KMS_SKIP]})  # type: ignore[union-attr]
+    return group
+
+
+def own_function_logs(stack: cdk.Stack) -> list[logs.LogGroup]:
+    """Give every Lambda function in `stack` without a log group of its own one that the stack owns.
+
+    That covers the handlers CDK adds for custom resources (emptying buckets, restricting the default
+    security group, ...). CloudFormation deletes the custom resources, then the functions, then their log
+    groups, so the handlers' last runs during `cdk destroy` are logged and nothing is left afterwards.
+    """
+    created = []
+    for node in stack.node.find_all():
+        if not isinstance(node, cdk.CfnResource) or node.cfn_resource_type != "AWS::Lambda::Function":
+            continue
+        if cdk.Stack.of(node) is not stack:  # nested stacks see to their own
+            continue
+        if isinstance(node, lambda_.CfnFunction) and node.logging_config is not None:
+            continue
+        group = destroyable_log_group(node.node.scope, f"{node.node.id}Logs", retention_days=HANDLER_LOG_RETENTION_DAYS)
+        node.add_property_override("LoggingConfig.LogGroup", group.log_group_name)
+        created.append(group)
+    return created
