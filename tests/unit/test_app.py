@@ -13,7 +13,7 @@ import pytest
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 
-from tests.conftest import ROOT, cdk_context
+from tests.conftest import ROOT, cdk_context, synth_app
 
 
 def test_default_app_has_one_stack_per_layer_and_passes_nag(default_assembly: Any) -> None:
@@ -104,3 +104,27 @@ def test_synth_needs_no_credentials(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "Mlstack-Data.template.json").exists()
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{}, {"frameworks.spot": "true", "frameworks.network": "private-endpoints", "platform.notebook_network": "vpc"}],
+    ids=["defaults", "spot-and-vpcs"],
+)
+def test_every_function_logs_to_a_log_group_its_stack_deletes(overrides: dict[str, str], request: Any) -> None:
+    """No `/aws/lambda/<name>` created by the service (and left after destroy), CDK's own handlers included."""
+    assembly = request.getfixturevalue("default_assembly") if not overrides else synth_app(**overrides)
+    functions_seen = 0
+    for stack in assembly.stacks:
+        resources = stack.template["Resources"]
+        for logical_id, resource in resources.items():
+            if resource["Type"] != "AWS::Lambda::Function":
+                continue
+            functions_seen += 1
+            group_ref = resource["Properties"].get("LoggingConfig", {}).get("LogGroup", {}).get("Ref")
+            assert group_ref in resources, f"{stack.stack_name}/{logical_id} has no log group of the stack"
+            group = resources[group_ref]
+            assert group["Type"] == "AWS::Logs::LogGroup"
+            assert group["DeletionPolicy"] == "Delete"
+            assert "RetentionInDays" in group["Properties"]
+    assert functions_seen >= 4  # bucket emptying, sample uploads, fulfillment, default-SG restriction
