@@ -46,15 +46,17 @@ synth: setup ## Synthesize every enabled stack into cdk.out (offline, cdk-nag en
 unit: setup ## Unit tests only: templates, settings, Lambda code
 	$(PY) -m pytest tests/unit tests/lambdas -q
 
-lint: setup ## ruff, then checkov over the synthesized templates
+lint: setup ## ruff, mypy, then checkov over the synthesized templates
 	$(BIN)/ruff check app.py stacks lambdas scripts tests
+	$(BIN)/ruff format --check app.py stacks lambdas scripts tests
+	$(BIN)/mypy app.py stacks scripts lambdas/lex_fulfillment
 	$(MAKE) --no-print-directory checkov
 
 checkov: setup $(CHECKOV_STAMP) synth
 	$(CHECKOV_VENV)/bin/checkov --quiet --compact --framework cloudformation \
 		--skip-download --config-file .ci/checkov.yaml --directory cdk.out
 
-test: setup lint unit ## The CI gate: lint, nag, cfn-lint, checkov, unit and Lambda tests
+test: setup lint unit ## The CI gate: ruff, mypy, nag, cfn-lint, checkov, unit and Lambda tests
 
 bench: setup ## Synth time against a one-bucket baseline, test wall time, the Lambda's cold start and size
 	$(PY) scripts/bench.py

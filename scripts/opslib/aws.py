@@ -21,7 +21,7 @@ def clients_for(region: str) -> ClientFactory:
 
     def client(name: str) -> Any:
         if name not in cache:
-            cache[name] = session.client(name)  # type: ignore[call-overload]
+            cache[name] = session.client(name)
         return cache[name]
 
     return client

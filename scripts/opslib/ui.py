@@ -28,8 +28,7 @@ def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any
     """A table whose cells are printed as text; numbers right-aligned."""
     result = Table(title=title, title_justify="left", show_lines=False)
     for column in columns:
-        justify = "right" if "$" in column else "left"
-        result.add_column(column, justify=justify, overflow="fold")
+        result.add_column(column, justify="right" if "$" in column else "left", overflow="fold")
     for row in rows:
         result.add_row(*("" if cell is None else str(cell) for cell in row))
     return result

@@ -92,7 +92,9 @@ def own_function_logs(stack: cdk.Stack) -> list[logs.LogGroup]:
             continue
         if isinstance(node, lambda_.CfnFunction) and node.logging_config is not None:
             continue
-        group = destroyable_log_group(node.node.scope, f"{node.node.id}Logs", retention_days=HANDLER_LOG_RETENTION_DAYS)
+        parent = node.node.scope
+        assert isinstance(parent, Construct)  # a resource always has a parent, the stack at least
+        group = destroyable_log_group(parent, f"{node.node.id}Logs", retention_days=HANDLER_LOG_RETENTION_DAYS)
         node.add_property_override("LoggingConfig.LogGroup", group.log_group_name)
         created.append(group)
     return created

@@ -85,7 +85,7 @@ class SampleNotebooks(Construct):
                 ]
             },
         )
-        cdk.Validations.of(handler).acknowledge(
+        cdk.Validations.of(handler).acknowledge(  # type: ignore[arg-type]
             cdk.Acknowledgment(
                 id="AwsSolutions::AwsSolutions-L1",
                 reason="CDK's BucketDeployment handler: its runtime is chosen by aws-cdk-lib and moves with it.",
