@@ -29,16 +29,24 @@ def cdk_context(**overrides: Any) -> dict[str, Any]:
     return context
 
 
-def synth_app(**overrides: Any) -> Any:
+def synth_app(*, account: str | None = None, **overrides: Any) -> Any:
     """Create and synthesize the app with cdk-nag attached; returns the CloudAssembly.
 
+    `account` plays CDK_DEFAULT_ACCOUNT, which the CLI sets when it finds credentials (default: none).
     Raises (RuntimeError: ValidationFailed) when a nag finding is not acknowledged.
     """
     from app import create_app
 
-    os.environ.pop("CDK_DEFAULT_ACCOUNT", None)
-    app, _ = create_app(cdk_context(**overrides))
-    return app.synth()
+    previous = os.environ.pop("CDK_DEFAULT_ACCOUNT", None)
+    if account:
+        os.environ["CDK_DEFAULT_ACCOUNT"] = account
+    try:
+        app, _ = create_app(cdk_context(**overrides))
+        return app.synth()
+    finally:
+        os.environ.pop("CDK_DEFAULT_ACCOUNT", None)
+        if previous is not None:
+            os.environ["CDK_DEFAULT_ACCOUNT"] = previous
 
 
 def template_of(assembly: Any, layer: str, prefix: str = "Mlstack") -> Any:

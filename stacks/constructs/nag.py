@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk.region_info import RegionInfo
 
 
 def _published_output(producer: cdk.Stack, reference: Any) -> str:
@@ -51,3 +52,22 @@ def nag_resource(stack: cdk.Stack, arn: str, producer: cdk.Stack | None = None) 
     if producer is stack:
         producer = None
     return _render((producer or stack).resolve(arn), producer)
+
+
+def nag_asset_bucket_objects(stack: cdk.Stack) -> str:
+    """The objects of the CDK bootstrap asset bucket (`.../*`) as cdk-nag prints them for `stack`.
+
+    BucketDeployment grants its handler read on that bucket; the bucket's name holds the account, which is
+    a token without credentials and a literal with them, so it is rendered from the stack, not written out.
+    """
+    qualifier = (
+        stack.node.try_get_context("@aws-cdk/core:bootstrapQualifier") or cdk.DefaultStackSynthesizer.DEFAULT_QUALIFIER
+    )
+    bucket = (
+        cdk.DefaultStackSynthesizer.DEFAULT_FILE_ASSETS_BUCKET_NAME.replace("${Qualifier}", qualifier)
+        .replace("${AWS::AccountId}", stack.account)
+        .replace("${AWS::Region}", stack.region)
+    )
+    # CDK writes the asset bucket's ARN with the region's literal partition when the region is known.
+    known_partition = None if cdk.Token.is_unresolved(stack.region) else RegionInfo.get(stack.region).partition
+    return nag_resource(stack, f"arn:{known_partition or stack.partition}:s3:::{bucket}/*")

@@ -11,7 +11,7 @@ from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
 from stacks.constructs.log_groups import destroyable_log_group
-from stacks.constructs.nag import nag_resource
+from stacks.constructs.nag import nag_asset_bucket_objects, nag_resource
 
 SAMPLE_IMAGES_DIR = Path(__file__).resolve().parent.parent / "assets" / "sample_images"
 SAMPLE_IMAGES_PREFIX = "samples/images/"
@@ -59,16 +59,10 @@ class SampleImages(Construct):
         stack = cdk.Stack.of(self)
         bucket_arn = nag_resource(cdk.Stack.of(self), bucket.bucket_arn, bucket.stack)
         # CDK grants these wildcard actions with grantRead/grantReadWrite; the copy needs a subset of each.
-        qualifier = (
-            stack.node.try_get_context("@aws-cdk/core:bootstrapQualifier")
-            or cdk.DefaultStackSynthesizer.DEFAULT_QUALIFIER
-        )
-        partition = stack.resolve(stack.partition)
-        partition = partition if isinstance(partition, str) else "<AWS::Partition>"
         granted = ("s3:GetBucket*", "s3:GetObject*", "s3:List*", "s3:Abort*", "s3:DeleteObject*")
         acknowledgments = [
             *(f"Action::{action}" for action in granted),
-            f"Resource::arn:{partition}:s3:::cdk-{qualifier}-assets-<AWS::AccountId>-{stack.region}/*",
+            f"Resource::{nag_asset_bucket_objects(stack)}",
             f"Resource::{bucket_arn}/*",
         ]
         for finding in acknowledgments:

@@ -13,7 +13,7 @@ from aws_cdk import aws_s3_deployment as s3_deployment
 from constructs import Construct
 
 from stacks.constructs.log_groups import destroyable_log_group
-from stacks.constructs.nag import nag_resource
+from stacks.constructs.nag import nag_asset_bucket_objects, nag_resource
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 # The samples read their bucket, workgroup, endpoint and tag from this file next to them.
@@ -61,7 +61,7 @@ class SampleNotebooks(Construct):
             ),
             f"IAM5[Resource::{objects}]": "The deployment syncs the samples under their prefix; CDK scopes "
             "its grant to the destination bucket.",
-            f"IAM5[Resource::arn:aws:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-{stack.region}/*]": (
+            f"IAM5[Resource::{nag_asset_bucket_objects(stack)}]": (
                 "CDK's bootstrap asset bucket, read to fetch the samples archive."
             ),
             **{

@@ -23,6 +23,14 @@ def test_default_app_has_one_stack_per_layer_and_passes_nag(default_assembly: An
     assert names <= {"Mlstack-Data", "Mlstack-Platform", "Mlstack-Frameworks", "Mlstack-ApiServices"}
 
 
+def test_app_passes_nag_with_credentials_too() -> None:
+    """With credentials the CLI sets CDK_DEFAULT_ACCOUNT: ARNs in nag findings hold the literal account
+    instead of a token, and every acknowledgement must still match (as `make deploy` and `make local` see it).
+    """
+    assembly = synth_app(account="123456789012")
+    assert {stack.environment.account for stack in assembly.stacks} == {"123456789012"}
+
+
 def test_an_unacknowledged_nag_finding_fails_synth() -> None:
     from app import create_app
 
