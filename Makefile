@@ -16,7 +16,7 @@ NODE_STAMP := node_modules/.installed
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup synth test unit lint checkov bench deploy diff destroy bootstrap clean
+.PHONY: help setup synth test unit lint checkov bench deploy diff destroy bootstrap clean local smoke e2e
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -72,4 +72,13 @@ destroy: setup ## Delete every stack (and, unless retain_data, all data)
 	$(CDK) destroy --all --force $(ARGS)
 
 clean: ## Remove build output (keeps the venvs)
-	rm -rf cdk.out .pytest_cache .ruff_cache .mypy_cache
+	rm -rf cdk.out cdk.local.out .pytest_cache .ruff_cache .mypy_cache
+
+local: setup ## No AWS account needed: deploy, check, redeploy, destroy every layer against a local emulator
+	$(PY) scripts/local.py $(ARGS)
+
+smoke: setup ## Check a deployed app in the current account (the same checks `make local` runs)
+	$(PY) scripts/smoke.py $(ARGS)
+
+e2e: setup ## Emulator extension and smoke-check tests, then the round trip as a pytest test
+	$(PY) -m pytest tests/e2e -q
