@@ -723,6 +723,29 @@ def _install_dlami_parameters() -> None:
     ParameterDict._check_loading_status = _check_loading_status  # type: ignore[method-assign]
 
 
+def _install_function_properties() -> None:
+    from moto.awslambda.models import LambdaFunction
+
+    original = LambdaFunction.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    # moto 5.2.5 builds a CloudFormation function from a fixed list of properties that leaves out Layers,
+    # Architectures and TracingConfig (so arm64 read back as x86_64 and layers were never checked).
+    def create_from_cloudformation_json(
+        cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
+    ) -> Any:
+        function = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        properties = cloudformation_json.get("Properties", {})
+        if properties.get("Layers"):
+            function.layers = function._get_layers_data(properties["Layers"])
+        if properties.get("Architectures"):
+            function.architectures = properties["Architectures"]
+        if properties.get("TracingConfig"):
+            function.tracing_config = properties["TracingConfig"]
+        return function
+
+    LambdaFunction.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment]
+
+
 def _install_public_layers() -> None:
     from moto.awslambda.models import LayerStorage, LayerVersion
     from moto.awslambda.utils import split_layer_arn
@@ -789,6 +812,18 @@ def _install_bucket_policy_conditions() -> None:
     FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
 
 
+def _find_change_set(backend: Any, name_or_arn: str, stack_name: str | None) -> Any:
+    """The change set ExecuteChangeSet meant: by ARN, else the newest of that name (of that stack)."""
+    if name_or_arn in backend.change_sets:
+        return backend.change_sets[name_or_arn]
+    matches = [
+        cs
+        for cs in backend.change_sets.values()
+        if cs.change_set_name == name_or_arn and stack_name in (None, cs.stack_name, cs.stack_id)
+    ]
+    return matches[-1] if matches else None
+
+
 def _install_stack_failure_reporting() -> None:
     from moto.cloudformation.exceptions import CloudFormationError, ValidationError
     from moto.cloudformation.models import CloudFormationBackend
@@ -807,24 +842,20 @@ def _install_stack_failure_reporting() -> None:
     # moto 5.2.5 also keeps the outputs of the empty template a change-set stack starts with (only
     # UpdateStack rebuilds them), so a stack deployed by the CLI had no outputs: rebuilt here.
     def execute_change_set_reporting(self: Any, change_set_name: str, stack_name: str | None = None) -> None:
+        # moto matches a change set by name across all stacks, and the CLI names every stack's alike.
+        resolved = _find_change_set(self, change_set_name, stack_name)
         try:
-            execute_change_set(self, change_set_name, stack_name)
-            change_set = self.change_sets.get(change_set_name) or next(
-                cs for cs in self.change_sets.values() if cs.change_set_name == change_set_name
-            )
-            stack = self.stacks[change_set.stack_id]
+            execute_change_set(self, resolved.change_set_id if resolved else change_set_name, stack_name)
+            stack = self.stacks[resolved.stack_id]
             stack._parse_template()
             stack.description = stack.template_dict.get("Description")
             stack.output_map = stack._create_output_map()
         except CloudFormationError:
             raise
         except Exception as error:
-            change_set = self.change_sets.get(change_set_name) or next(
-                (cs for cs in self.change_sets.values() if cs.change_set_name == change_set_name), None
-            )
-            stack = self.stacks.get(change_set.stack_id) if change_set is not None else None
+            stack = self.stacks.get(resolved.stack_id) if resolved is not None else None
             if stack is not None:
-                if change_set.change_set_type == "CREATE":
+                if resolved.change_set_type == "CREATE":
                     try:
                         stack.resource_map.delete()
                     except Exception:
@@ -863,6 +894,7 @@ def _install_bucket_properties() -> None:
     # moto 5.2.5 creates an AWS::S3::Bucket with its encryption and tags only; the public access block
     # and versioning the app's buckets declare are applied here so checks can read them back.
     assert "delete" not in vars(FakeBucket), "moto now deletes buckets itself: revisit this extension"
+
     def create_from_cloudformation_json(
         cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
     ) -> Any:
@@ -908,6 +940,7 @@ def install() -> None:
     _install_resource_handlers()
     _install_delete_handlers()
     _install_dlami_parameters()
+    _install_function_properties()
     _install_public_layers()
     _install_bucket_policy_conditions()
     _install_bucket_properties()
