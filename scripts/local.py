@@ -36,6 +36,9 @@ BOOTSTRAP_STACK = "CDKToolkit"
 STUCK_STATES = {"REVIEW_IN_PROGRESS", "ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "DELETE_FAILED", "CREATE_FAILED"}
 CDK = [str(ROOT / ".venv" / "bin" / "npx"), "--no-install", "cdk"]
 CDK_QUIET = ["--no-notices", "--no-version-reporting", "--ci"]
+# One CLI command against the emulator takes seconds; a hang (a stack waiting on a state moto never
+# reaches) must fail the round trip rather than block CI.
+CDK_TIMEOUT_SECONDS = int(os.environ.get("MLSTACK_LOCAL_CDK_TIMEOUT", "600"))
 
 
 class PhaseFailed(Exception):
@@ -107,10 +110,11 @@ class Emulator:
 class RoundTrip:
     """Runs the phases in order, timing each, and collects what the report prints."""
 
-    def __init__(self, endpoint: str, cdk_args: list[str], verbose: bool):
+    def __init__(self, endpoint: str, cdk_args: list[str], verbose: bool, app: str | None = None):
         self.endpoint = endpoint
         self.env = cli_environment(endpoint)
         self.cdk_args = cdk_args
+        self.app = app
         self.verbose = verbose
         self.timings: list[tuple[str, float]] = []
         self.stacks: list[str] = []
@@ -129,7 +133,21 @@ class RoundTrip:
 
     def cdk(self, *args: str) -> str:
         command = [*CDK, *args, *CDK_QUIET]
-        result = subprocess.run(command, check=False, cwd=ROOT, env=self.env, capture_output=True, text=True)
+        try:
+            result = subprocess.run(
+                command,
+                check=False,
+                cwd=ROOT,
+                env=self.env,
+                capture_output=True,
+                text=True,
+                timeout=CDK_TIMEOUT_SECONDS,
+            )
+        except subprocess.TimeoutExpired as timeout:
+            output = (timeout.stdout or b"").decode() if isinstance(timeout.stdout, bytes) else (timeout.stdout or "")
+            raise PhaseFailed(
+                f"`cdk {' '.join(args)}` timed out after {CDK_TIMEOUT_SECONDS} s:\n{_tail(output)}"
+            ) from None
         output = result.stdout + result.stderr
         if self.verbose:
             print(output)
@@ -148,7 +166,8 @@ class RoundTrip:
     # ---- phases
     def synth(self) -> None:
         shutil.rmtree(OUTDIR, ignore_errors=True)
-        self.cdk("synth", "--quiet", "--output", str(OUTDIR), *self.cdk_args)
+        app = ["--app", self.app] if self.app else []
+        self.cdk("synth", "--quiet", "--output", str(OUTDIR), *app, *self.cdk_args)
         manifest = json.loads((OUTDIR / "manifest.json").read_text())
         self.stacks = sorted(
             name for name, artifact in manifest["artifacts"].items() if artifact["type"] == "aws:cloudformation:stack"
@@ -281,7 +300,10 @@ def snapshot(client: Callable[[str], Any], unlistable: set[str] | None = None) -
         "glue-database": _names(glue.get_databases, "DatabaseList", "Name"),
         "workgroup": _names(athena.list_work_groups, "WorkGroups", "Name"),
         "alarm": _names(cw.describe_alarms, "MetricAlarms", "AlarmName"),
-        "parameter": _names(ssm.describe_parameters, "Parameters", "Name"),
+        # Public parameters (/aws/service/...) belong to AWS, not the account: the emulator seeds them on use.
+        "parameter": _names(
+            ssm.describe_parameters, "Parameters", lambda p: None if p["Name"].startswith("/aws/") else p["Name"]
+        ),
     }
     found: set[str] = set()
     for kind, names in sources.items():
@@ -313,9 +335,10 @@ def report(trip: RoundTrip, emulator: Emulator, error: str | None) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="print the CDK CLI's output")
+    parser.add_argument("--app", help="another CDK app command than cdk.json's (the tests' prototype app)")
     args, cdk_args = parser.parse_known_args(argv)
     emulator = Emulator(Path(tempfile.gettempdir()) / f"mlstack-emulator-{os.getpid()}.log")
-    trip = RoundTrip("", cdk_args, args.verbose)
+    trip = RoundTrip("", cdk_args, args.verbose, args.app)
     error: str | None = None
     try:
         trip.phase("start emulator", emulator.start)

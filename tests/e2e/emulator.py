@@ -394,6 +394,62 @@ class CloudWatchAlarm(EmulatedResource):
         self._backend().delete_alarms([self.name])
 
 
+def _apply_table_options(account_id: str, region: str, name: str, ttl: Any, pitr: Any) -> None:
+    from moto.dynamodb.models import dynamodb_backends
+
+    backend = dynamodb_backends[account_id][region]
+    if ttl:
+        backend.update_time_to_live(name, ttl)
+    if pitr:
+        enabled = str(pitr.get("PointInTimeRecoveryEnabled", False)).lower() == "true"
+        backend.update_continuous_backups(name, {"PointInTimeRecoveryEnabled": enabled})
+
+
+class DynamoDBGlobalTable(EmulatedResource):
+    """AWS::DynamoDB::GlobalTable (CDK's TableV2): the replica of this region, as a moto table."""
+
+    CFN_TYPE = "AWS::DynamoDB::GlobalTable"
+    ATTRIBUTES = ("Arn", "StreamArn", "TableId")
+
+    def _backend(self) -> Any:
+        from moto.dynamodb.models import dynamodb_backends
+
+        return dynamodb_backends[self.account_id][self.region]
+
+    def create(self) -> None:
+        p = self.properties
+        self.name = p.get("TableName") or f"{self.logical_id}-{_short_id(12)}"
+        replica = next((r for r in p.get("Replicas", []) if r.get("Region") in (None, self.region)), {})
+        sse = p.get("SSESpecification")
+        table = self._backend().create_table(
+            name=self.name,
+            schema=p["KeySchema"],
+            throughput=None,
+            attr=p.get("AttributeDefinitions", []),
+            global_indexes=p.get("GlobalSecondaryIndexes", []),
+            indexes=p.get("LocalSecondaryIndexes", []),
+            streams=p.get("StreamSpecification"),
+            billing_mode=p.get("BillingMode", "PAY_PER_REQUEST"),
+            sse_specification={"Enabled": sse.get("SSEEnabled"), "SSEType": sse.get("SSEType")} if sse else None,
+            tags=replica.get("Tags", []),
+            deletion_protection_enabled=replica.get("DeletionProtectionEnabled", False),
+            warm_throughput=None,
+        )
+        _apply_table_options(
+            self.account_id,
+            self.region,
+            self.name,
+            p.get("TimeToLiveSpecification"),
+            replica.get("PointInTimeRecoverySpecification"),
+        )
+        self.attributes = {"Arn": table.table_arn, "TableId": str(uuid.uuid4())}
+        if p.get("StreamSpecification"):
+            self.attributes["StreamArn"] = table.describe()["TableDescription"]["LatestStreamArn"]
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        self._backend().delete_table(self.name)
+
+
 class S3BucketPolicy(EmulatedResource):
     """AWS::S3::BucketPolicy: moto skips it, so bucket policies (TLS-only, among others) were never applied."""
 
@@ -546,6 +602,7 @@ HANDLERS: dict[str, type[EmulatedResource]] = {
         AthenaWorkGroup,
         AthenaNamedQuery,
         CloudWatchAlarm,
+        DynamoDBGlobalTable,
         S3BucketPolicy,
         S3AutoDeleteObjects,
         CDKBucketDeployment,
@@ -685,6 +742,35 @@ def _install_resource_handlers() -> None:
     parsing.resource_class_from_type = resource_class_from_type
 
 
+def _install_get_stack_output() -> None:
+    from moto.cloudformation import parsing
+    from moto.cloudformation.exceptions import ValidationError
+    from moto.cloudformation.models import cloudformation_backends
+
+    original = parsing.clean_json
+
+    # cdk.json sets "@aws-cdk/core:defaultCrossStackReferences": "weak": cross-stack values are read with
+    # the `Fn::GetStackOutput` intrinsic, which moto 5.2.5 does not know (it left the dict in place, and
+    # e.g. IAM then rejected the policy as malformed). Resolved here from the producing stack's outputs.
+    def clean_json(resource_json: Any, resources_map: Any) -> Any:
+        if isinstance(resource_json, dict) and "Fn::GetStackOutput" in resource_json:
+            spec = original(resource_json["Fn::GetStackOutput"], resources_map)
+            region = spec.get("Region") or resources_map._region_name
+            backend = cloudformation_backends[resources_map._account_id][region]
+            for stack in backend.stacks.values():
+                if stack.name == spec["StackName"]:
+                    values = {output.key: output.value for output in stack.output_map.values() if output}
+                    if spec["OutputName"] in values:
+                        return values[spec["OutputName"]]
+            raise ValidationError(
+                message=f"Fn::GetStackOutput: stack {spec['StackName']} has no output {spec['OutputName']}"
+            )
+        return original(resource_json, resources_map)
+
+    # moto 5.2.5: clean_json recurses through the module-level name, so nested uses resolve too.
+    parsing.clean_json = clean_json
+
+
 def _install_delete_handlers() -> None:
     for model, handler in delete_handlers().items():
         # If moto gains its own delete, prefer it and drop ours (checked so an upgrade cannot go unnoticed).
@@ -736,7 +822,9 @@ def _install_function_properties() -> None:
         function = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
         properties = cloudformation_json.get("Properties", {})
         if properties.get("Layers"):
-            function.layers = function._get_layers_data(properties["Layers"])
+            # A Ref to a stack's own AWS::Lambda::LayerVersion resolves to moto's object, not its ARN.
+            arns = [layer if isinstance(layer, str) else layer.arn for layer in properties["Layers"]]
+            function.layers = function._get_layers_data(arns)
         if properties.get("Architectures"):
             function.architectures = properties["Architectures"]
         if properties.get("TracingConfig"):
@@ -744,6 +832,30 @@ def _install_function_properties() -> None:
         return function
 
     LambdaFunction.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment]
+
+
+def _install_table_properties() -> None:
+    from moto.dynamodb.models.table import Table
+
+    original = Table.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    # moto 5.2.5 creates an AWS::DynamoDB::Table without its TimeToLiveSpecification and point-in-time
+    # recovery; both are applied here so the checks can read them back.
+    def create_from_cloudformation_json(
+        cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
+    ) -> Any:
+        table = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        properties = cloudformation_json.get("Properties", {})
+        _apply_table_options(
+            account_id,
+            region_name,
+            table.name,
+            properties.get("TimeToLiveSpecification"),
+            properties.get("PointInTimeRecoverySpecification"),
+        )
+        return table
+
+    Table.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment]
 
 
 def _install_public_layers() -> None:
@@ -853,6 +965,7 @@ def _install_stack_failure_reporting() -> None:
         except CloudFormationError:
             raise
         except Exception as error:
+            log.warning("deploying %s failed", stack_name or change_set_name, exc_info=True)
             stack = self.stacks.get(resolved.stack_id) if resolved is not None else None
             if stack is not None:
                 if resolved.change_set_type == "CREATE":
@@ -875,6 +988,7 @@ def _install_stack_failure_reporting() -> None:
         except CloudFormationError:
             raise
         except Exception as error:
+            log.warning("deleting %s failed", name_or_stack_id, exc_info=True)
             if stack is not None:
                 self.deleted_stacks.pop(stack.stack_id, None)
                 self.stacks[stack.stack_id] = stack
@@ -929,6 +1043,62 @@ def _install_bucket_properties() -> None:
     FakeBucket.delete_from_cloudformation_json = classmethod(delete_from_cloudformation_json)  # type: ignore[assignment]
 
 
+def _install_ssm_parameter_values() -> None:
+    from moto.cloudformation.models import Stack
+
+    # moto 5.2.5 reports (and reuses for UsePreviousValue) the resolved value of an
+    # `AWS::SSM::Parameter::Value<...>` parameter instead of its SSM path, so an update that keeps the
+    # previous value looked the AMI id up as a parameter name and failed. CloudFormation keeps the path.
+    def stack_parameters(self: Any) -> dict[str, Any]:
+        values = dict(self.resource_map.resolved_parameters)
+        for key, slot in (self.template_dict.get("Parameters") or {}).items():
+            if str(slot.get("Type", "")).startswith("AWS::SSM::Parameter::Value"):
+                raw = self.resource_map.input_parameters.get(key, slot.get("Default"))
+                if raw is not None:
+                    values[key] = raw
+        return values
+
+    # moto compares a change set's parameters with those the stack was created with, which the CLI never
+    # passes (defaults): every update of a stack with parameters became a change. Compared with the
+    # stack's effective values instead, an unchanged redeploy is "no changes", as in CloudFormation.
+    def has_parameters(self: Any, other_parameters: dict[str, Any]) -> bool:
+        current = stack_parameters(self)
+        return all(current.get(key) == value for key, value in (other_parameters or {}).items())
+
+    Stack.stack_parameters = property(stack_parameters)  # type: ignore[assignment,method-assign]
+    Stack.has_parameters = has_parameters  # type: ignore[method-assign]
+
+
+def _install_change_sets_per_stack() -> None:
+    from moto.cloudformation.exceptions import CloudFormationError
+    from moto.cloudformation.responses import CloudFormationResponse
+    from moto.core.responses import ActionResult, EmptyResult
+
+    class ChangeSetNotFound(CloudFormationError):
+        code = "ChangeSetNotFoundException"
+
+    def resolve(response: Any) -> str:
+        name, stack = response._get_param("ChangeSetName"), response._get_param("StackName")
+        found = _find_change_set(response.cloudformation_backend, name, stack)
+        if found is None:
+            raise ChangeSetNotFound(f"ChangeSet [{name}] does not exist")
+        return found.change_set_id
+
+    # moto 5.2.5 finds a change set by name alone, across stacks, and answers an unknown one with a
+    # ValidationError. The CLI names every stack's change set `cdk-deploy-change-set`, deletes it, then
+    # polls until DescribeChangeSet says ChangeSetNotFound: moto deleted another stack's change set and
+    # kept describing one, so a redeploy of any stack the CLI cannot skip (SSM parameters) hung forever.
+    def describe_change_set(self: Any) -> Any:
+        return ActionResult(self.cloudformation_backend.describe_change_set(change_set_name=resolve(self)))
+
+    def delete_change_set(self: Any) -> Any:
+        self.cloudformation_backend.delete_change_set(change_set_name=resolve(self))
+        return EmptyResult()
+
+    CloudFormationResponse.describe_change_set = describe_change_set  # type: ignore[method-assign]
+    CloudFormationResponse.delete_change_set = delete_change_set  # type: ignore[method-assign]
+
+
 def install() -> None:
     """Apply every extension to the moto imported in this process (idempotent)."""
     if _INSTALLED:
@@ -938,13 +1108,17 @@ def install() -> None:
     if moto.__version__ != MOTO_VERSION:
         raise RuntimeError(f"emulator extensions are written for moto {MOTO_VERSION}, found {moto.__version__}")
     _install_resource_handlers()
+    _install_get_stack_output()
     _install_delete_handlers()
     _install_dlami_parameters()
     _install_function_properties()
+    _install_table_properties()
     _install_public_layers()
     _install_bucket_policy_conditions()
     _install_bucket_properties()
     _install_stack_failure_reporting()
+    _install_change_sets_per_stack()
+    _install_ssm_parameter_values()
     _INSTALLED.append(MOTO_VERSION)
 
 
