@@ -98,9 +98,9 @@ class Checker:
         except Exception as error:
             self.results.append(CheckResult(name, FAIL, f"{type(error).__name__}: {error}"))
 
-    def real_account_only(self, what: str) -> None:
+    def real_account_only(self, why: str) -> None:
         if self.emulator:
-            raise NotCheckable(f"the emulator drops {what}; only a real account can answer")
+            raise NotCheckable(f"{why}; only a real account can answer")
 
     # ---- Data
     def data(self, stack: DeployedStack) -> None:
@@ -164,7 +164,8 @@ class Checker:
             expect(len(names) == 1, f"{len(names)} notebook instances in the stack")
             described = sagemaker.describe_notebook_instance(NotebookInstanceName=_name_from_arn(names[0]))
             expect(described["NotebookInstanceStatus"] != "Failed", "notebook instance failed")
-            return f"{described['NotebookInstanceName']} ({described['InstanceType']})"
+            encryption = "KMS key" if described.get("KmsKeyId") else "no KMS key"
+            return f"{described['NotebookInstanceName']} ({described['InstanceType']}, {encryption})"
 
         def lifecycle_config() -> str:
             names = stack.of_type("AWS::SageMaker::NotebookInstanceLifecycleConfig")
@@ -174,7 +175,6 @@ class Checker:
             )
             expect(bool(config.get("OnStart")), "lifecycle config has no on-start script")
             name = config["NotebookInstanceLifecycleConfigName"]
-            self.real_account_only(f"the notebook's link to lifecycle config {name} (it exists)")
             notebook_name = _name_from_arn(stack.of_type("AWS::SageMaker::NotebookInstance")[0])
             attached = sagemaker.describe_notebook_instance(NotebookInstanceName=notebook_name).get(
                 "NotebookInstanceLifecycleConfigName"
@@ -208,7 +208,6 @@ class Checker:
             return f"{instance_ids[0]} ({described['InstanceType']}, {state})"
 
         def imdsv2() -> str:
-            self.real_account_only("instance metadata options (IMDSv2 shows optional)")
             described = ec2.describe_instances(InstanceIds=instance_ids)["Reservations"][0]["Instances"][0]
             tokens = described.get("MetadataOptions", {}).get("HttpTokens")
             expect(tokens == "required", f"HttpTokens={tokens}")
@@ -245,7 +244,6 @@ class Checker:
             return f"{name}: ACTIVE"
 
         def point_in_time_recovery() -> str:
-            self.real_account_only("DynamoDB point-in-time recovery")
             name = stack.outputs.get(outputs.RESULTS_TABLE) or _only(stack.of_type("AWS::DynamoDB::Table"))
             backups = self.client("dynamodb").describe_continuous_backups(TableName=name)
             status = backups["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
@@ -253,8 +251,7 @@ class Checker:
             return "PITR enabled"
 
         def bot() -> str:
-            if self.emulator:
-                raise NotCheckable("moto has no Lex V2 API (the emulator only gives the bot ids to the templates)")
+            self.real_account_only("moto has no Lex V2 API (the emulator only gives the templates bot ids)")
             bot_id = stack.output(outputs.BOT_ID)
             described = self.client("lexv2-models").describe_bot(botId=bot_id)
             expect(described["botStatus"] == "Available", f"bot {described['botStatus']}")

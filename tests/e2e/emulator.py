@@ -858,6 +858,65 @@ def _install_table_properties() -> None:
     Table.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment]
 
 
+def _install_notebook_properties() -> None:
+    from moto.sagemaker.models import FakeSagemakerNotebookInstance
+
+    original = FakeSagemakerNotebookInstance.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+    # CloudFormation property -> attribute of moto's notebook that DescribeNotebookInstance reports.
+    kept = {
+        "LifecycleConfigName": "lifecycle_config_name",
+        "KmsKeyId": "kms_key_id",
+        "RootAccess": "root_access",
+        "DirectInternetAccess": "direct_internet_access",
+        "VolumeSizeInGB": "volume_size_in_gb",
+    }
+
+    # moto 5.2.5 creates a CloudFormation notebook from its instance type and role only, dropping the
+    # lifecycle config, KMS key, root access and internet access the template sets.
+    def create_from_cloudformation_json(
+        cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
+    ) -> Any:
+        notebook = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        properties = cloudformation_json.get("Properties", {})
+        for key, attribute in kept.items():
+            if key in properties:
+                assert hasattr(notebook, attribute), f"moto's notebook lost {attribute}: revisit this extension"
+                setattr(notebook, attribute, properties[key])
+        return notebook
+
+    FakeSagemakerNotebookInstance.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment]
+
+
+def _install_instance_launch_template() -> None:
+    from moto.ec2.models.instances import Instance, MetadataOptions
+
+    original = Instance.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    # moto 5.2.5 ignores an AWS::EC2::Instance's LaunchTemplate, where CDK puts `require_imdsv2`
+    # (MetadataOptions.HttpTokens=required): the instance read back IMDSv2 as optional. Metadata options
+    # given on the instance or in its launch template version are applied here.
+    def create_from_cloudformation_json(
+        cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
+    ) -> Any:
+        instance = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        properties = cloudformation_json.get("Properties", {})
+        options = properties.get("MetadataOptions")
+        reference = properties.get("LaunchTemplate")
+        if reference and not options:
+            backend = _ec2(account_id, region_name)
+            template = (
+                backend.get_launch_template(reference["LaunchTemplateId"])
+                if reference.get("LaunchTemplateId")
+                else backend.get_launch_template_by_name(reference["LaunchTemplateName"])
+            )
+            options = template.get_version(reference.get("Version", "$Default")).data.get("MetadataOptions")
+        if options:
+            instance.metadata_options = MetadataOptions(options)
+        return instance
+
+    Instance.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment]
+
+
 def _install_public_layers() -> None:
     from moto.awslambda.models import LayerStorage, LayerVersion
     from moto.awslambda.utils import split_layer_arn
@@ -1113,6 +1172,8 @@ def install() -> None:
     _install_dlami_parameters()
     _install_function_properties()
     _install_table_properties()
+    _install_notebook_properties()
+    _install_instance_launch_template()
     _install_public_layers()
     _install_bucket_policy_conditions()
     _install_bucket_properties()
