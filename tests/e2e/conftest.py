@@ -9,6 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
+import requests
 
 from tests.e2e.emulator import ACCOUNT_ID, Emulator
 
@@ -23,7 +24,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[Emulator]:
+    """A fresh emulator per module (moto's state lives in the process, so it is reset first)."""
     with Emulator() as running:
+        requests.post(f"{running.endpoint}/moto-api/reset", timeout=10).raise_for_status()
         yield running
 
 

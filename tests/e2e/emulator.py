@@ -998,6 +998,7 @@ def _find_change_set(backend: Any, name_or_arn: str, stack_name: str | None) -> 
 def _install_stack_failure_reporting() -> None:
     from moto.cloudformation.exceptions import CloudFormationError, ValidationError
     from moto.cloudformation.models import CloudFormationBackend
+    from moto.cloudformation.parsing import OutputMap
 
     execute_change_set = CloudFormationBackend.execute_change_set
     delete_stack = CloudFormationBackend.delete_stack
@@ -1021,12 +1022,16 @@ def _install_stack_failure_reporting() -> None:
             stack._parse_template()
             stack.description = stack.template_dict.get("Description")
             stack.output_map = stack._create_output_map()
+            # Outputs resolve lazily in moto; an unresolvable one must fail the deploy, not every later
+            # DescribeStacks (it surfaced as HTTP 500 while serializing the answer).
+            list(stack.output_map.values())
         except CloudFormationError:
             raise
         except Exception as error:
             log.warning("deploying %s failed", stack_name or change_set_name, exc_info=True)
             stack = self.stacks.get(resolved.stack_id) if resolved is not None else None
             if stack is not None:
+                stack.output_map = OutputMap(stack.resource_map, {}, stack.stack_id)
                 if resolved.change_set_type == "CREATE":
                     try:
                         stack.resource_map.delete()

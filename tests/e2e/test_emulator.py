@@ -592,8 +592,152 @@ def test_outputs_are_set_after_a_change_set_deploy(aws: Callable[[str], Any]) ->
     delete(aws, stack)
 
 
-@pytest.mark.filterwarnings("ignore:Tried to parse AWS::Budgets::Budget")
+@pytest.mark.filterwarnings("ignore:Tried to parse:UserWarning")
 def test_skipped_types_are_recorded(aws: Callable[[str], Any]) -> None:
     stack = deploy(aws, template({"Budget": {"Type": "AWS::Budgets::Budget", "Properties": {"Budget": {}}}}))
     assert emu.SKIPPED_TYPES.get("AWS::Budgets::Budget", 0) >= 1
     delete(aws, stack)
+
+
+# ---- cross-stack references, property gaps, redeploys
+
+
+def test_get_stack_output_reads_the_producing_stack(aws: Callable[[str], Any]) -> None:
+    producer = deploy(
+        aws, template({"Q": {"Type": "AWS::SQS::Queue"}}, {"QueueName": {"Fn::GetAtt": ["Q", "QueueName"]}})
+    )
+    reference = {
+        "Fn::GetStackOutput": {"StackName": producer["StackName"], "Region": "us-east-1", "OutputName": "QueueName"}
+    }
+    consumer = deploy(
+        aws,
+        template(
+            {
+                "Param": {
+                    "Type": "AWS::SSM::Parameter",
+                    "Properties": {"Name": "/t/q", "Type": "String", "Value": reference},
+                }
+            },
+            {"Seen": {"Fn::Join": ["", ["queue=", reference]]}},
+        ),
+    )
+    assert outputs_of(consumer)["Seen"] == f"queue={outputs_of(producer)['QueueName']}"
+    with pytest.raises(ClientError, match="has no output Missing"):
+        deploy(
+            aws,
+            template(
+                {"Q": {"Type": "AWS::SQS::Queue"}},
+                {"Seen": {"Fn::GetStackOutput": {"StackName": producer["StackName"], "OutputName": "Missing"}}},
+            ),
+        )
+
+
+def test_global_table_is_created_with_ttl_and_point_in_time_recovery(aws: Callable[[str], Any]) -> None:
+    stack = deploy(
+        aws,
+        template(
+            {
+                "Results": {
+                    "Type": "AWS::DynamoDB::GlobalTable",
+                    "Properties": {
+                        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+                        "BillingMode": "PAY_PER_REQUEST",
+                        "TimeToLiveSpecification": {"AttributeName": "expires", "Enabled": True},
+                        "Replicas": [
+                            {
+                                "Region": "us-east-1",
+                                "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+                            }
+                        ],
+                    },
+                }
+            },
+            {"Table": {"Ref": "Results"}, "Arn": {"Fn::GetAtt": ["Results", "Arn"]}},
+        ),
+    )
+    dynamodb = aws("dynamodb")
+    table = outputs_of(stack)["Table"]
+    assert outputs_of(stack)["Arn"] == dynamodb.describe_table(TableName=table)["Table"]["TableArn"]
+    assert dynamodb.describe_time_to_live(TableName=table)["TimeToLiveDescription"]["TimeToLiveStatus"] == "ENABLED"
+    recovery = dynamodb.describe_continuous_backups(TableName=table)["ContinuousBackupsDescription"]
+    assert recovery["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+    delete(aws, stack)
+    assert table not in dynamodb.list_tables()["TableNames"]
+
+
+def test_notebook_keeps_lifecycle_config_kms_key_and_root_access(aws: Callable[[str], Any]) -> None:
+    stack = deploy(
+        aws,
+        template(
+            {
+                "Config": {
+                    "Type": "AWS::SageMaker::NotebookInstanceLifecycleConfig",
+                    "Properties": {"OnStart": [{"Content": "ZWNobyBoaQ=="}]},
+                },
+                "Notebook": {
+                    "Type": "AWS::SageMaker::NotebookInstance",
+                    "Properties": {
+                        "InstanceType": "ml.t3.medium",
+                        "RoleArn": "arn:aws:iam::123456789012:role/notebook",
+                        "LifecycleConfigName": {"Fn::GetAtt": ["Config", "NotebookInstanceLifecycleConfigName"]},
+                        "KmsKeyId": "key-123",
+                        "RootAccess": "Disabled",
+                        "DirectInternetAccess": "Enabled",
+                    },
+                },
+            },
+            {
+                "Notebook": {"Fn::GetAtt": ["Notebook", "NotebookInstanceName"]},
+                "Config": {"Fn::GetAtt": ["Config", "NotebookInstanceLifecycleConfigName"]},
+            },
+        ),
+    )
+    out = outputs_of(stack)
+    described = aws("sagemaker").describe_notebook_instance(NotebookInstanceName=out["Notebook"])
+    assert described["NotebookInstanceLifecycleConfigName"] == out["Config"]
+    assert described["KmsKeyId"] == "key-123"
+    assert described["RootAccess"] == "Disabled"
+    delete(aws, stack)
+
+
+def _deploy_with_change_set(aws: Callable[[str], Any], name: str, body: dict[str, Any], kind: str) -> dict[str, Any]:
+    cloudformation = aws("cloudformation")
+    parameters = [{"ParameterKey": "Ami", "UsePreviousValue": True}] if kind == "UPDATE" else []
+    # By URL, as the CLI does (moto refuses an unchanged TemplateBody outright, before any change set).
+    s3 = aws("s3")
+    s3.create_bucket(Bucket="templates")
+    s3.put_object(Bucket="templates", Key=f"{name}.json", Body=json.dumps(body).encode())
+    cloudformation.create_change_set(
+        StackName=name,
+        ChangeSetName="cdk-deploy-change-set",
+        ChangeSetType=kind,
+        TemplateURL=f"https://templates.s3.amazonaws.com/{name}.json",
+        Parameters=parameters,
+    )
+    return cloudformation.describe_change_set(StackName=name, ChangeSetName="cdk-deploy-change-set")
+
+
+def test_unchanged_redeploy_of_stacks_with_ssm_parameters_has_no_changes(aws: Callable[[str], Any]) -> None:
+    path = "/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-ubuntu-22.04/latest/ami-id"
+    body = template(
+        {
+            "Box": {
+                "Type": "AWS::EC2::Instance",
+                "Properties": {"ImageId": {"Ref": "Ami"}, "InstanceType": "g4dn.xlarge"},
+            }
+        },
+        Parameters={"Ami": {"Type": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>", "Default": path}},
+    )
+    cloudformation = aws("cloudformation")
+    for name in ("first-of-two", "second-of-two"):  # the CLI gives every stack's change set the same name
+        _deploy_with_change_set(aws, name, body, "CREATE")
+        cloudformation.execute_change_set(StackName=name, ChangeSetName="cdk-deploy-change-set")
+    # As the CLI does before an update: delete the stack's old change set, then wait for ChangeSetNotFound.
+    cloudformation.delete_change_set(StackName="first-of-two", ChangeSetName="cdk-deploy-change-set")
+    with pytest.raises(ClientError, match="ChangeSetNotFound"):
+        cloudformation.describe_change_set(StackName="first-of-two", ChangeSetName="cdk-deploy-change-set")
+    assert cloudformation.describe_change_set(StackName="second-of-two", ChangeSetName="cdk-deploy-change-set")
+    update = _deploy_with_change_set(aws, "first-of-two", body, "UPDATE")
+    assert update["Status"] == "FAILED"
+    assert "didn't contain changes" in update["StatusReason"]
