@@ -43,8 +43,8 @@ setup: $(PY_STAMP) $(NODE_STAMP) ## Create .venv, install Python packages, Node 
 synth: setup ## Synthesize every enabled stack into cdk.out (offline, cdk-nag enforced)
 	$(CDK) synth --quiet $(ARGS)
 
-unit: setup ## Unit tests only: templates, settings, Lambda code
-	$(PY) -m pytest tests/unit tests/lambdas -q
+unit: setup ## Unit tests only: templates, settings, Lambda code, emulator extensions and smoke checks
+	$(PY) -m pytest tests/unit tests/lambdas tests/e2e -q -m "not round_trip"
 
 lint: setup ## ruff, then checkov over the synthesized templates
 	$(BIN)/ruff check app.py stacks lambdas scripts tests
@@ -80,5 +80,5 @@ local: setup ## No AWS account needed: deploy, check, redeploy, destroy every la
 smoke: setup ## Check a deployed app in the current account (the same checks `make local` runs)
 	$(PY) scripts/smoke.py $(ARGS)
 
-e2e: setup ## Emulator extension and smoke-check tests, then the round trip as a pytest test
-	$(PY) -m pytest tests/e2e -q
+e2e: setup ## The round trips as tests: the app, and a prototype of every layer's resource types
+	$(PY) -m pytest tests/e2e -q -m round_trip

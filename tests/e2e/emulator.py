@@ -1163,6 +1163,33 @@ def _install_change_sets_per_stack() -> None:
     CloudFormationResponse.delete_change_set = delete_change_set  # type: ignore[method-assign]
 
 
+def _install_lifecycle_config_listing() -> None:
+    from moto.core.responses import ActionResult
+    from moto.sagemaker.responses import SageMakerResponse
+
+    assert not hasattr(SageMakerResponse, "list_notebook_instance_lifecycle_configs"), "moto lists them now"
+
+    # moto 5.2.5 lacks ListNotebookInstanceLifecycleConfigs, so the leftovers check could not see a
+    # lifecycle config a destroy left behind. Names and ARNs only (no filters or paging: a sandbox has few).
+    def list_notebook_instance_lifecycle_configs(self: Any) -> Any:
+        configs = self.sagemaker_backend.notebook_instance_lifecycle_configurations.values()
+        return ActionResult(
+            {
+                "NotebookInstanceLifecycleConfigs": [
+                    {
+                        "NotebookInstanceLifecycleConfigName": config.notebook_instance_lifecycle_config_name,
+                        "NotebookInstanceLifecycleConfigArn": config.arn,
+                        "CreationTime": config.creation_time,
+                        "LastModifiedTime": config.last_modified_time,
+                    }
+                    for config in configs
+                ]
+            }
+        )
+
+    SageMakerResponse.list_notebook_instance_lifecycle_configs = list_notebook_instance_lifecycle_configs  # type: ignore[attr-defined]
+
+
 def install() -> None:
     """Apply every extension to the moto imported in this process (idempotent)."""
     if _INSTALLED:
@@ -1185,6 +1212,7 @@ def install() -> None:
     _install_stack_failure_reporting()
     _install_change_sets_per_stack()
     _install_ssm_parameter_values()
+    _install_lifecycle_config_listing()
     _INSTALLED.append(MOTO_VERSION)
 
 

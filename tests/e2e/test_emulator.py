@@ -698,7 +698,11 @@ def test_notebook_keeps_lifecycle_config_kms_key_and_root_access(aws: Callable[[
     assert described["NotebookInstanceLifecycleConfigName"] == out["Config"]
     assert described["KmsKeyId"] == "key-123"
     assert described["RootAccess"] == "Disabled"
+    listed = aws("sagemaker").list_notebook_instance_lifecycle_configs()["NotebookInstanceLifecycleConfigs"]
+    assert out["Config"] in [c["NotebookInstanceLifecycleConfigName"] for c in listed]
     delete(aws, stack)
+    listed = aws("sagemaker").list_notebook_instance_lifecycle_configs()["NotebookInstanceLifecycleConfigs"]
+    assert out["Config"] not in [c["NotebookInstanceLifecycleConfigName"] for c in listed]
 
 
 def _deploy_with_change_set(aws: Callable[[str], Any], name: str, body: dict[str, Any], kind: str) -> dict[str, Any]:
