@@ -149,11 +149,20 @@ class Checker:
             expect(bucket in location, f"results go to {location!r}, not the data bucket")
             return f"{name}: enforced, cutoff {int(config['BytesScannedCutoffPerQuery']) // 2**20} MB"
 
+        def budget() -> str:
+            names = stack.of_type("AWS::Budgets::Budget")
+            account = self.client("sts").get_caller_identity()["Account"]
+            described = self.client("budgets").describe_budget(AccountId=account, BudgetName=names[0])["Budget"]
+            limit = described["BudgetLimit"]
+            return f"{names[0]}: {float(limit['Amount']):g} {limit['Unit']}, {described['TimeUnit'].lower()}"
+
         self.check("Data: bucket encryption", encryption)
         self.check("Data: bucket public access block", public_access_block)
         self.check("Data: bucket TLS-only policy", tls_only)
         self.check("Data: Glue tables", glue_table)
         self.check("Data: Athena workgroup", athena_workgroup)
+        if stack.of_type("AWS::Budgets::Budget"):
+            self.check("Data: monthly budget", budget)
 
     # ---- Platform
     def platform(self, stack: DeployedStack) -> None:

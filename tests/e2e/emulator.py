@@ -62,8 +62,8 @@ PUBLIC_LAYER_ACCOUNTS = frozenset({"017000801446"})
 # TLS-only policy still denies plain HTTP).
 REQUEST_CONTEXT: dict[str, str] = {"aws:SecureTransport": "true"}
 
-# CloudFormation resource types moto skipped (no model and no handler here), by type: reported, never hidden.
-SKIPPED_TYPES: dict[str, int] = {}
+# CloudFormation resource types moto skipped (no model and no handler here): reported, never hidden.
+SKIPPED_TYPES: set[str] = set()
 
 log = logging.getLogger("mlstack.emulator")
 
@@ -450,6 +450,29 @@ class DynamoDBGlobalTable(EmulatedResource):
         self._backend().delete_table(self.name)
 
 
+class Budget(EmulatedResource):
+    """AWS::Budgets::Budget in moto's Budgets backend (a global service: one backend per partition)."""
+
+    CFN_TYPE = "AWS::Budgets::Budget"
+
+    def _backend(self) -> Any:
+        from moto.budgets.models import budgets_backends
+
+        return budgets_backends[self.account_id]["aws"]
+
+    def create(self) -> None:
+        budget = dict(self.properties["Budget"])
+        self.name = budget.setdefault("BudgetName", f"{self.logical_id}-{_short_id(8)}")
+        notifications = [
+            {"Notification": entry["Notification"], "Subscribers": entry.get("Subscribers", [])}
+            for entry in self.properties.get("NotificationsWithSubscribers", [])
+        ]
+        self._backend().create_budget(self.account_id, budget, notifications)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        self._backend().delete_budget(self.account_id, self.name)
+
+
 class S3BucketPolicy(EmulatedResource):
     """AWS::S3::BucketPolicy: moto skips it, so bucket policies (TLS-only, among others) were never applied."""
 
@@ -603,6 +626,7 @@ HANDLERS: dict[str, type[EmulatedResource]] = {
         AthenaNamedQuery,
         CloudWatchAlarm,
         DynamoDBGlobalTable,
+        Budget,
         S3BucketPolicy,
         S3AutoDeleteObjects,
         CDKBucketDeployment,
@@ -735,7 +759,7 @@ def _install_resource_handlers() -> None:
             )
         model = original(resource_type)
         if model is None and resource_type not in parsing.NULL_MODELS:
-            SKIPPED_TYPES[resource_type] = SKIPPED_TYPES.get(resource_type, 0) + 1
+            SKIPPED_TYPES.add(resource_type)
         return model
 
     # moto 5.2.5: parsing.py resolves every resource type through this module-level function.
@@ -1267,7 +1291,7 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(sig, lambda *_: stop.set())
     stop.wait()
     if SKIPPED_TYPES:
-        print(f"SKIPPED {json.dumps(SKIPPED_TYPES, sort_keys=True)}", flush=True)
+        print(f"SKIPPED {json.dumps(sorted(SKIPPED_TYPES))}", flush=True)
     emulator.stop()
     return 0
 

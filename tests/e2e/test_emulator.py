@@ -594,9 +594,44 @@ def test_outputs_are_set_after_a_change_set_deploy(aws: Callable[[str], Any]) ->
 
 @pytest.mark.filterwarnings("ignore:Tried to parse:UserWarning")
 def test_skipped_types_are_recorded(aws: Callable[[str], Any]) -> None:
-    stack = deploy(aws, template({"Budget": {"Type": "AWS::Budgets::Budget", "Properties": {"Budget": {}}}}))
-    assert emu.SKIPPED_TYPES.get("AWS::Budgets::Budget", 0) >= 1
+    stack = deploy(aws, template({"Thing": {"Type": "AWS::Pipes::Pipe", "Properties": {}}}))
+    assert "AWS::Pipes::Pipe" in emu.SKIPPED_TYPES
     delete(aws, stack)
+
+
+def test_budget_with_notifications_lives_until_the_stack_goes(aws: Callable[[str], Any]) -> None:
+    budget = {
+        "BudgetName": "monthly",
+        "BudgetType": "COST",
+        "TimeUnit": "MONTHLY",
+        "BudgetLimit": {"Amount": 50, "Unit": "USD"},
+    }
+    alert = {
+        "Notification": {
+            "NotificationType": "ACTUAL",
+            "ComparisonOperator": "GREATER_THAN",
+            "Threshold": 80,
+            "ThresholdType": "PERCENTAGE",
+        },
+        "Subscribers": [{"SubscriptionType": "EMAIL", "Address": "ana@example.com"}],
+    }
+    stack = deploy(
+        aws,
+        template(
+            {
+                "Budget": {
+                    "Type": "AWS::Budgets::Budget",
+                    "Properties": {"Budget": budget, "NotificationsWithSubscribers": [alert]},
+                }
+            }
+        ),
+    )
+    budgets = aws("budgets")
+    assert budgets.describe_budget(AccountId="123456789012", BudgetName="monthly")["Budget"]["TimeUnit"] == "MONTHLY"
+    notifications = budgets.describe_notifications_for_budget(AccountId="123456789012", BudgetName="monthly")
+    assert notifications["Notifications"][0]["Threshold"] == 80
+    delete(aws, stack)
+    assert budgets.describe_budgets(AccountId="123456789012").get("Budgets", []) == []
 
 
 # ---- cross-stack references, property gaps, redeploys
