@@ -223,3 +223,17 @@ def test_api_services_function_must_name_the_results_table(
     table = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}[outputs.RESULTS_TABLE]
     ttl = aws("dynamodb").describe_time_to_live(TableName=table)["TimeToLiveDescription"]
     assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires"}
+
+
+def test_make_smoke_entry_point_reads_the_prefix_and_sets_the_exit_code(
+    aws: Callable[[str], Any], emulator: Emulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for key, value in {"AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t", "AWS_DEFAULT_REGION": REGION}.items():
+        monkeypatch.setenv(key, value)
+    deploy(aws, data_template("main_good_db"), "Maingood-Data")
+    deploy(aws, data_template("main_open_db", block_public_access=False), "Mainopen-Data")
+    assert smoke.main(["--endpoint-url", emulator.endpoint, "--emulator", "-c", "prefix=maingood"]) == 0
+    assert "[pass] Data: bucket public access block" in capsys.readouterr().out
+    assert smoke.main(["--endpoint-url", emulator.endpoint, "--emulator", "-c", "prefix=mainopen"]) == 1
+    assert "[fail] Data: bucket public access block" in capsys.readouterr().out
+    assert smoke.main(["-c", "prefix=Bad_Name"]) == 2
