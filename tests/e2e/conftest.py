@@ -11,7 +11,7 @@ import boto3
 import pytest
 import requests
 
-from tests.e2e.emulator import ACCOUNT_ID, Emulator
+from tests.e2e.emulator import Emulator
 
 REGION = "us-east-1"
 
@@ -54,6 +54,3 @@ def deploy(aws: Callable[[str], Any], template: dict[str, Any], name: str | None
 
 def outputs_of(stack: dict[str, Any]) -> dict[str, str]:
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-
-
-__all__ = ["ACCOUNT_ID", "REGION", "deploy", "outputs_of"]

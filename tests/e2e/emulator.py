@@ -1,13 +1,14 @@
-"""Local AWS emulator for mlstack: moto server in-process, plus the few extensions the app's templates need.
+"""Local AWS emulator for mlstack: moto's server on localhost, extended where the app's templates need it.
 
-`python -m tests.e2e.emulator [--port N]` serves on http://localhost:<port> and prints `READY <endpoint>`.
-`install()` applies the extensions to the moto in this process (tests use it with moto's in-process mocks).
+`python -m tests.e2e.emulator [--port N]` serves on http://localhost:<port> and prints `READY <endpoint>`
+(scripts/local.py runs it so). `Emulator` runs the server in a thread of this process (the tests);
+`install()` applies the extensions to the moto imported here, once.
 
-Each extension closes one gap measured with moto 5.2.5 and CDK CLI 2.1148.1 (see README, "Testing").
-They use moto internals, which is why requirements-dev.txt pins moto exactly; every internal this module
-relies on is named next to its use, and `install()` asserts the shapes it patches so an upgrade fails
-loudly instead of silently changing behaviour. Nothing here changes a template: the emulator adapts to
-the app, never the other way round.
+Each extension closes one gap measured with moto 5.2.5 and CDK CLI 2.1148.1 (listed in the README's
+"Emulator gaps and their fixes"). They use moto internals, which is why requirements-dev.txt pins moto
+exactly: `install()` refuses another version, the internal each one relies on is named next to it, and
+where moto could grow the feature itself an assert says so. Nothing here changes a template: the emulator
+adapts to the app, never the other way round.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 MOTO_VERSION = "5.2.5"
-ACCOUNT_ID = "123456789012"
 
 # Deep Learning AMI public parameters the Frameworks layer may resolve (`AWS::SSM::Parameter::Value<...>`).
 # moto has none of them and refuses `put_parameter` under /aws/, so they are seeded into its parameter store,
