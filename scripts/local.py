@@ -269,7 +269,11 @@ def snapshot(client: Callable[[str], Any], unlistable: set[str] | None = None) -
         "internet-gateway": _names(ec2.describe_internet_gateways, "InternetGateways", "InternetGatewayId"),
         "route-table": _names(ec2.describe_route_tables, "RouteTables", "RouteTableId"),
         "flow-log": _names(ec2.describe_flow_logs, "FlowLogs", "FlowLogId"),
-        "vpc-endpoint": _names(ec2.describe_vpc_endpoints, "VpcEndpoints", "VpcEndpointId"),
+        "vpc-endpoint": _names(
+            ec2.describe_vpc_endpoints,
+            "VpcEndpoints",
+            lambda e: None if e["State"].lower() == "deleted" else e["VpcEndpointId"],
+        ),
         "launch-template": _names(ec2.describe_launch_templates, "LaunchTemplates", "LaunchTemplateName"),
         "instance": _names(
             ec2.describe_instances,

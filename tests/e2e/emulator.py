@@ -697,7 +697,12 @@ def _delete_subnet_association(self: Any, account_id: str, region_name: str) -> 
 
 
 def _delete_vpc_endpoint(self: Any, account_id: str, region_name: str) -> None:
-    _ec2(account_id, region_name).delete_vpc_endpoints([self.id])
+    backend = _ec2(account_id, region_name)
+    # moto removes a gateway endpoint's routes table by table; a table the stack deleted first has none left.
+    # (moto swallows a TypeError from a delete: an interface endpoint's route_table_ids is None.)
+    if self.route_table_ids:
+        self.route_table_ids = [table for table in self.route_table_ids if table in backend.route_tables]
+    backend.delete_vpc_endpoints([self.id])
 
 
 def _delete_managed_policy(self: Any, account_id: str, region_name: str) -> None:

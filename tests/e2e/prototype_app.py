@@ -118,7 +118,7 @@ class PlatformLike(cdk.Stack):
 
 
 class FrameworksLike(cdk.Stack):
-    """VPC without NAT, flow logs, DLAMI instance from a public SSM parameter with IMDSv2, idle-stop alarms."""
+    """VPC without NAT, endpoints, flow logs, DLAMI instance from a public SSM parameter with IMDSv2, alarms."""
 
     def __init__(self, scope: Construct, id_: str, **kwargs: object) -> None:
         super().__init__(scope, id_, **kwargs)
@@ -129,6 +129,8 @@ class FrameworksLike(cdk.Stack):
             nat_gateways=0,
             subnet_configuration=[ec2.SubnetConfiguration(name="public", subnet_type=ec2.SubnetType.PUBLIC)],
         )
+        vpc.add_gateway_endpoint("S3", service=ec2.GatewayVpcEndpointAwsService.S3)
+        vpc.add_interface_endpoint("Ssm", service=ec2.InterfaceVpcEndpointAwsService.SSM)
         flow_logs = logs.LogGroup(self, "FlowLogs", retention=logs.RetentionDays.ONE_WEEK, removal_policy=DESTROY)
         vpc.add_flow_log("FlowLog", destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_logs))
         group = ec2.SecurityGroup(self, "Group", vpc=vpc, description="no ingress: SSM only")

@@ -459,6 +459,39 @@ def test_network_stack_deletes_completely(aws: Callable[[str], Any]) -> None:
                     "Type": "AWS::EC2::SecurityGroup",
                     "Properties": {"GroupDescription": "box", "VpcId": {"Ref": "Vpc"}},
                 },
+                "Peer": {
+                    "Type": "AWS::EC2::SecurityGroup",
+                    "Properties": {"GroupDescription": "endpoints", "VpcId": {"Ref": "Vpc"}},
+                },
+                "FromBox": {
+                    "Type": "AWS::EC2::SecurityGroupIngress",
+                    "Properties": {
+                        "GroupId": {"Fn::GetAtt": ["Peer", "GroupId"]},
+                        "SourceSecurityGroupId": {"Fn::GetAtt": ["Group", "GroupId"]},
+                        "IpProtocol": "tcp",
+                        "FromPort": 443,
+                        "ToPort": 443,
+                    },
+                },
+                "SsmEndpoint": {
+                    "Type": "AWS::EC2::VPCEndpoint",
+                    "Properties": {
+                        "VpcId": {"Ref": "Vpc"},
+                        "ServiceName": "com.amazonaws.us-east-1.ssm",
+                        "VpcEndpointType": "Interface",
+                        "SubnetIds": [{"Ref": "Subnet"}],
+                        "SecurityGroupIds": [{"Fn::GetAtt": ["Peer", "GroupId"]}],
+                    },
+                },
+                "S3Endpoint": {
+                    "Type": "AWS::EC2::VPCEndpoint",
+                    "Properties": {
+                        "VpcId": {"Ref": "Vpc"},
+                        "ServiceName": "com.amazonaws.us-east-1.s3",
+                        "VpcEndpointType": "Gateway",
+                        "RouteTableIds": [{"Ref": "Table"}],
+                    },
+                },
                 "Restrict": {
                     "Type": "Custom::VpcRestrictDefaultSG",
                     "Properties": {
@@ -480,6 +513,7 @@ def test_network_stack_deletes_completely(aws: Callable[[str], Any]) -> None:
     assert {t["RouteTableId"] for t in ec2.describe_route_tables()["RouteTables"]} == before_tables
     assert ec2.describe_internet_gateways()["InternetGateways"] == []
     assert ec2.describe_flow_logs()["FlowLogs"] == []
+    assert {e["State"] for e in ec2.describe_vpc_endpoints()["VpcEndpoints"]} <= {"deleted"}
 
 
 def test_attached_managed_policy_is_deleted_with_its_stack(aws: Callable[[str], Any]) -> None:
