@@ -16,7 +16,7 @@ NODE_STAMP := node_modules/.installed
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup synth test unit lint checkov bench deploy diff destroy bootstrap clean
+.PHONY: help setup synth test unit lint checkov bench deploy diff destroy bootstrap clean local smoke e2e
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -43,8 +43,8 @@ setup: $(PY_STAMP) $(NODE_STAMP) ## Create .venv, install Python packages, Node 
 synth: setup ## Synthesize every enabled stack into cdk.out (offline, cdk-nag enforced)
 	$(CDK) synth --quiet $(ARGS)
 
-unit: setup ## Unit tests only: templates, settings, Lambda code
-	$(PY) -m pytest tests/unit tests/lambdas -q
+unit: setup ## Unit tests only: templates, settings, Lambda code, emulator extensions and smoke checks
+	$(PY) -m pytest tests/unit tests/lambdas tests/e2e -q -m "not round_trip"
 
 lint: setup ## ruff, mypy, then checkov over the synthesized templates
 	$(BIN)/ruff check app.py stacks lambdas scripts tests
@@ -75,7 +75,16 @@ destroy: setup ## Delete every stack (and, unless retain_data, all data)
 	$(CDK) destroy --all --force $(ARGS)
 
 clean: ## Remove build output (keeps the venvs)
-	rm -rf cdk.out .pytest_cache .ruff_cache .mypy_cache
+	rm -rf cdk.out cdk.local.out .pytest_cache .ruff_cache .mypy_cache
+
+local: setup ## No AWS account needed: deploy, check, redeploy, destroy every layer against a local emulator
+	$(PY) scripts/local.py $(ARGS)
+
+smoke: setup ## Check a deployed app in the current account (the same checks `make local` runs)
+	$(PY) scripts/smoke.py $(ARGS)
+
+e2e: setup ## The round trips as tests: the app, and a prototype of every layer's resource types
+	$(PY) -m pytest tests/e2e -q -m round_trip
 
 .PHONY: chat conversations bench-lambda
 

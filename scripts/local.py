@@ -1,0 +1,383 @@
+#!/usr/bin/env python3
+"""`make local`: deploy, check, redeploy, destroy the whole app with the real CDK CLI against the local emulator.
+
+Starts the emulator (moto server plus tests/e2e/emulator.py's extensions) on a free port of localhost in a
+process of its own, stopped on exit whatever fails. Exit code 0 only when every phase passed, every check
+passed (or cannot be answered by an emulator), the redeploy changed nothing and no resource is left.
+Extra CDK flags: `python scripts/local.py -c layers=data,platform` (or `make local ARGS="..."`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from scripts import smoke  # noqa: E402
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+OUTDIR = ROOT / "cdk.local.out"
+BOOTSTRAP_STACK = "CDKToolkit"
+# A stack in one of these states blocks `cdk deploy` (REVIEW_IN_PROGRESS waits forever): delete it first.
+STUCK_STATES = {"REVIEW_IN_PROGRESS", "ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "DELETE_FAILED", "CREATE_FAILED"}
+CDK = [str(ROOT / ".venv" / "bin" / "npx"), "--no-install", "cdk"]
+CDK_QUIET = ["--no-notices", "--no-version-reporting", "--ci"]
+# One CLI command against the emulator takes seconds; a hang (a stack waiting on a state moto never
+# reaches) must fail the round trip rather than block CI.
+CDK_TIMEOUT_SECONDS = int(os.environ.get("MLSTACK_LOCAL_CDK_TIMEOUT", "600"))
+
+
+class PhaseFailed(Exception):
+    """A phase of the round trip failed; the message says which and why."""
+
+
+def cli_environment(endpoint: str) -> dict[str, str]:
+    """The CLI's environment: dummy credentials and every AWS call sent to the emulator."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_"))}
+    env.update(
+        AWS_ENDPOINT_URL=endpoint,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_REGION=REGION,
+        AWS_DEFAULT_REGION=REGION,
+        AWS_EC2_METADATA_DISABLED="true",
+        CDK_DEFAULT_ACCOUNT=ACCOUNT,
+        CDK_DEFAULT_REGION=REGION,
+        CDK_DISABLE_CLI_TELEMETRY="true",
+        PATH=f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+    )
+    return env
+
+
+class Emulator:
+    """The emulator in a child process; `endpoint` once started. Always stopped by `stop()`."""
+
+    def __init__(self, log_path: Path):
+        self.log_path = log_path
+        self.process: subprocess.Popen[str] | None = None
+        self.endpoint = ""
+        self.skipped_types: list[str] = []
+
+    def start(self, timeout: float = 60) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = self.log_path.open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.e2e.emulator"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            text=True,
+        )
+        deadline = time.monotonic() + timeout
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line.startswith("READY ") or time.monotonic() > deadline:
+            self.stop()
+            raise PhaseFailed(f"emulator did not start (log: {self.log_path})")
+        self.endpoint = line.split()[1]
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                out, _ = self.process.communicate(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                out, _ = self.process.communicate()
+            for line in (out or "").splitlines():
+                if line.startswith("SKIPPED "):
+                    self.skipped_types = json.loads(line.removeprefix("SKIPPED "))
+        self.process = None
+        self._log.close()
+
+
+class RoundTrip:
+    """Runs the phases in order, timing each, and collects what the report prints."""
+
+    def __init__(self, endpoint: str, cdk_args: list[str], verbose: bool, app: str | None = None):
+        self.endpoint = endpoint
+        self.env = cli_environment(endpoint)
+        self.cdk_args = cdk_args
+        self.app = app
+        self.verbose = verbose
+        self.timings: list[tuple[str, float]] = []
+        self.stacks: list[str] = []
+        self.checks: list[smoke.CheckResult] = []
+        self.leftovers: list[str] = []
+        self.baseline: set[str] = set()
+        self.unlistable: set[str] = set()
+
+    def phase(self, name: str, step: Callable[[], None]) -> None:
+        print(f"--- {name}", flush=True)
+        start = time.perf_counter()
+        try:
+            step()
+        finally:
+            self.timings.append((name, time.perf_counter() - start))
+
+    def cdk(self, *args: str) -> str:
+        command = [*CDK, *args, *CDK_QUIET]
+        try:
+            result = subprocess.run(
+                command,
+                check=False,
+                cwd=ROOT,
+                env=self.env,
+                capture_output=True,
+                text=True,
+                timeout=CDK_TIMEOUT_SECONDS,
+            )
+        except subprocess.TimeoutExpired as timeout:
+            output = (timeout.stdout or b"").decode() if isinstance(timeout.stdout, bytes) else (timeout.stdout or "")
+            raise PhaseFailed(
+                f"`cdk {' '.join(args)}` timed out after {CDK_TIMEOUT_SECONDS} s:\n{_tail(output)}"
+            ) from None
+        output = result.stdout + result.stderr
+        if self.verbose:
+            print(output)
+        if result.returncode != 0:
+            raise PhaseFailed(f"`cdk {' '.join(args)}` exited {result.returncode}:\n{_tail(output)}")
+        return output
+
+    def session(self) -> Any:
+        import boto3
+
+        return boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
+
+    def client(self, service: str) -> Any:
+        return self.session().client(service, endpoint_url=self.endpoint)
+
+    # ---- phases
+    def synth(self) -> None:
+        shutil.rmtree(OUTDIR, ignore_errors=True)
+        app = ["--app", self.app] if self.app else []
+        context_file = ROOT / "cdk.context.json"
+        existed = context_file.exists()
+        self.cdk("synth", "--quiet", "--output", str(OUTDIR), *app, *self.cdk_args)
+        if context_file.exists() and not existed:
+            # With the emulator's account in the environment a look-up succeeds here but needs AWS elsewhere.
+            looked_up = ", ".join(json.loads(context_file.read_text()))
+            context_file.unlink()
+            raise PhaseFailed(f"synth looked up context ({looked_up}); stacks must synthesize without look-ups")
+        manifest = json.loads((OUTDIR / "manifest.json").read_text())
+        self.stacks = sorted(
+            name for name, artifact in manifest["artifacts"].items() if artifact["type"] == "aws:cloudformation:stack"
+        )
+
+    def bootstrap(self) -> None:
+        self.cdk("bootstrap", f"aws://{ACCOUNT}/{REGION}", "--app", str(OUTDIR))
+        self.baseline = snapshot(self.client, self.unlistable)
+
+    def clear_stuck_stacks(self) -> None:
+        cloudformation = self.client("cloudformation")
+        for stack in cloudformation.describe_stacks()["Stacks"]:
+            if stack["StackName"] in self.stacks and stack["StackStatus"] in STUCK_STATES:
+                print(f"    deleting {stack['StackName']} left in {stack['StackStatus']}")
+                cloudformation.delete_stack(StackName=stack["StackId"])
+
+    def deploy(self) -> None:
+        self.cdk("deploy", "--all", "--require-approval", "never", "--method=change-set", "--app", str(OUTDIR))
+        cloudformation = self.client("cloudformation")
+        statuses = {s["StackName"]: s["StackStatus"] for s in cloudformation.describe_stacks()["Stacks"]}
+        bad = {name: statuses.get(name, "missing") for name in self.stacks if statuses.get(name) != "CREATE_COMPLETE"}
+        if bad:
+            raise PhaseFailed(f"stacks not created: {bad}")
+
+    def seed_data(self) -> None:
+        """Write objects (two versions of one) into every bucket the app made, as a user would.
+
+        Destroy must then empty them (autoDeleteObjects), versions included, or the leftovers check fails.
+        """
+        s3 = self.client("s3")
+        cloudformation = self.client("cloudformation")
+        for name in self.stacks:
+            for resource in cloudformation.list_stack_resources(StackName=name)["StackResourceSummaries"]:
+                if resource["ResourceType"] == "AWS::S3::Bucket":
+                    for body in (b"first", b"second"):
+                        s3.put_object(
+                            Bucket=resource["PhysicalResourceId"], Key="local-round-trip/sample.txt", Body=body
+                        )
+
+    def check(self) -> None:
+        self.checks = smoke.run_checks(self.session(), endpoint_url=self.endpoint, emulator=True, stacks=self.stacks)
+        failed = [c for c in self.checks if c.status == smoke.FAIL]
+        for result in self.checks:
+            print(f"    {result.line()}")
+        if failed:
+            raise PhaseFailed(f"{len(failed)} check(s) failed: {', '.join(c.name for c in failed)}")
+
+    def redeploy(self) -> None:
+        output = self.cdk("deploy", "--all", "--require-approval", "never", "--method=change-set", "--app", str(OUTDIR))
+        changed = [name for name in self.stacks if not re.search(rf"{re.escape(name)}.*\(no changes\)", output)]
+        if changed:
+            raise PhaseFailed(f"a second deploy without changes changed {changed}:\n{_tail(output)}")
+
+    def destroy(self) -> None:
+        self.cdk("destroy", "--all", "--force", "--app", str(OUTDIR))
+
+    def leftovers_check(self) -> None:
+        self.leftovers = sorted(snapshot(self.client, self.unlistable) - self.baseline)
+        if self.leftovers:
+            raise PhaseFailed(f"{len(self.leftovers)} resource(s) left after destroy: {', '.join(self.leftovers)}")
+
+
+def _tail(text: str, lines: int = 40) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+def _names(call: Callable[[], Any], path: str, key: str | Callable[[Any], str | None]) -> Iterator[str]:
+    items = call()
+    for part in path.split("."):
+        items = items.get(part, [])
+    for item in items:
+        value = key(item) if callable(key) else item.get(key)
+        if value:
+            yield value
+
+
+def snapshot(client: Callable[[str], Any], unlistable: set[str] | None = None) -> set[str]:
+    """Every resource of the kinds the app creates, as `kind:id`; the difference before/after is a leftover.
+
+    Kinds the endpoint cannot list (an API moto lacks) are added to `unlistable` and reported.
+    """
+    cf, s3, iam, ec2 = client("cloudformation"), client("s3"), client("iam"), client("ec2")
+    sm, lam, ddb, logs = client("sagemaker"), client("lambda"), client("dynamodb"), client("logs")
+    kms, glue, athena, cw = client("kms"), client("glue"), client("athena"), client("cloudwatch")
+    ssm = client("ssm")
+    sources: dict[str, Iterator[str]] = {
+        "stack": _names(cf.describe_stacks, "Stacks", "StackName"),
+        "bucket": _names(s3.list_buckets, "Buckets", "Name"),
+        "role": _names(iam.list_roles, "Roles", "RoleName"),
+        "policy": _names(lambda: iam.list_policies(Scope="Local"), "Policies", "PolicyName"),
+        "instance-profile": _names(iam.list_instance_profiles, "InstanceProfiles", "InstanceProfileName"),
+        "vpc": _names(ec2.describe_vpcs, "Vpcs", lambda v: None if v.get("IsDefault") else v["VpcId"]),
+        "subnet": _names(ec2.describe_subnets, "Subnets", lambda s: None if s.get("DefaultForAz") else s["SubnetId"]),
+        "security-group": _names(
+            ec2.describe_security_groups,
+            "SecurityGroups",
+            lambda g: None if g["GroupName"] == "default" else g["GroupId"],
+        ),
+        "internet-gateway": _names(ec2.describe_internet_gateways, "InternetGateways", "InternetGatewayId"),
+        "route-table": _names(ec2.describe_route_tables, "RouteTables", "RouteTableId"),
+        "flow-log": _names(ec2.describe_flow_logs, "FlowLogs", "FlowLogId"),
+        "vpc-endpoint": _names(
+            ec2.describe_vpc_endpoints,
+            "VpcEndpoints",
+            lambda e: None if e["State"].lower() == "deleted" else e["VpcEndpointId"],
+        ),
+        "launch-template": _names(ec2.describe_launch_templates, "LaunchTemplates", "LaunchTemplateName"),
+        "instance": _names(
+            ec2.describe_instances,
+            "Reservations",
+            lambda r: ",".join(i["InstanceId"] for i in r["Instances"] if i["State"]["Name"] != "terminated") or None,
+        ),
+        "notebook": _names(sm.list_notebook_instances, "NotebookInstances", "NotebookInstanceName"),
+        "lifecycle-config": _names(
+            sm.list_notebook_instance_lifecycle_configs,
+            "NotebookInstanceLifecycleConfigs",
+            "NotebookInstanceLifecycleConfigName",
+        ),
+        "model": _names(sm.list_models, "Models", "ModelName"),
+        "endpoint-config": _names(sm.list_endpoint_configs, "EndpointConfigs", "EndpointConfigName"),
+        "endpoint": _names(sm.list_endpoints, "Endpoints", "EndpointName"),
+        "function": _names(lam.list_functions, "Functions", "FunctionName"),
+        "table": iter(ddb.list_tables().get("TableNames", [])),
+        "log-group": _names(logs.describe_log_groups, "logGroups", "logGroupName"),
+        "kms-key": _names(
+            kms.list_keys,
+            "Keys",
+            lambda k: (
+                None
+                if kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]["KeyState"] == "PendingDeletion"
+                else k["KeyId"]
+            ),
+        ),
+        "glue-database": _names(glue.get_databases, "DatabaseList", "Name"),
+        "workgroup": _names(athena.list_work_groups, "WorkGroups", "Name"),
+        "alarm": _names(cw.describe_alarms, "MetricAlarms", "AlarmName"),
+        "budget": _names(lambda: client("budgets").describe_budgets(AccountId=ACCOUNT), "Budgets", "BudgetName"),
+        # Public parameters (/aws/service/...) belong to AWS, not the account: the emulator seeds them on use.
+        "parameter": _names(
+            ssm.describe_parameters, "Parameters", lambda p: None if p["Name"].startswith("/aws/") else p["Name"]
+        ),
+    }
+    found: set[str] = set()
+    for kind, names in sources.items():
+        try:
+            found.update(f"{kind}:{name}" for name in names)
+        except Exception:
+            if unlistable is not None:
+                unlistable.add(kind)
+    return found
+
+
+def report(trip: RoundTrip, emulator: Emulator, error: str | None) -> None:
+    print("\n=== mlstack local round trip")
+    print(f"stacks deployed:   {', '.join(trip.stacks) or 'none'}")
+    counts = {status: sum(1 for c in trip.checks if c.status == status) for status in smoke.STATUSES}
+    print(f"resources checked: {len(trip.checks)} (" + ", ".join(f"{counts[s]} {s}" for s in smoke.STATUSES) + ")")
+    for name, seconds in trip.timings:
+        print(f"  {name:<22} {seconds:6.1f} s")
+    print(f"  {'total':<22} {sum(s for _, s in trip.timings):6.1f} s")
+    print(f"leftovers:         {len(trip.leftovers)}" + (f" ({', '.join(trip.leftovers)})" if trip.leftovers else ""))
+    if trip.unlistable:
+        print(f"not listable:      {', '.join(sorted(trip.unlistable))} (the endpoint has no list API)")
+    if emulator.skipped_types:
+        skipped = ", ".join(emulator.skipped_types)
+        print(f"not emulated:      {skipped} (moto has no model; not created locally)")
+    print(f"result:            {'FAILED: ' + error if error else 'passed'}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="print the CDK CLI's output")
+    parser.add_argument("--app", help="another CDK app command than cdk.json's (the tests' prototype app)")
+    args, cdk_args = parser.parse_known_args(argv)
+    emulator = Emulator(Path(tempfile.gettempdir()) / f"mlstack-emulator-{os.getpid()}.log")
+    trip = RoundTrip("", cdk_args, args.verbose, args.app)
+    error: str | None = None
+    try:
+        trip.phase("start emulator", emulator.start)
+        trip.endpoint = emulator.endpoint
+        trip.env = cli_environment(emulator.endpoint)
+        trip.phase("synth", trip.synth)
+        trip.phase("bootstrap", trip.bootstrap)
+        trip.phase("clear stuck stacks", trip.clear_stuck_stacks)
+        trip.phase("deploy", trip.deploy)
+        trip.phase("seed data", trip.seed_data)
+        trip.phase("checks", trip.check)
+        trip.phase("redeploy (no changes)", trip.redeploy)
+        trip.phase("destroy", trip.destroy)
+        trip.phase("leftovers", trip.leftovers_check)
+    except PhaseFailed as failure:
+        error = str(failure)
+    except KeyboardInterrupt:
+        error = "interrupted"
+    except Exception as unexpected:
+        error = f"{type(unexpected).__name__}: {unexpected}"
+    finally:
+        emulator.stop()
+    report(trip, emulator, error.splitlines()[0] if error else None)
+    if error and "\n" in error:
+        print(error, file=sys.stderr)
+    return 1 if error else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
