@@ -83,7 +83,7 @@ local: setup ## No AWS account needed: deploy, check, redeploy, destroy every la
 smoke: setup ## Check a deployed app in the current account (the same checks `make local` runs)
 	$(PY) scripts/smoke.py $(ARGS)
 
-e2e: setup ## The round trips as tests: the app, and a prototype of every layer's resource types
+e2e: setup ## The round trips as tests: the whole app, and the Data layer alone
 	$(PY) -m pytest tests/e2e -q -m round_trip
 
 .PHONY: chat conversations bench-lambda

@@ -260,6 +260,13 @@ def snapshot(client: Callable[[str], Any], unlistable: set[str] | None = None) -
     sm, lam, ddb, logs = client("sagemaker"), client("lambda"), client("dynamodb"), client("logs")
     kms, glue, athena, cw = client("kms"), client("glue"), client("athena"), client("cloudwatch")
     ssm = client("ssm")
+    # Services create their default keys (alias/aws/ebs, alias/aws/dynamodb, ...) on first use, and every
+    # account keeps them: they are not the app's, whatever moto reports as their manager.
+    aws_managed_keys = {
+        alias["TargetKeyId"]
+        for alias in kms.list_aliases()["Aliases"]
+        if alias["AliasName"].startswith("alias/aws/") and "TargetKeyId" in alias
+    }
     sources: dict[str, Iterator[str]] = {
         "stack": _names(cf.describe_stacks, "Stacks", "StackName"),
         "bucket": _names(s3.list_buckets, "Buckets", "Name"),
@@ -304,7 +311,8 @@ def snapshot(client: Callable[[str], Any], unlistable: set[str] | None = None) -
             "Keys",
             lambda k: (
                 None
-                if kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]["KeyState"] == "PendingDeletion"
+                if k["KeyId"] in aws_managed_keys
+                or kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]["KeyState"] == "PendingDeletion"
                 else k["KeyId"]
             ),
         ),
@@ -347,7 +355,7 @@ def report(trip: RoundTrip, emulator: Emulator, error: str | None) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="print the CDK CLI's output")
-    parser.add_argument("--app", help="another CDK app command than cdk.json's (the tests' prototype app)")
+    parser.add_argument("--app", help="another CDK app command than cdk.json's")
     args, cdk_args = parser.parse_known_args(argv)
     emulator = Emulator(Path(tempfile.gettempdir()) / f"mlstack-emulator-{os.getpid()}.log")
     trip = RoundTrip("", cdk_args, args.verbose, args.app)

@@ -27,30 +27,34 @@ import uuid
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, get_args
+
+from pydantic import ValidationError
+
+from stacks.config import FrameworksSettings
 
 MOTO_VERSION = "5.2.5"
 
 # Deep Learning AMI public parameters the Frameworks layer may resolve (`AWS::SSM::Parameter::Value<...>`).
 # moto has none of them and refuses `put_parameter` under /aws/, so they are seeded into its parameter store,
 # all pointing at a Deep Learning AMI that moto's EC2 image catalogue (ec2/resources/amis.json.gz) ships.
-DLAMI_OPERATING_SYSTEMS = ("ubuntu-22.04", "ubuntu-24.04", "amazon-linux-2023")
-DLAMI_PYTORCH_VERSIONS = ("2.4", "2.5", "2.6", "2.7", "2.8", "2.9")
-DLAMI_ARCHITECTURES = ("x86_64", "arm64")
 EMULATED_DLAMI_ID = "ami-dca37ea5"  # "Deep Learning AMI Ubuntu Linux - 2.4_Oct2017" in moto's catalogue
 
 
 def dlami_parameter_names() -> list[str]:
-    """Every DLAMI SSM parameter path the emulator answers: base and PyTorch, per OS and architecture."""
-    flavours = ["base-oss-nvidia-driver-gpu"] + [
-        f"oss-nvidia-driver-gpu-pytorch-{version}" for version in DLAMI_PYTORCH_VERSIONS
-    ]
-    return [
-        f"/aws/service/deeplearning/ami/{arch}/{flavour}-{os_name}/latest/ami-id"
-        for arch in DLAMI_ARCHITECTURES
-        for flavour in flavours
-        for os_name in DLAMI_OPERATING_SYSTEMS
-    ]
+    """Every DLAMI parameter the Frameworks layer can resolve, asked of its own settings model.
+
+    Each valid framework/OS combination names its parameter (FrameworksSettings.ami_parameter), so a new
+    DLAMI version in the app needs no change here.
+    """
+    names = set()
+    for framework in FrameworksSettings.FRAMEWORKS:
+        for os_name in get_args(FrameworksSettings.model_fields["os"].annotation):
+            try:
+                names.add(FrameworksSettings(framework=framework, os=os_name).ami_parameter)
+            except ValidationError:  # no DLAMI for that combination: the app refuses it too
+                continue
+    return sorted(names)
 
 
 # Publishers of public Lambda layers a function may reference (Powertools for AWS Lambda). moto looks layers
@@ -863,6 +867,25 @@ def _install_function_properties() -> None:
     LambdaFunction.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment]
 
 
+def _install_kms_key_tags() -> None:
+    from moto.kms.models import Key
+
+    original = Key.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    # moto 5.2.5 hands a CloudFormation key's Tags ({Key, Value}, the template's shape) to the KMS tagger,
+    # which reads the API's shape ({TagKey, TagValue}) and fails with KeyError: 'TagKey'.
+    def create_from_cloudformation_json(
+        cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
+    ) -> Any:
+        properties = dict(cloudformation_json.get("Properties", {}))
+        properties["Tags"] = [{"TagKey": tag["Key"], "TagValue": tag["Value"]} for tag in properties.get("Tags", [])]
+        return original(
+            cls, resource_name, {**cloudformation_json, "Properties": properties}, account_id, region_name, **kwargs
+        )
+
+    Key.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment]
+
+
 def _install_table_properties() -> None:
     from moto.dynamodb.models.table import Table
 
@@ -1233,6 +1256,7 @@ def install() -> None:
     _install_dlami_parameters()
     _install_function_properties()
     _install_table_properties()
+    _install_kms_key_tags()
     _install_notebook_properties()
     _install_instance_launch_template()
     _install_public_layers()

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from stacks.config import FrameworksSettings
 from tests.e2e import emulator as emu
 from tests.e2e.conftest import deploy, outputs_of
 
@@ -53,7 +54,7 @@ def delete(aws: Callable[[str], Any], stack: dict[str, Any]) -> None:
 
 def test_every_dlami_parameter_resolves_to_an_image_moto_knows(aws: Callable[[str], Any]) -> None:
     names = emu.dlami_parameter_names()
-    assert "/aws/service/deeplearning/ami/x86_64/oss-nvidia-driver-gpu-pytorch-2.7-ubuntu-22.04/latest/ami-id" in names
+    assert FrameworksSettings().ami_parameter in names  # the default the app deploys
     assert "/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-amazon-linux-2023/latest/ami-id" in names
     ssm = aws("ssm")
     values = {ssm.get_parameter(Name=name)["Parameter"]["Value"] for name in names}
@@ -63,7 +64,7 @@ def test_every_dlami_parameter_resolves_to_an_image_moto_knows(aws: Callable[[st
 
 
 def test_instance_from_a_dlami_parameter_type_gets_the_seeded_image(aws: Callable[[str], Any]) -> None:
-    path = "/aws/service/deeplearning/ami/x86_64/oss-nvidia-driver-gpu-pytorch-2.7-ubuntu-22.04/latest/ami-id"
+    path = FrameworksSettings().ami_parameter
     stack = deploy(
         aws,
         template(

@@ -1,4 +1,4 @@
-"""The local round trip with the real CDK CLI: the app itself, and the prototype of the layers still to land."""
+"""The local round trip with the real CDK CLI against the emulator: the whole app, and one layer alone."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL = [sys.executable, str(ROOT / "scripts" / "local.py")]
-PROTOTYPE_APP = f"{sys.executable} {ROOT / 'tests' / 'e2e' / 'prototype_app.py'}"
 
 pytestmark = pytest.mark.round_trip
 
@@ -24,31 +23,38 @@ def run_local(*args: str) -> str:
 
 
 def test_app_round_trip_passes_with_zero_leftovers() -> None:
+    """Every layer deploys, passes its checks, redeploys unchanged and is destroyed without a trace."""
     report = run_local()
-    assert re.search(r"^leftovers:\s+0$", report, re.MULTILINE)
-    assert re.search(r"^stacks deployed:\s+.*Mlstack-Data", report, re.MULTILINE)
-    assert "[fail]" not in report
-    assert "result:            passed" in report
-
-
-def test_prototype_of_every_layer_round_trips() -> None:
-    """Notebook, endpoint, VPC, DLAMI instance, alarms, Lex bot, Powertools function, table, bucket deployments."""
-    report = run_local("--app", PROTOTYPE_APP)
     deployed = re.search(r"^stacks deployed:\s+(.*)$", report, re.MULTILINE)
     assert deployed and deployed.group(1).split(", ") == [
-        "Proto-ApiServices",
-        "Proto-Data",
-        "Proto-Frameworks",
-        "Proto-Platform",
+        "Mlstack-ApiServices",
+        "Mlstack-Data",
+        "Mlstack-Frameworks",
+        "Mlstack-Platform",
     ]
     for check in (
+        "Data: bucket TLS-only policy",
+        "Data: Glue tables",
         "Platform: notebook instance",
+        "Platform: notebook lifecycle config",
         "Platform: endpoint config",
         "Frameworks: GPU instance",
+        "Frameworks: IMDSv2 required",
         "Frameworks: idle-stop alarm",
         "ApiServices: fulfillment function",
         "ApiServices: results table",
     ):
         assert f"[pass] {check}" in report, check
+    assert "[fail]" not in report
+    assert "not emulated" not in report, "a resource type of the app was skipped by the emulator"
     assert re.search(r"^leftovers:\s+0$", report, re.MULTILINE)
-    assert "not emulated" not in report, "a resource type of the prototype was skipped by the emulator"
+    assert "result:            passed" in report
+
+
+def test_a_single_layer_round_trips() -> None:
+    """`-c layers=data` passes straight through to the CLI: only the Data stack is deployed and checked."""
+    report = run_local("-c", "layers=data")
+    assert re.search(r"^stacks deployed:\s+Mlstack-Data$", report, re.MULTILINE)
+    for layer in ("Platform", "Frameworks", "ApiServices"):
+        assert f"[skipped] {layer}: layer: stack not deployed" in report
+    assert re.search(r"^leftovers:\s+0$", report, re.MULTILINE)
