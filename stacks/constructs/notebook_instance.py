@@ -46,7 +46,7 @@ ECR_PULL_ACTIONS = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:Batc
 
 
 def lifecycle_script(name: str, **values: str) -> str:
-    """A script from notebook_lifecycle/ with its `@KEY@` placeholders filled in."""
+    """A script from notebook_lifecycle/ with its `@KEY@` markers filled in."""
     text = (LIFECYCLE_DIR / name).read_text()
     for key, value in values.items():
         text = text.replace(f"@{key}@", value)

@@ -9,9 +9,9 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 
-def removal_policy(retain: bool) -> cdk.RemovalPolicy:
-    """DESTROY by default so a sandbox leaves nothing behind; RETAIN only when the user keeps data."""
-    return cdk.RemovalPolicy.RETAIN if retain else cdk.RemovalPolicy.DESTROY
+def removal_policy(retain_data: bool) -> cdk.RemovalPolicy:
+    """DESTROY by default so a sandbox leaves nothing behind; RETAIN only with the `retain_data` setting."""
+    return cdk.RemovalPolicy.RETAIN if retain_data else cdk.RemovalPolicy.DESTROY
 
 
 class SecureBucket(Construct):

@@ -842,18 +842,27 @@ def _install_dlami_parameters() -> None:
     ParameterDict._check_loading_status = _check_loading_status  # type: ignore[method-assign]
 
 
-def _install_function_properties() -> None:
-    from moto.awslambda.models import LambdaFunction
+def _complete_cloudformation_create(model: Any, complete: Callable[[Any, dict[str, Any], str, str], None]) -> None:
+    """After moto creates a `model` from a template, `complete(resource, properties, account, region)` sets
+    what moto's own create_from_cloudformation_json dropped."""
+    original = model.create_from_cloudformation_json.__func__
 
-    original = LambdaFunction.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
-
-    # moto 5.2.5 builds a CloudFormation function from a fixed list of properties that leaves out Layers,
-    # Architectures and TracingConfig (so arm64 read back as x86_64 and layers were never checked).
     def create_from_cloudformation_json(
         cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
     ) -> Any:
-        function = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
-        properties = cloudformation_json.get("Properties", {})
+        resource = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        complete(resource, cloudformation_json.get("Properties", {}), account_id, region_name)
+        return resource
+
+    model.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)
+
+
+def _install_function_properties() -> None:
+    from moto.awslambda.models import LambdaFunction
+
+    # moto 5.2.5 builds a CloudFormation function from a fixed list of properties that leaves out Layers,
+    # Architectures and TracingConfig (so arm64 read back as x86_64 and layers were never checked).
+    def complete(function: Any, properties: dict[str, Any], account_id: str, region_name: str) -> None:
         if properties.get("Layers"):
             # A Ref to a stack's own AWS::Lambda::LayerVersion resolves to moto's object, not its ARN.
             arns = [layer if isinstance(layer, str) else layer.arn for layer in properties["Layers"]]
@@ -862,9 +871,8 @@ def _install_function_properties() -> None:
             function.architectures = properties["Architectures"]
         if properties.get("TracingConfig"):
             function.tracing_config = properties["TracingConfig"]
-        return function
 
-    LambdaFunction.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment]
+    _complete_cloudformation_create(LambdaFunction, complete)
 
 
 def _install_kms_key_tags() -> None:
@@ -889,15 +897,9 @@ def _install_kms_key_tags() -> None:
 def _install_table_properties() -> None:
     from moto.dynamodb.models.table import Table
 
-    original = Table.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
-
     # moto 5.2.5 creates an AWS::DynamoDB::Table without its TimeToLiveSpecification and point-in-time
     # recovery; both are applied here so the checks can read them back.
-    def create_from_cloudformation_json(
-        cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
-    ) -> Any:
-        table = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
-        properties = cloudformation_json.get("Properties", {})
+    def complete(table: Any, properties: dict[str, Any], account_id: str, region_name: str) -> None:
         _apply_table_options(
             account_id,
             region_name,
@@ -905,15 +907,13 @@ def _install_table_properties() -> None:
             properties.get("TimeToLiveSpecification"),
             properties.get("PointInTimeRecoverySpecification"),
         )
-        return table
 
-    Table.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment]
+    _complete_cloudformation_create(Table, complete)
 
 
 def _install_notebook_properties() -> None:
     from moto.sagemaker.models import FakeSagemakerNotebookInstance
 
-    original = FakeSagemakerNotebookInstance.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
     # CloudFormation property -> attribute of moto's notebook that DescribeNotebookInstance reports.
     kept = {
         "LifecycleConfigName": "lifecycle_config_name",
@@ -925,33 +925,22 @@ def _install_notebook_properties() -> None:
 
     # moto 5.2.5 creates a CloudFormation notebook from its instance type and role only, dropping the
     # lifecycle config, KMS key, root access and internet access the template sets.
-    def create_from_cloudformation_json(
-        cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
-    ) -> Any:
-        notebook = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
-        properties = cloudformation_json.get("Properties", {})
+    def complete(notebook: Any, properties: dict[str, Any], account_id: str, region_name: str) -> None:
         for key, attribute in kept.items():
             if key in properties:
                 assert hasattr(notebook, attribute), f"moto's notebook lost {attribute}: revisit this extension"
                 setattr(notebook, attribute, properties[key])
-        return notebook
 
-    FakeSagemakerNotebookInstance.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment]
+    _complete_cloudformation_create(FakeSagemakerNotebookInstance, complete)
 
 
 def _install_instance_launch_template() -> None:
     from moto.ec2.models.instances import Instance, MetadataOptions
 
-    original = Instance.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
-
     # moto 5.2.5 ignores an AWS::EC2::Instance's LaunchTemplate, where CDK puts `require_imdsv2`
     # (MetadataOptions.HttpTokens=required): the instance read back IMDSv2 as optional. Metadata options
     # given on the instance or in its launch template version are applied here.
-    def create_from_cloudformation_json(
-        cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
-    ) -> Any:
-        instance = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
-        properties = cloudformation_json.get("Properties", {})
+    def complete(instance: Any, properties: dict[str, Any], account_id: str, region_name: str) -> None:
         options = properties.get("MetadataOptions")
         reference = properties.get("LaunchTemplate")
         if reference and not options:
@@ -964,9 +953,8 @@ def _install_instance_launch_template() -> None:
             options = template.get_version(reference.get("Version", "$Default")).data.get("MetadataOptions")
         if options:
             instance.metadata_options = MetadataOptions(options)
-        return instance
 
-    Instance.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment]
+    _complete_cloudformation_create(Instance, complete)
 
 
 def _install_public_layers() -> None:
@@ -1119,24 +1107,17 @@ def _install_stack_failure_reporting() -> None:
 def _install_bucket_properties() -> None:
     from moto.s3.models import FakeBucket, s3_backends
 
-    original = FakeBucket.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
-
     # moto 5.2.5 creates an AWS::S3::Bucket with its encryption and tags only; the public access block
     # and versioning the app's buckets declare are applied here so checks can read them back.
     assert "delete" not in vars(FakeBucket), "moto now deletes buckets itself: revisit this extension"
 
-    def create_from_cloudformation_json(
-        cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
-    ) -> Any:
-        bucket = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
-        properties = cloudformation_json.get("Properties", {})
+    def complete(bucket: Any, properties: dict[str, Any], account_id: str, region_name: str) -> None:
         backend = s3_backends[account_id]["aws"]
         if properties.get("PublicAccessBlockConfiguration"):
             backend.put_public_access_block(bucket.name, properties["PublicAccessBlockConfiguration"])
         status = properties.get("VersioningConfiguration", {}).get("Status")
         if status:
             backend.put_bucket_versioning(bucket.name, status)
-        return bucket
 
     # moto 5.2.5 deletes a stack's bucket by calling delete_bucket, which silently keeps a non-empty bucket;
     # CloudFormation fails instead. Failing lets moto's delete loop retry the bucket after the resources
@@ -1155,7 +1136,7 @@ def _install_bucket_properties() -> None:
             raise BucketNotEmpty(resource_name)
         backend.delete_bucket(resource_name)
 
-    FakeBucket.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment]
+    _complete_cloudformation_create(FakeBucket, complete)
     FakeBucket.delete_from_cloudformation_json = classmethod(delete_from_cloudformation_json)  # type: ignore[assignment]
 
 
