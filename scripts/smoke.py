@@ -23,6 +23,9 @@ if str(ROOT) not in sys.path:
 
 from stacks import outputs  # noqa: E402
 
+# The scripted conversations `make conversations` also runs; smoke runs them once the bot is deployed.
+CONVERSATIONS = ROOT / "tests" / "conversations.yaml"
+
 PASS, FAIL, NOT_CHECKABLE, SKIPPED = "pass", "fail", "not checkable here", "skipped"
 STATUSES = (PASS, FAIL, NOT_CHECKABLE, SKIPPED)
 LAYERS = ("Data", "Platform", "Frameworks", "ApiServices")
@@ -266,10 +269,31 @@ class Checker:
             expect(described["botStatus"] == "Available", f"bot {described['botStatus']}")
             return f"{described['botName']} ({bot_id}): Available"
 
+        def conversations() -> str:
+            self.real_account_only("moto has no Lex V2 runtime to converse with")
+            from scripts.chat import BotAddress, load_conversations, run_conversations
+
+            address = BotAddress(
+                *(stack.output(key) for key in (outputs.BOT_ID, outputs.BOT_ALIAS_ID, outputs.BOT_LOCALE_ID))
+            )
+            turns = run_conversations(self.client("lexv2-runtime"), address, load_conversations(CONVERSATIONS))
+            failed = [turn for turn in turns if not turn.passed]
+            expect(
+                not failed,
+                f"{len(failed)} of {len(turns)} turns answered otherwise, first: {failed[0].check.say!r} -> "
+                f"{failed[0].turn.intent if failed[0].turn else failed[0].error} (make conversations for all)"
+                if failed
+                else "",
+            )
+            return (
+                f"{len(turns)} turns of {CONVERSATIONS.relative_to(ROOT)} answered with the expected intent and reply"
+            )
+
         self.check("ApiServices: fulfillment function", function)
         self.check("ApiServices: results table", table)
         self.check("ApiServices: table point-in-time recovery", point_in_time_recovery)
         self.check("ApiServices: Lex bot", bot)
+        self.check("ApiServices: bot conversations", conversations)
 
 
 def _name_from_arn(value: str) -> str:

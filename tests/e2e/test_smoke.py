@@ -237,3 +237,80 @@ def test_make_smoke_entry_point_reads_the_prefix_and_sets_the_exit_code(
     assert smoke.main(["--endpoint-url", emulator.endpoint, "--emulator", "-c", "prefix=mainopen"]) == 1
     assert "[fail] Data: bucket public access block" in capsys.readouterr().out
     assert smoke.main(["-c", "prefix=Bad_Name"]) == 2
+
+
+class _SessionWithLexRuntime:
+    """A boto3 session whose lexv2-runtime client is `lex` (stubbed); every other client is the emulator's."""
+
+    def __init__(self, session: Any, lex: Any):
+        self._session, self._lex = session, lex
+
+    def client(self, service: str, **kwargs: Any) -> Any:
+        return self._lex if service == "lexv2-runtime" else self._session.client(service, **kwargs)
+
+
+@pytest.mark.parametrize("wrong_turn", [None, 0], ids=["bot-answers-as-scripted", "first-turn-misunderstood"])
+def test_bot_conversations_run_the_scripted_turns_outside_the_emulator(
+    aws: Callable[[str], Any], session: Any, emulator: Emulator, wrong_turn: int | None
+) -> None:
+    from botocore.stub import ANY, Stubber
+
+    from scripts.chat import load_conversations
+
+    # Given a deployed bot's outputs and a Lex runtime that answers each scripted turn (or gets one wrong)
+    template = {
+        "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+        "Outputs": {
+            outputs.BOT_ID: {"Value": "BOT1234567"},
+            outputs.BOT_ALIAS_ID: {"Value": "ALIAS12345"},
+            outputs.BOT_LOCALE_ID: {"Value": "en_US"},
+        },
+    }
+    deploy(aws, template, "Talk-ApiServices")
+    turns = [turn for conversation in load_conversations(smoke.CONVERSATIONS) for turn in conversation]
+    lex = boto3.client("lexv2-runtime", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    stubber = Stubber(lex)
+    for index, turn in enumerate(turns):
+        intent = "FallbackIntent" if index == wrong_turn else turn.intent
+        stubber.add_response(
+            "recognize_text",
+            {
+                "sessionState": {"intent": {"name": intent, "state": "Fulfilled"}, "dialogAction": {"type": "Close"}},
+                "messages": [{"contentType": "PlainText", "content": turn.replies[0]}],
+            },
+            {
+                "botId": "BOT1234567",
+                "botAliasId": "ALIAS12345",
+                "localeId": "en_US",
+                "sessionId": ANY,
+                "text": turn.say,
+            },
+        )
+
+    # When smoke runs outside emulator mode
+    with stubber:
+        results = smoke.run_checks(
+            _SessionWithLexRuntime(session, lex),
+            endpoint_url=emulator.endpoint,
+            emulator=False,
+            stacks=["Talk-ApiServices"],
+        )
+    check = {result.name: result for result in results}["ApiServices: bot conversations"]
+
+    # Then every scripted turn was sent, and the check passes only when each was answered as scripted
+    stubber.assert_no_pending_responses()
+    if wrong_turn is None:
+        assert check.status == smoke.PASS, check.detail
+        assert f"{len(turns)} turns" in check.detail
+    else:
+        assert check.status == smoke.FAIL
+        assert f"1 of {len(turns)} turns answered otherwise, first: {turns[0].say!r} -> FallbackIntent" in check.detail
+
+
+def test_bot_conversations_are_not_checkable_in_the_emulator(
+    aws: Callable[[str], Any], session: Any, emulator: Emulator
+) -> None:
+    template = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}, "Outputs": {outputs.BOT_ID: {"Value": "B"}}}
+    deploy(aws, template, "Quiet-ApiServices")
+    result = results_by_name(session, emulator, ["Quiet-ApiServices"])["ApiServices: bot conversations"]
+    assert result.status == smoke.NOT_CHECKABLE
