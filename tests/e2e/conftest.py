@@ -54,3 +54,31 @@ def deploy(aws: Callable[[str], Any], template: dict[str, Any], name: str | None
 
 def outputs_of(stack: dict[str, Any]) -> dict[str, str]:
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
+# A role Lambda functions in hand-written templates can assume, and such a function (`Role` is this role).
+LAMBDA_ROLE: dict[str, Any] = {
+    "Type": "AWS::IAM::Role",
+    "Properties": {
+        "AssumeRolePolicyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+            ],
+        }
+    },
+}
+
+
+def lambda_function(**properties: Any) -> dict[str, Any]:
+    """An inline Python function using the template's `Role` resource, with extra `properties`."""
+    return {
+        "Type": "AWS::Lambda::Function",
+        "Properties": {
+            "Runtime": "python3.12",
+            "Handler": "index.handler",
+            "Role": {"Fn::GetAtt": ["Role", "Arn"]},
+            "Code": {"ZipFile": "def handler(event, context):\n    return {}\n"},
+            **properties,
+        },
+    }

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 
 from stacks.config import FrameworksSettings
 from tests.e2e import emulator as emu
-from tests.e2e.conftest import deploy, outputs_of
+from tests.e2e.conftest import LAMBDA_ROLE, deploy, lambda_function, outputs_of
 
 TLS_ONLY_POLICY = {
     "Version": "2012-10-17",
@@ -26,17 +26,6 @@ TLS_ONLY_POLICY = {
             "Condition": {"Bool": {"aws:SecureTransport": "false"}},
         }
     ],
-}
-ROLE = {
-    "Type": "AWS::IAM::Role",
-    "Properties": {
-        "AssumeRolePolicyDocument": {
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
-            ],
-        }
-    },
 }
 SERVICE_TOKEN = "arn:aws:lambda:us-east-1:123456789012:function:provider-never-invoked"
 
@@ -522,7 +511,7 @@ def test_attached_managed_policy_is_deleted_with_its_stack(aws: Callable[[str], 
         aws,
         template(
             {
-                "Role": ROLE,
+                "Role": LAMBDA_ROLE,
                 "Read": {
                     "Type": "AWS::IAM::ManagedPolicy",
                     "Properties": {
@@ -552,19 +541,10 @@ def test_function_with_a_public_powertools_layer_deploys(aws: Callable[[str], An
         aws,
         template(
             {
-                "Role": ROLE,
-                "Fn": {
-                    "Type": "AWS::Lambda::Function",
-                    "Properties": {
-                        "Runtime": "python3.12",
-                        "Handler": "index.handler",
-                        "Role": {"Fn::GetAtt": ["Role", "Arn"]},
-                        "Code": {"ZipFile": "def handler(event, context):\n    return {}\n"},
-                        "Layers": [layer],
-                        "Architectures": ["arm64"],
-                        "Environment": {"Variables": {"TABLE": "t"}},
-                    },
-                },
+                "Role": LAMBDA_ROLE,
+                "Fn": lambda_function(
+                    Layers=[layer], Architectures=["arm64"], Environment={"Variables": {"TABLE": "t"}}
+                ),
             },
             {"Fn": {"Ref": "Fn"}},
         ),
@@ -581,17 +561,8 @@ def test_private_layer_of_another_account_is_still_unknown(aws: Callable[[str], 
             aws,
             template(
                 {
-                    "Role": ROLE,
-                    "Fn": {
-                        "Type": "AWS::Lambda::Function",
-                        "Properties": {
-                            "Runtime": "python3.12",
-                            "Handler": "index.handler",
-                            "Role": {"Fn::GetAtt": ["Role", "Arn"]},
-                            "Code": {"ZipFile": "def handler(event, context):\n    return {}\n"},
-                            "Layers": ["arn:aws:lambda:us-east-1:999999999999:layer:private:1"],
-                        },
-                    },
+                    "Role": LAMBDA_ROLE,
+                    "Fn": lambda_function(Layers=["arn:aws:lambda:us-east-1:999999999999:layer:private:1"]),
                 }
             ),
         )

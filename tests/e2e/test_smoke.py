@@ -10,7 +10,7 @@ import pytest
 
 from scripts import smoke
 from stacks import outputs
-from tests.e2e.conftest import REGION, deploy
+from tests.e2e.conftest import LAMBDA_ROLE, REGION, deploy, lambda_function
 from tests.e2e.emulator import Emulator
 
 TLS_DENY = {
@@ -175,19 +175,9 @@ def test_bot_is_not_checkable_in_the_emulator_but_is_checked_elsewhere(
 def test_api_services_function_must_name_the_results_table(
     aws: Callable[[str], Any], session: Any, emulator: Emulator
 ) -> None:
-    role = {
-        "Type": "AWS::IAM::Role",
-        "Properties": {
-            "AssumeRolePolicyDocument": {
-                "Statement": [
-                    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
-                ]
-            }
-        },
-    }
     template = {
         "Resources": {
-            "Role": role,
+            "Role": LAMBDA_ROLE,
             "Table": {
                 "Type": "AWS::DynamoDB::Table",
                 "Properties": {
@@ -198,16 +188,7 @@ def test_api_services_function_must_name_the_results_table(
                     "TimeToLiveSpecification": {"AttributeName": "expires", "Enabled": True},
                 },
             },
-            "Fn": {
-                "Type": "AWS::Lambda::Function",
-                "Properties": {
-                    "Runtime": "python3.12",
-                    "Handler": "index.handler",
-                    "Role": {"Fn::GetAtt": ["Role", "Arn"]},
-                    "Code": {"ZipFile": "def handler(event, context):\n    return {}\n"},
-                    "Environment": {"Variables": {"OTHER": "x"}},
-                },
-            },
+            "Fn": lambda_function(Environment={"Variables": {"OTHER": "x"}}),
         },
         "Outputs": {
             outputs.FULFILLMENT_FUNCTION: {"Value": {"Ref": "Fn"}},
