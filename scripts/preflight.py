@@ -128,28 +128,26 @@ def check_regions(region: str, settings: Settings, needs: Needs, regions: dict[s
             )
         )
     if needs.has_serverless:
-        table = regions["sagemaker_serverless_inference"]
-        ok = region in table["regions"]
         checks.append(
-            Check(
+            _listed_region(
                 "region: SageMaker serverless inference",
-                PASS if ok else FAIL,
-                f"{region} {'is' if ok else 'is not'} listed ({table['source']}, {table['date']})",
-                "" if ok else "use an instance-backed endpoint setting, or a listed region such as us-east-1",
+                region,
+                regions["sagemaker_serverless_inference"],
+                "use an instance-backed endpoint setting, or a listed region such as us-east-1",
             )
         )
     if settings.has("api_services") or needs.has_lex:
         table = regions["lex_v2"]
-        ok = region in table["regions"]
-        checks.append(
-            Check(
-                "region: Lex V2",
-                PASS if ok else FAIL,
-                f"{region} {'is' if ok else 'is not'} listed ({table['source']}, {table['date']})",
-                "" if ok else f"deploy to one of {', '.join(table['regions'])}, or drop api_services from layers",
-            )
-        )
+        fix = f"deploy to one of {', '.join(table['regions'])}, or drop api_services from layers"
+        checks.append(_listed_region("region: Lex V2", region, table, fix))
     return checks
+
+
+def _listed_region(name: str, region: str, table: dict[str, Any], fix: str) -> Check:
+    """Pass when `region` is in the dated, sourced region table of regions.json; else fail with `fix`."""
+    ok = region in table["regions"]
+    detail = f"{region} {'is' if ok else 'is not'} listed ({table['source']}, {table['date']})"
+    return Check(name, PASS if ok else FAIL, detail, "" if ok else fix)
 
 
 def check_bootstrap(client: ClientFactory, region: str) -> Check:
