@@ -12,7 +12,6 @@ The bot, alias and locale ids come from the `<Prefix>-ApiServices` stack outputs
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import uuid
@@ -29,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from scripts.opslib import settings as ops_settings  # noqa: E402
 from stacks import outputs  # noqa: E402 - needs ROOT on sys.path when run as a script
 from stacks.config import Settings, SettingsError, load_settings  # noqa: E402
 
@@ -63,7 +63,7 @@ class Turn:
 def deployment_settings(prefix: str | None, context: dict[str, Any] | None = None) -> Settings:
     """The app's settings from cdk.json (plus an optional prefix override), validated as app.py does."""
     if context is None:
-        context = json.loads((ROOT / "cdk.json").read_text())["context"]
+        context = ops_settings.cdk_context()
     if prefix is not None:
         context = {**context, "prefix": prefix}
     try:

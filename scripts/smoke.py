@@ -332,19 +332,16 @@ def run_checks(
 def main(argv: list[str] | None = None) -> int:
     import boto3
 
-    from stacks.config import SettingsError, load_settings
+    from scripts.opslib import settings as ops_settings
+    from stacks.config import SettingsError
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--endpoint-url", help="an emulator's endpoint (default: the real AWS endpoints)")
     parser.add_argument("--emulator", action="store_true", help="report what an emulator cannot answer as such")
-    parser.add_argument("-c", "--context", action="append", default=[], help="settings override, as for cdk")
+    ops_settings.add_settings_arguments(parser)
     args = parser.parse_args(argv)
-    context = dict(json.loads((ROOT / "cdk.json").read_text())["context"])
-    for item in args.context:
-        key, _, value = item.partition("=")
-        context[key] = value
     try:
-        settings = load_settings(context)
+        settings = ops_settings.load(ops_settings.overrides_from(args))
     except SettingsError as error:
         for problem in error.problems:
             print(f"mlstack: invalid setting: {problem}", file=sys.stderr)
