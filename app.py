@@ -12,13 +12,11 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
 from stacks.api_services_stack import ApiServicesStack
-from stacks.config import PREFIX_TAG_KEY, Settings, SettingsError, load_settings
+from stacks.config import DEFAULT_REGION, PREFIX_TAG_KEY, Settings, SettingsError, load_settings
 from stacks.constructs.log_groups import own_function_logs
 from stacks.data_stack import DataStack
 from stacks.frameworks_stack import FrameworksStack
 from stacks.platform_stack import PlatformStack
-
-DEFAULT_REGION = "us-east-1"
 
 
 def create_app(context: Mapping[str, Any] | None = None) -> tuple[cdk.App, Settings]:

@@ -28,6 +28,8 @@ CONTEXT_KEY = "mlstack"
 # Every resource, and everything the samples create from the notebook, carries this tag with the prefix
 # as its value, so that `make cleanup` and `make status` can find what belongs to one deployment.
 PREFIX_TAG_KEY = "mlstack:prefix"
+# Region when neither the `region` setting nor the CLI names one (app.py and the operator scripts alike).
+DEFAULT_REGION = "us-east-1"
 
 Layer = Literal["data", "platform", "frameworks", "api_services"]
 ALL_LAYERS: tuple[Layer, ...] = get_args(Layer)

@@ -10,10 +10,9 @@ from typing import Any
 
 import boto3
 
-from stacks.config import Settings, SettingsError, load_settings
+from stacks.config import DEFAULT_REGION, Settings, SettingsError, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_REGION = "us-east-1"  # the same fallback as app.py
 
 
 def add_settings_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
