@@ -12,7 +12,7 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
 from stacks.api_services_stack import ApiServicesStack
-from stacks.config import DEFAULT_REGION, PREFIX_TAG_KEY, Settings, SettingsError, load_settings
+from stacks.config import PREFIX_TAG_KEY, Settings, SettingsError, load_settings, resolve_region
 from stacks.constructs.log_groups import own_function_logs
 from stacks.data_stack import DataStack
 from stacks.frameworks_stack import FrameworksStack
@@ -26,7 +26,7 @@ def create_app(context: Mapping[str, Any] | None = None) -> tuple[cdk.App, Setti
     env = cdk.Environment(
         # Unset without credentials: stacks stay account-agnostic and synth needs no AWS access.
         account=os.environ.get("CDK_DEFAULT_ACCOUNT"),
-        region=settings.region or os.environ.get("CDK_DEFAULT_REGION") or DEFAULT_REGION,
+        region=resolve_region(settings.region, os.environ.get("CDK_DEFAULT_REGION")),
     )
     name = settings.stack_prefix
 

@@ -9,6 +9,7 @@ booleans are `true`/`false`, an empty value clears an optional setting.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal, get_args
@@ -28,8 +29,24 @@ CONTEXT_KEY = "mlstack"
 # Every resource, and everything the samples create from the notebook, carries this tag with the prefix
 # as its value, so that `make cleanup` and `make status` can find what belongs to one deployment.
 PREFIX_TAG_KEY = "mlstack:prefix"
-# Region when neither the `region` setting nor the CLI names one (app.py and the operator scripts alike).
+# Region when neither the `region` setting nor the environment names one (app.py and the commands alike).
 DEFAULT_REGION = "us-east-1"
+
+
+def resolve_region(setting: str | None, profile_region: str | None = None) -> str:
+    """The one region order of the app and every command: the `region` setting (`-c region=`), then
+    AWS_REGION / AWS_DEFAULT_REGION, then the profile's region, then us-east-1.
+
+    app.py passes CDK_DEFAULT_REGION as the profile's region: the CDK CLI sets it from the profile.
+    """
+    return (
+        setting
+        or os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION")
+        or profile_region
+        or DEFAULT_REGION
+    )
+
 
 Layer = Literal["data", "platform", "frameworks", "api_services"]
 ALL_LAYERS: tuple[Layer, ...] = get_args(Layer)

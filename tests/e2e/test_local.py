@@ -1,4 +1,4 @@
-"""scripts/local.py's pieces: the emulator process, clearing stuck stacks, the leftovers snapshot."""
+"""`mlstack local`'s pieces: the emulator process, clearing stuck stacks, the leftovers snapshot."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import boto3
 
-from scripts import local
+from mlstack.commands import local
 from tests.e2e.emulator import Emulator
 
 

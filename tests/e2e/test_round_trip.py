@@ -1,37 +1,50 @@
-"""The local round trip with the real CDK CLI against the emulator: the whole app, and one layer alone."""
+"""The local round trip with the real CDK CLI against the emulator: the whole app, and one layer alone.
+
+Each test runs `mlstack local --json` as a user would and reads the JSON report it writes.
+"""
 
 from __future__ import annotations
 
-import re
+import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-LOCAL = [sys.executable, str(ROOT / "scripts" / "local.py")]
+MLSTACK = [sys.executable, "-m", "mlstack"]
 
 pytestmark = pytest.mark.round_trip
 
 
-def run_local(*args: str) -> str:
-    result = subprocess.run([*LOCAL, *args], cwd=ROOT, capture_output=True, text=True, timeout=1800, check=False)
-    report = result.stdout + result.stderr
-    assert result.returncode == 0, report[-6000:]
+def run_local(tmp_path: Path, *args: str) -> dict[str, Any]:
+    report_path = tmp_path / "local.json"
+    result = subprocess.run(
+        [*MLSTACK, "local", "--json", str(report_path), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-6000:]
+    report: dict[str, Any] = json.loads(report_path.read_text())
     return report
 
 
-def test_app_round_trip_passes_with_zero_leftovers() -> None:
+def statuses(report: dict[str, Any]) -> dict[str, str]:
+    return {check["name"]: check["status"] for check in report["checks"]}
+
+
+def test_app_round_trip_passes_with_zero_leftovers(tmp_path: Path) -> None:
     """Every layer deploys, passes its checks, redeploys unchanged and is destroyed without a trace."""
-    report = run_local()
-    deployed = re.search(r"^stacks deployed:\s+(.*)$", report, re.MULTILINE)
-    assert deployed and deployed.group(1).split(", ") == [
-        "Mlstack-ApiServices",
-        "Mlstack-Data",
-        "Mlstack-Frameworks",
-        "Mlstack-Platform",
-    ]
+    report = run_local(tmp_path)
+    assert report["passed"] is True and report["error"] is None
+    assert report["stacks"] == ["Mlstack-ApiServices", "Mlstack-Data", "Mlstack-Frameworks", "Mlstack-Platform"]
+    found = statuses(report)
     for check in (
         "Data: bucket TLS-only policy",
         "Data: Glue tables",
@@ -44,17 +57,18 @@ def test_app_round_trip_passes_with_zero_leftovers() -> None:
         "ApiServices: fulfillment function",
         "ApiServices: results table",
     ):
-        assert f"[pass] {check}" in report, check
-    assert "[fail]" not in report
-    assert "not emulated" not in report, "a resource type of the app was skipped by the emulator"
-    assert re.search(r"^leftovers:\s+0$", report, re.MULTILINE)
-    assert "result:            passed" in report
+        assert found.get(check) == "pass", (check, found.get(check))
+    assert "fail" not in found.values()
+    assert report["not_emulated"] == [], "a resource type of the app was skipped by the emulator"
+    assert report["leftovers"] == []
+    assert [phase["name"] for phase in report["phases"]][-1] == "leftovers"
 
 
-def test_a_single_layer_round_trips() -> None:
+def test_a_single_layer_round_trips(tmp_path: Path) -> None:
     """`-c layers=data` passes straight through to the CLI: only the Data stack is deployed and checked."""
-    report = run_local("-c", "layers=data")
-    assert re.search(r"^stacks deployed:\s+Mlstack-Data$", report, re.MULTILINE)
+    report = run_local(tmp_path, "-c", "layers=data")
+    assert report["stacks"] == ["Mlstack-Data"]
+    found = statuses(report)
     for layer in ("Platform", "Frameworks", "ApiServices"):
-        assert f"[skipped] {layer}: layer: stack not deployed" in report
-    assert re.search(r"^leftovers:\s+0$", report, re.MULTILINE)
+        assert found[f"{layer}: layer"] == "skipped"
+    assert report["leftovers"] == []

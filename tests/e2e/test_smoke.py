@@ -1,4 +1,4 @@
-"""scripts/smoke.py against hand-written stacks in the emulator: each check passes, fails or says why it cannot."""
+"""`mlstack smoke` against hand-written stacks in the emulator: each check passes, fails or says why it cannot."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 import pytest
 
-from scripts import smoke
+from mlstack.commands import smoke
 from stacks import outputs
 from tests.e2e.conftest import LAMBDA_ROLE, REGION, deploy, lambda_function
 from tests.e2e.emulator import Emulator
@@ -206,18 +206,20 @@ def test_api_services_function_must_name_the_results_table(
     assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires"}
 
 
-def test_make_smoke_entry_point_reads_the_prefix_and_sets_the_exit_code(
+def test_mlstack_smoke_reads_the_prefix_and_sets_the_exit_code(
     aws: Callable[[str], Any], emulator: Emulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from mlstack.cli import main
+
     for key, value in {"AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t", "AWS_DEFAULT_REGION": REGION}.items():
         monkeypatch.setenv(key, value)
     deploy(aws, data_template("main_good_db"), "Maingood-Data")
     deploy(aws, data_template("main_open_db", block_public_access=False), "Mainopen-Data")
-    assert smoke.main(["--endpoint-url", emulator.endpoint, "--emulator", "-c", "prefix=maingood"]) == 0
+    assert main(["smoke", "--endpoint-url", emulator.endpoint, "--emulator", "-c", "prefix=maingood"]) == 0
     assert "[pass] Data: bucket public access block" in capsys.readouterr().out
-    assert smoke.main(["--endpoint-url", emulator.endpoint, "--emulator", "-c", "prefix=mainopen"]) == 1
+    assert main(["smoke", "--endpoint-url", emulator.endpoint, "--emulator", "-c", "prefix=mainopen"]) == 1
     assert "[fail] Data: bucket public access block" in capsys.readouterr().out
-    assert smoke.main(["-c", "prefix=Bad_Name"]) == 2
+    assert main(["smoke", "-c", "prefix=Bad_Name"]) == 2
 
 
 class _SessionWithLexRuntime:
@@ -236,7 +238,7 @@ def test_bot_conversations_run_the_scripted_turns_outside_the_emulator(
 ) -> None:
     from botocore.stub import ANY, Stubber
 
-    from scripts.chat import load_conversations
+    from mlstack.commands.chat import CONVERSATIONS, load_conversations
 
     # Given a deployed bot's outputs and a Lex runtime that answers each scripted turn (or gets one wrong)
     template = {
@@ -248,7 +250,7 @@ def test_bot_conversations_run_the_scripted_turns_outside_the_emulator(
         },
     }
     deploy(aws, template, "Talk-ApiServices")
-    turns = [turn for conversation in load_conversations(smoke.CONVERSATIONS) for turn in conversation]
+    turns = [turn for conversation in load_conversations(CONVERSATIONS) for turn in conversation]
     lex = boto3.client("lexv2-runtime", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
     stubber = Stubber(lex)
     for index, turn in enumerate(turns):

@@ -1,4 +1,4 @@
-"""Cost of a synthesized app from the price table in scripts/prices.json: $/hour running, $/day idle.
+"""Cost of a synthesized app from the price table in mlstack/ops/prices.json: $/hour running, $/day idle.
 
 "Running" is every compute resource started (notebook in service, GPU instance running, a serverless
 endpoint busy all hour); "idle" is all of them stopped, leaving what bills regardless (volumes, keys,
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scripts.opslib.templates import StackTemplate
+from mlstack.ops.templates import StackTemplate
 
-PRICES_FILE = Path(__file__).resolve().parent.parent / "prices.json"
+PRICES_FILE = Path(__file__).resolve().parent / "prices.json"
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class LineItem:
 
 
 class PriceTable:
-    """scripts/prices.json: prices by key, instance prices by type, assumptions, free and per-use types."""
+    """mlstack/ops/prices.json: prices by key, instance prices by type, assumptions, free and per-use types."""
 
     def __init__(self, data: dict[str, Any]) -> None:
         self.data = data
@@ -111,7 +111,7 @@ class _StackPricer:
             return self._item(logical_id, type_, 0.0, 0.0, self.prices.usage_priced[type_]["note"])
         if self.prices.is_free(type_):
             return None
-        return self._unpriced(logical_id, type_, "not priced: type missing from scripts/prices.json")
+        return self._unpriced(logical_id, type_, "not priced: type missing from mlstack/ops/prices.json")
 
     # --- storage and keys -------------------------------------------------------------------------
     def _s3_bucket(self, logical_id: str, type_: str, props: dict[str, Any]) -> LineItem:

@@ -11,9 +11,10 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from scripts import preflight
-from scripts.opslib import settings as ops_settings
-from tests.unit.scripts_fixtures import fixture_stacks, write_assembly
+from mlstack.commands import preflight
+from mlstack.ops import settings as ops_settings
+from tests.mlstack.commands.conftest import Cli
+from tests.mlstack.commands.fixtures import fixture_stacks, write_assembly
 
 REGION = "us-east-1"
 SERVERLESS_QUOTA = "Maximum total concurrency that can be allocated across all serverless endpoints"
@@ -142,7 +143,7 @@ def test_instance_types_map_to_their_vcpu_quota(instance_type: str, group: str |
 
 
 def test_without_credentials_the_aws_checks_are_skipped_and_the_command_fails(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Cli
 ) -> None:
     sts = boto3.client("sts", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
     stubber = Stubber(sts)
@@ -150,6 +151,7 @@ def test_without_credentials_the_aws_checks_are_skipped_and_the_command_fails(
     stubber.activate()
     monkeypatch.setattr(preflight, "clients_for", lambda region: lambda name: sts)
     assembly = write_assembly(tmp_path, fixture_stacks())
-    assert preflight.main(["--assembly", str(assembly), "-c", f"region={REGION}"]) == 1
-    out = capsys.readouterr().out
+    result = cli("preflight", "--assembly", str(assembly), "-c", f"region={REGION}")
+    assert result.code == 1
+    out = result.out
     assert "ExpiredToken" in out and "aws sso login" in out and "SKIP" in out

@@ -12,10 +12,11 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from scripts import status
-from scripts.opslib import settings as ops_settings
-from scripts.opslib.aws import clients_for
-from scripts.opslib.pricing import PriceTable
+from mlstack.commands import status
+from mlstack.ops import settings as ops_settings
+from mlstack.ops.aws import clients_for
+from mlstack.ops.pricing import PriceTable
+from tests.mlstack.commands.conftest import Cli
 
 REGION = "us-east-1"
 ROLE = "arn:aws:iam::123456789012:role/notebook"
@@ -82,31 +83,30 @@ def test_status_finds_stack_resources_and_prices_what_runs(aws: None) -> None:
     assert sum(r[4] for r in rows) == pytest.approx(0.05 + 0.526)
 
 
-def test_stopped_resources_burn_nothing_and_status_prints_the_rate(
-    aws: None, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_stopped_resources_burn_nothing_and_status_prints_the_rate(aws: None, cli: Cli) -> None:
     _deploy_app()
-    assert status.main(["notebook-stop"]) == 0
-    assert status.main(["gpu-stop"]) == 0
-    capsys.readouterr()
-    assert status.main([]) == 0
-    out = capsys.readouterr().out
+    assert cli("notebook", "stop").code == 0
+    assert cli("gpu", "stop").code == 0
+    result = cli("status")
+    assert result.code == 0
+    out = result.out
     assert "Stopped" in out and "stopped" in out
     assert "Burn rate now: $0/hour" in out
 
 
-def test_start_and_stop_wait_for_the_target_state(aws: None, capsys: pytest.CaptureFixture[str]) -> None:
+def test_start_and_stop_wait_for_the_target_state(aws: None, cli: Cli) -> None:
     _deploy_app()
     sagemaker = boto3.client("sagemaker", region_name=REGION)
-    assert status.main(["notebook-stop"]) == 0
+    assert cli("notebook", "stop").code == 0
     assert sagemaker.describe_notebook_instance(NotebookInstanceName=_notebook())["NotebookInstanceStatus"] == "Stopped"
-    assert status.main(["notebook-start"]) == 0
+    assert cli("notebook", "start").code == 0
     assert (
         sagemaker.describe_notebook_instance(NotebookInstanceName=_notebook())["NotebookInstanceStatus"] == "InService"
     )
-    assert status.main(["gpu-stop"]) == 0
-    assert status.main(["gpu-start"]) == 0
-    assert "running" in capsys.readouterr().out
+    assert cli("gpu", "stop").code == 0
+    started = cli("gpu", "start")
+    assert started.code == 0
+    assert "running" in started.out
 
 
 def test_without_stacks_the_prefix_tag_finds_the_notebook_and_instance(aws: None) -> None:
@@ -131,10 +131,10 @@ def test_without_stacks_the_prefix_tag_finds_the_notebook_and_instance(aws: None
     assert [i["InstanceType"] for i in deployment.instances()] == ["g4dn.xlarge"]
 
 
-def test_commands_fail_clearly_when_nothing_is_deployed(aws: None, capsys: pytest.CaptureFixture[str]) -> None:
-    assert status.main(["notebook-open"]) == 1
-    assert status.main(["gpu-start"]) == 1
-    err = capsys.readouterr().err
+def test_commands_fail_clearly_when_nothing_is_deployed(aws: None, cli: Cli) -> None:
+    notebook, gpu = cli("notebook", "open"), cli("gpu", "start")
+    assert notebook.code == 1 and gpu.code == 1
+    err = notebook.err + gpu.err
     assert "no notebook instance for prefix mlstack" in err and "no GPU instance for prefix mlstack" in err
 
 
@@ -168,7 +168,7 @@ def test_notebook_open_prints_a_presigned_url_and_refuses_a_stopped_notebook(
     assert url in capsys.readouterr().out
     sagemaker.stop_notebook_instance(NotebookInstanceName=name)
     assert status.notebook_command(real, ops_settings.load({}), "open", wait=True) == 1
-    assert "run `make notebook-start` first" in capsys.readouterr().err
+    assert "run `mlstack notebook start` first" in capsys.readouterr().err
 
 
 def test_bot_alias_and_endpoints_from_outputs(aws: None) -> None:
@@ -209,9 +209,7 @@ def test_bot_alias_and_endpoints_from_outputs(aws: None) -> None:
     assert "serverless 2048 MB" in rows[0][3]
 
 
-def test_an_aws_refusal_is_one_line_and_exit_code_3(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_an_aws_refusal_is_one_line_and_exit_code_3(monkeypatch: pytest.MonkeyPatch, cli: Cli) -> None:
     cloudformation = boto3.client(
         "cloudformation", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x"
     )
@@ -219,8 +217,10 @@ def test_an_aws_refusal_is_one_line_and_exit_code_3(
     stubber.add_client_error("describe_stacks", "AccessDenied", "not authorized to perform: DescribeStacks")
     stubber.activate()
     monkeypatch.setattr(status, "clients_for", lambda region: lambda name: cloudformation)
-    from scripts.opslib import ui
-
-    assert ui.run(status.main, []) == ui.EXIT_AWS_ERROR
-    err = capsys.readouterr().err
-    assert err.strip() == "mlstack: AWS refused DescribeStacks: AccessDenied: not authorized to perform: DescribeStacks"
+    result = cli("status")
+    assert result.code == 3
+    err = result.err
+    assert err.strip() == (
+        "mlstack: AWS refused DescribeStacks: AccessDenied: not authorized to perform: DescribeStacks;"
+        " the role or user needs that permission"
+    )

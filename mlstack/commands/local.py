@@ -1,15 +1,14 @@
 #!/usr/bin/env python3
-"""`make local`: deploy, check, redeploy, destroy the whole app with the real CDK CLI against the local emulator.
+"""`mlstack local`: deploy, check, redeploy, destroy the whole app with the real CDK CLI against the local emulator.
 
-Starts the emulator (moto server plus tests/e2e/emulator.py's extensions) on a free port of localhost in a
+Starts the emulator (moto server plus mlstack.emulator's extensions) on a free port of localhost in a
 process of its own, stopped on exit whatever fails. Exit code 0 only when every phase passed, every check
 passed (or cannot be answered by an emulator), the redeploy changed nothing and no resource is left.
-Extra CDK flags: `python scripts/local.py -c layers=data,platform` (or `make local ARGS="..."`).
+Extra CDK flags: `mlstack local -c layers=data,platform` (or `make local ARGS="..."`).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -22,11 +21,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+import click
 
-from scripts import smoke  # noqa: E402
+from mlstack.commands import smoke
+from mlstack.ops import cdk_cli, ui
+from mlstack.ops import settings as ops_settings
+from mlstack.paths import ROOT
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -34,7 +34,6 @@ OUTDIR = ROOT / "cdk.local.out"
 BOOTSTRAP_STACK = "CDKToolkit"
 # A stack in one of these states blocks `cdk deploy` (REVIEW_IN_PROGRESS waits forever): delete it first.
 STUCK_STATES = {"REVIEW_IN_PROGRESS", "ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "DELETE_FAILED", "CREATE_FAILED"}
-CDK = [str(ROOT / ".venv" / "bin" / "npx"), "--no-install", "cdk"]
 CDK_QUIET = ["--no-notices", "--no-version-reporting", "--ci"]
 # One CLI command against the emulator takes seconds; a hang (a stack waiting on a state moto never
 # reaches) must fail the round trip rather than block CI.
@@ -47,7 +46,7 @@ class PhaseFailed(Exception):
 
 def cli_environment(endpoint: str) -> dict[str, str]:
     """The CLI's environment: dummy credentials and every AWS call sent to the emulator."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_"))}
+    env = cdk_cli.environment({k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_"))})
     env.update(
         AWS_ENDPOINT_URL=endpoint,
         AWS_ACCESS_KEY_ID="testing",
@@ -58,7 +57,6 @@ def cli_environment(endpoint: str) -> dict[str, str]:
         CDK_DEFAULT_ACCOUNT=ACCOUNT,
         CDK_DEFAULT_REGION=REGION,
         CDK_DISABLE_CLI_TELEMETRY="true",
-        PATH=f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
     )
     return env
 
@@ -132,7 +130,7 @@ class RoundTrip:
             self.timings.append((name, time.perf_counter() - start))
 
     def cdk(self, *args: str) -> str:
-        command = [*CDK, *args, *CDK_QUIET]
+        command = cdk_cli.command(*args, *CDK_QUIET)
         try:
             result = subprocess.run(
                 command,
@@ -352,13 +350,41 @@ def report(trip: RoundTrip, emulator: Emulator, error: str | None) -> None:
     print(f"result:            {'FAILED: ' + error if error else 'passed'}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-v", "--verbose", action="store_true", help="print the CDK CLI's output")
-    parser.add_argument("--app", help="another CDK app command than cdk.json's")
-    args, cdk_args = parser.parse_known_args(argv)
+def json_report(trip: RoundTrip, emulator: Emulator, error: str | None) -> dict[str, Any]:
+    """What `--json` writes: phases with seconds, every check with its status, stacks and leftovers."""
+    return {
+        "passed": error is None,
+        "error": error,
+        "stacks": trip.stacks,
+        "phases": [{"name": name, "seconds": round(seconds, 3)} for name, seconds in trip.timings],
+        "checks": [{"name": c.name, "status": c.status, "detail": c.detail} for c in trip.checks],
+        "leftovers": trip.leftovers,
+        "unlistable": sorted(trip.unlistable),
+        "not_emulated": emulator.skipped_types,
+    }
+
+
+@click.command(
+    "local",
+    context_settings={"ignore_unknown_options": True},
+    epilog="Examples: mlstack local    mlstack local -c layers=data,platform    mlstack local --json report.json",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Print the CDK CLI's output.")
+@click.option("--app", help="Another CDK app command than cdk.json's.")
+@click.option("--json", "json_path", type=click.Path(path_type=Path), help="Also write the report as JSON here.")
+@click.argument("cdk_args", nargs=-1, type=click.UNPROCESSED)
+def command(verbose: bool, app: str | None, json_path: Path | None, cdk_args: tuple[str, ...]) -> int:
+    """No AWS account needed: deploy, check, redeploy and destroy the app against a local emulator.
+
+    Starts the emulator (moto plus mlstack.emulator's extensions) on a free localhost port, runs the real
+    pinned CDK CLI against it, and stops it whatever fails. Exit 0 only when every phase and check passed,
+    the redeploy changed nothing and no resource is left. Extra arguments (`-c key=value`) go to the CDK CLI.
+    """
+    if not cdk_cli.installed():
+        raise ui.CommandError(cdk_cli.INSTALL_HINT, ui.EXIT_USAGE)
+    ops_settings.load(ops_settings.parse_overrides(ops_settings.context_pairs(cdk_args)))  # bad settings: exit 2 first
     emulator = Emulator(Path(tempfile.gettempdir()) / f"mlstack-emulator-{os.getpid()}.log")
-    trip = RoundTrip("", cdk_args, args.verbose, args.app)
+    trip = RoundTrip("", list(cdk_args), verbose, app)
     error: str | None = None
     try:
         trip.phase("start emulator", emulator.start)
@@ -382,10 +408,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         emulator.stop()
     report(trip, emulator, error.splitlines()[0] if error else None)
+    if json_path is not None:
+        json_path.write_text(json.dumps(json_report(trip, emulator, error), indent=2) + "\n")
     if error and "\n" in error:
         print(error, file=sys.stderr)
-    return 1 if error else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return ui.EXIT_FAILED if error else ui.EXIT_OK

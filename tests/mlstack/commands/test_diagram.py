@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scripts import diagram
+from mlstack.commands import diagram
 from tests.conftest import ROOT
-from tests.unit.scripts_fixtures import fixture_stacks, real_stacks, resource, synthesized_app
+from tests.mlstack.commands.conftest import Cli
+from tests.mlstack.commands.fixtures import fixture_stacks, real_stacks, resource, synthesized_app
 
 
 def test_roles_are_drawn_as_their_users_and_cross_stack_flows_are_thick() -> None:
@@ -47,10 +48,10 @@ def test_committed_architecture_matches_the_synthesized_app() -> None:
     assert diagram.render(real_stacks()) == committed, "run `make diagram` and commit docs/architecture.md"
 
 
-def test_check_mode_fails_on_a_stale_file(tmp_path: Path) -> None:
+def test_check_mode_fails_on_a_stale_file(tmp_path: Path, cli: Cli) -> None:
     stale = tmp_path / "architecture.md"
     stale.write_text("# old\n")
     assembly = synthesized_app().directory
-    assert diagram.main(["--assembly", assembly, "--output", str(stale), "--check"]) == 1
-    assert diagram.main(["--assembly", assembly, "--output", str(stale)]) == 0
-    assert diagram.main(["--assembly", assembly, "--output", str(stale), "--check"]) == 0
+    assert cli("diagram", "--assembly", assembly, "--output", str(stale), "--check").code == 1
+    assert cli("diagram", "--assembly", assembly, "--output", str(stale)).code == 0
+    assert cli("diagram", "--assembly", assembly, "--output", str(stale), "--check").code == 0

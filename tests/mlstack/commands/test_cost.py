@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from scripts import cost
-from scripts.opslib.pricing import PriceTable, price_stacks, totals
+from mlstack.commands import cost
+from mlstack.ops.pricing import PriceTable, price_stacks, totals
 from tests.conftest import ROOT
-from tests.unit.scripts_fixtures import fixture_stacks, real_stacks, resource, synthesized_app
+from tests.mlstack.commands.conftest import Cli
+from tests.mlstack.commands.fixtures import fixture_stacks, real_stacks, resource, synthesized_app
 
 HOURS = 730  # hours per month in prices.json
 
@@ -94,7 +95,7 @@ def test_every_resource_of_the_synthesized_app_is_priced_or_known_free() -> None
     stacks = real_stacks()
     items = price_stacks(stacks)
     unpriced = [f"{i.stack} {i.resource} ({i.type})" for i in items if not i.priced]
-    assert unpriced == [], "add these types to scripts/prices.json"
+    assert unpriced == [], "add these types to mlstack/ops/prices.json"
     per_stack = totals(items)
     assert set(per_stack) <= {s.name for s in stacks}
     assert all(hourly * 24 >= daily for hourly, daily in per_stack.values())
@@ -106,15 +107,17 @@ def test_readme_cost_table_is_the_output_of_make_cost() -> None:
     assert cost.replace_readme_table(readme, expected) == readme, "run `make cost-readme` and commit README.md"
 
 
-def test_cli_prints_totals_from_an_assembly_and_rejects_bad_settings(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cost.main(["--assembly", synthesized_app().directory]) == 0
-    out = capsys.readouterr().out
-    assert "Mlstack-Data" in out and "total" in out
+def test_cli_prints_totals_from_an_assembly_and_rejects_bad_settings(
+    cli: Cli,
+) -> None:
+    result = cli("cost", "--assembly", synthesized_app().directory, "--no-synth")
+    assert result.code == 0
+    assert "Mlstack-Data" in result.out and "total" in result.out
 
-    from scripts.opslib import ui
-
-    assert ui.run(cost.main, ["-c", "prefix=Bad_Name"]) == ui.EXIT_USAGE
-    assert "invalid setting: prefix='Bad_Name'" in capsys.readouterr().err
+    refused = cli("cost", "-c", "prefix=Bad_Name")
+    assert refused.code == 2
+    assert refused.err.startswith("mlstack: invalid setting: prefix='Bad_Name'")
+    assert len(refused.err.splitlines()) == 1
 
 
 def test_separate_volumes_and_composite_alarms_bill_while_idle(prices: PriceTable) -> None:

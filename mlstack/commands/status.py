@@ -1,11 +1,11 @@
-"""`make status` and the daily routine: what is deployed and running, start/stop, open the notebook.
+"""`mlstack status` and the daily routine: what is deployed and running, start/stop, open the notebook.
 
-    python -m scripts.status                  stacks, notebook, GPU instance, endpoints, bot alias, $/hour
-    python -m scripts.status notebook-start   start the notebook instance and wait until it is in service
-    python -m scripts.status notebook-stop    stop it
-    python -m scripts.status notebook-open    print a presigned URL that opens Jupyter
-    python -m scripts.status gpu-start        start the GPU instance and wait until it runs
-    python -m scripts.status gpu-stop         stop it
+    mlstack status            stacks, notebook, GPU instance, endpoints, bot alias, $/hour
+    mlstack notebook start    start the notebook instance and wait until it is in service
+    mlstack notebook stop     stop it
+    mlstack notebook open     print a presigned URL that opens Jupyter
+    mlstack gpu start         start the GPU instance and wait until it runs
+    mlstack gpu stop          stop it
 
 Resources are found through the prefix's stacks (their resources and outputs); a notebook or instance
 that is in no stack is found by the tag `mlstack:prefix=<prefix>`.
@@ -13,15 +13,17 @@ that is in no stack is found by the tag `mlstack:prefix=<prefix>`.
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from scripts.opslib import settings as ops_settings
-from scripts.opslib import ui
-from scripts.opslib.aws import (
+import click
+
+from mlstack.ops import settings as ops_settings
+from mlstack.ops import ui
+from mlstack.ops.aws import (
     ClientFactory,
     clients_for,
     outputs_of,
@@ -30,7 +32,8 @@ from scripts.opslib.aws import (
     stack_resources,
     tag_dict,
 )
-from scripts.opslib.pricing import PriceTable
+from mlstack.ops.pricing import PriceTable
+from mlstack.ops.settings import settings_options
 from stacks import outputs
 from stacks.config import PREFIX_TAG_KEY, Settings
 
@@ -197,7 +200,7 @@ def notebook_command(client: ClientFactory, settings: Settings, action: str, wai
     current = state()
     if action == "open":
         if current != "InService":
-            return ui.fail(f"notebook {name} is {current}: run `make notebook-start` first")
+            return ui.fail(f"notebook {name} is {current}: run `mlstack notebook start` first")
         url = sagemaker.create_presigned_notebook_instance_url(
             NotebookInstanceName=name, SessionExpirationDurationInSeconds=NOTEBOOK_URL_SECONDS
         )["AuthorizedUrl"]
@@ -240,25 +243,45 @@ def gpu_command(client: ClientFactory, settings: Settings, action: str, wait: bo
     return ui.EXIT_OK
 
 
-COMMANDS = ("status", "notebook-start", "notebook-stop", "notebook-open", "gpu-start", "gpu-stop")
+@click.command("status", epilog="Example: mlstack status --prefix ana")
+@settings_options
+def command(prefix: str | None, context: tuple[str, ...]) -> int:
+    """What is deployed under the prefix, what runs now and the burn rate in $/hour."""
+    settings = ops_settings.load(ops_settings.parse_overrides(context, prefix))
+    return show_status(clients_for(ops_settings.region_of(settings)), settings)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = ops_settings.add_settings_arguments(
-        argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.RawTextHelpFormatter)
-    )
-    parser.add_argument("command", nargs="?", default="status", choices=COMMANDS)
-    parser.add_argument("--no-wait", action="store_true", help="return once a start or stop is requested")
-    args = parser.parse_args(argv)
-    settings = ops_settings.load(ops_settings.overrides_from(args))
-    client = clients_for(ops_settings.region_of(settings))
-    if args.command == "status":
-        return show_status(client, settings)
-    target, _, action = args.command.partition("-")
-    if target == "notebook":
-        return notebook_command(client, settings, action, wait=not args.no_wait)
-    return gpu_command(client, settings, action, wait=not args.no_wait)
+def _action(group: click.Group, action: str, run: Callable[..., int], summary: str) -> None:
+    """Add `mlstack <group> <action>`: `run(client, settings, action, wait)` on the prefix's resource."""
+
+    @settings_options
+    @click.option("--no-wait", is_flag=True, help="Return once the start or stop is requested.")
+    def action_command(prefix: str | None, context: tuple[str, ...], no_wait: bool) -> int:
+        settings = ops_settings.load(ops_settings.parse_overrides(context, prefix))
+        return run(clients_for(ops_settings.region_of(settings)), settings, action, wait=not no_wait)
+
+    group.command(action, help=summary, epilog=f"Example: mlstack {group.name} {action} --prefix ana")(action_command)
 
 
-if __name__ == "__main__":
-    ui.exit_with(main)
+@click.group("gpu")
+def gpu_group() -> None:
+    """Start or stop the Frameworks GPU instance (it also stops itself when idle)."""
+
+
+@click.group("notebook")
+def notebook_group() -> None:
+    """Start, stop or open the SageMaker notebook instance (it also stops itself when idle)."""
+
+
+_action(gpu_group, "start", gpu_command, "Start the GPU instance and wait until it runs.")
+_action(gpu_group, "stop", gpu_command, "Stop the GPU instance and wait until it is stopped.")
+_action(notebook_group, "start", notebook_command, "Start the notebook and wait until it is in service.")
+_action(notebook_group, "stop", notebook_command, "Stop the notebook instance and wait until it is stopped.")
+
+
+@notebook_group.command("open", epilog="Example: mlstack notebook open --prefix ana")
+@settings_options
+def notebook_open(prefix: str | None, context: tuple[str, ...]) -> int:
+    """Print a presigned URL that opens Jupyter (valid 5 minutes, single use)."""
+    settings = ops_settings.load(ops_settings.parse_overrides(context, prefix))
+    return notebook_command(clients_for(ops_settings.region_of(settings)), settings, "open", wait=False)

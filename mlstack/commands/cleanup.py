@@ -9,14 +9,15 @@ Never touches a resource without the tag, with another prefix, or owned by a Clo
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 
+import click
 from botocore.exceptions import ClientError
 
-from scripts.opslib import settings as ops_settings
-from scripts.opslib import ui
-from scripts.opslib.aws import STACK_TAG_KEY, ClientFactory, clients_for, error_code, paginate, tag_dict
+from mlstack.ops import settings as ops_settings
+from mlstack.ops import ui
+from mlstack.ops.aws import STACK_TAG_KEY, ClientFactory, clients_for, error_code, paginate, tag_dict
+from mlstack.ops.settings import settings_options
 from stacks.config import PREFIX_TAG_KEY, Settings
 
 
@@ -134,11 +135,18 @@ def remove(client: ClientFactory, item: Leftover) -> None:
         raise ValueError(f"unknown leftover kind {item.kind!r}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = ops_settings.add_settings_arguments(argparse.ArgumentParser(description=__doc__.splitlines()[0]))
-    parser.add_argument("--yes", action="store_true", help="delete (and stop) what is listed; default: list only")
-    args = parser.parse_args(argv)
-    settings = ops_settings.load(ops_settings.overrides_from(args))
+@click.command(
+    "cleanup",
+    epilog="Example: mlstack cleanup --prefix ana        (then `--yes` to delete what it lists)",
+)
+@settings_options
+@click.option("--yes", is_flag=True, help="Delete (and stop) what is listed; default: list only.")
+def command(prefix: str | None, context: tuple[str, ...], yes: bool) -> int:
+    """List what notebooks and users left outside CloudFormation under the prefix; --yes deletes it.
+
+    Only resources tagged with the prefix and owned by no stack are touched; a dry run changes nothing.
+    """
+    settings = ops_settings.load(ops_settings.parse_overrides(context, prefix))
     region = ops_settings.region_of(settings)
     client = clients_for(region)
     with ui.spinner(f"Looking for {settings.prefix}'s leftovers in {region}..."):
@@ -148,8 +156,8 @@ def main(argv: list[str] | None = None) -> int:
         return ui.EXIT_OK
     rows = [(i.kind, i.name, i.action, i.reason) for i in found]
     ui.console.print(ui.table(f"Leftovers of {settings.prefix} in {region}", ["kind", "name", "action", "why"], rows))
-    if not args.yes:
-        ui.console.print("Dry run: nothing changed. Run `make cleanup ARGS=--yes` to delete (or stop) these.")
+    if not yes:
+        ui.console.print("Dry run: nothing changed. Run `mlstack cleanup --yes` to delete (or stop) these.")
         return ui.EXIT_OK
     failures = 0
     with ui.spinner("Cleaning up...") as status:
@@ -159,10 +167,6 @@ def main(argv: list[str] | None = None) -> int:
                 remove(client, item)
             except ClientError as error:
                 failures += 1
-                ui.errors.print(f"mlstack: could not {item.action} {item.kind} {item.name}: {error}", markup=False)
+                ui.fail(f"could not {item.action} {item.kind} {item.name}: {error}")
     ui.console.print(f"{len(found) - failures} of {len(found)} done.")
     return ui.EXIT_FAILED if failures else ui.EXIT_OK
-
-
-if __name__ == "__main__":
-    ui.exit_with(main)

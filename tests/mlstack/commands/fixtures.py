@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from scripts.opslib.templates import StackTemplate
+from mlstack.ops.templates import StackTemplate
 
 
 def resource(type_: str, path: str, stack: str, **properties: Any) -> dict[str, Any]:
@@ -225,7 +225,7 @@ def fixture_stacks(region: str = "us-east-1", budgets: int = 0) -> list[StackTem
 @functools.cache
 def synthesized_app() -> Any:
     """The real app with default settings, synthesized once per test run with construct paths as the CLI does."""
-    from scripts.opslib.templates import CLI_CONTEXT
+    from mlstack.ops.templates import CLI_CONTEXT
     from tests.conftest import synth_app
 
     return synth_app(**CLI_CONTEXT)
@@ -235,7 +235,7 @@ def real_stacks() -> list[StackTemplate]:
     """Every stack the app synthesizes now: Data alone before the layers merge, all four after."""
     from pathlib import Path
 
-    from scripts.opslib.templates import read_assembly
+    from mlstack.ops.templates import read_assembly
 
     return read_assembly(Path(synthesized_app().directory))
 

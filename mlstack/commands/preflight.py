@@ -8,21 +8,22 @@ read from the synthesized templates, so a layer is checked as soon as its stack 
 
 from __future__ import annotations
 
-import argparse
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import click
 from botocore.exceptions import BotoCoreError, ClientError
 
-from scripts.opslib import settings as ops_settings
-from scripts.opslib import ui
-from scripts.opslib.aws import ClientFactory, clients_for, error_code
-from scripts.opslib.templates import StackTemplate, load_templates
+from mlstack.ops import settings as ops_settings
+from mlstack.ops import ui
+from mlstack.ops.aws import ClientFactory, clients_for, error_code
+from mlstack.ops.settings import settings_options
+from mlstack.ops.templates import StackTemplate, load_templates
 from stacks.config import Settings
 
-REGIONS_FILE = Path(__file__).resolve().parent / "regions.json"
+REGIONS_FILE = Path(__file__).resolve().parent.parent / "ops" / "regions.json"
 BOOTSTRAP_STACK = "CDKToolkit"
 BOOTSTRAP_VERSION_PARAMETER = "/cdk-bootstrap/hnb659fds/version"
 # Templates synthesized by CDK v2 assert bootstrap version 6 or later (their CheckBootstrapVersion rule).
@@ -318,22 +319,22 @@ def report(checks: list[Check]) -> int:
     return ui.EXIT_OK
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = ops_settings.add_settings_arguments(argparse.ArgumentParser(description=__doc__.splitlines()[0]))
-    parser.add_argument("--assembly", type=Path, help="read this cloud assembly instead of synthesizing")
-    args = parser.parse_args(argv)
-    overrides = ops_settings.overrides_from(args)
+@click.command("preflight", epilog="Example: mlstack preflight -c region=eu-west-1")
+@settings_options
+@click.option("--assembly", type=click.Path(path_type=Path), help="Read this cloud assembly instead of synthesizing.")
+def command(prefix: str | None, context: tuple[str, ...], assembly: Path | None) -> int:
+    """Check credentials, region support, CDK bootstrap and quotas before a first deploy.
+
+    Each check prints pass or fail with its fix; exit 1 when any fails.
+    """
+    overrides = ops_settings.parse_overrides(context, prefix)
     settings = ops_settings.load(overrides)
     region = ops_settings.region_of(settings)
     with ui.spinner("Synthesizing the app...") as status:
         try:
-            stacks = load_templates(overrides, assembly=args.assembly, resynth=True)
+            stacks = load_templates(overrides, assembly=assembly, resynth=True)
         except RuntimeError as error:
-            return ui.fail(f"synth failed: {error}", ui.EXIT_USAGE)
+            raise ui.CommandError(f"synth failed: {error}", ui.EXIT_USAGE) from None
         status(f"Checking account, region {region}, bootstrap and quotas...")
         checks = run_checks(clients_for(region), region, settings, stacks)
     return report(checks)
-
-
-if __name__ == "__main__":
-    ui.exit_with(main)

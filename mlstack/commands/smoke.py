@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""`make smoke`: boto3 checks against a deployed mlstack, read from its stack outputs and resources.
+"""`mlstack smoke`: boto3 checks against a deployed mlstack, read from its stack outputs and resources.
 
-The same checks run against the local emulator (scripts/local.py) and a real account. Each check reports
+The same checks run against the local emulator (`mlstack local`) and a real account. Each check reports
 pass, fail or not-checkable-here (a property the emulator drops, e.g. IMDSv2, which only a real account
 can answer; those properties are proved by template assertions and cdk-nag). Layers whose stack is not
 deployed are skipped with a note. Exit code 1 when any check fails.
@@ -9,22 +9,19 @@ deployed are skipped with a note. Exit code 1 when any check fails.
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+import click
+from botocore.exceptions import NoCredentialsError
 
-from stacks import outputs  # noqa: E402
-
-# The scripted conversations `make conversations` also runs; smoke runs them once the bot is deployed.
-CONVERSATIONS = ROOT / "tests" / "conversations.yaml"
+from mlstack.ops import settings as ops_settings
+from mlstack.ops import ui
+from mlstack.ops.settings import settings_options
+from mlstack.paths import ROOT
+from stacks import outputs
 
 PASS, FAIL, NOT_CHECKABLE, SKIPPED = "pass", "fail", "not checkable here", "skipped"
 STATUSES = (PASS, FAIL, NOT_CHECKABLE, SKIPPED)
@@ -271,7 +268,7 @@ class Checker:
 
         def conversations() -> str:
             self.real_account_only("moto has no Lex V2 runtime to converse with")
-            from scripts.chat import BotAddress, load_conversations, run_conversations
+            from mlstack.commands.chat import CONVERSATIONS, BotAddress, load_conversations, run_conversations
 
             address = BotAddress(
                 *(stack.output(key) for key in (outputs.BOT_ID, outputs.BOT_ALIAS_ID, outputs.BOT_LOCALE_ID))
@@ -281,7 +278,7 @@ class Checker:
             expect(
                 not failed,
                 f"{len(failed)} of {len(turns)} turns answered otherwise, first: {failed[0].check.say!r} -> "
-                f"{failed[0].turn.intent if failed[0].turn else failed[0].error} (make conversations for all)"
+                f"{failed[0].turn.intent if failed[0].turn else failed[0].error} (`mlstack conversations` for all)"
                 if failed
                 else "",
             )
@@ -329,31 +326,28 @@ def run_checks(
     return checker.results
 
 
-def main(argv: list[str] | None = None) -> int:
-    import boto3
+def summary(results: list[CheckResult]) -> str:
+    """`14 checks: 12 pass, 0 fail, 2 not checkable here, 0 skipped`."""
+    counts = ", ".join(f"{sum(1 for r in results if r.status == s)} {s}" for s in STATUSES)
+    return f"{len(results)} checks: {counts}"
 
-    from scripts.opslib import settings as ops_settings
-    from stacks.config import SettingsError
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--endpoint-url", help="an emulator's endpoint (default: the real AWS endpoints)")
-    parser.add_argument("--emulator", action="store_true", help="report what an emulator cannot answer as such")
-    ops_settings.add_settings_arguments(parser)
-    args = parser.parse_args(argv)
-    try:
-        settings = ops_settings.load(ops_settings.overrides_from(args))
-    except SettingsError as error:
-        for problem in error.problems:
-            print(f"mlstack: invalid setting: {problem}", file=sys.stderr)
-        return 2
+@click.command("smoke", epilog="Example: mlstack smoke --prefix ana -c region=eu-west-1")
+@settings_options
+@click.option("--endpoint-url", help="An emulator's endpoint (default: the real AWS endpoints).")
+@click.option("--emulator", is_flag=True, help="Report what an emulator cannot answer as such.")
+def command(prefix: str | None, context: tuple[str, ...], endpoint_url: str | None, emulator: bool) -> int:
+    """Check a deployed app: bucket security, tables, notebook, GPU instance, bot and its conversations.
+
+    The same checks `mlstack local` runs against the emulator; exit 1 when any fails.
+    """
+    settings = ops_settings.load(ops_settings.parse_overrides(context, prefix))
+    session = ops_settings.session_for(settings)
+    if not endpoint_url and session.get_credentials() is None:
+        raise NoCredentialsError()
     stacks = [f"{settings.stack_prefix}-{layer}" for layer in LAYERS]
-    results = run_checks(boto3.Session(), endpoint_url=args.endpoint_url, emulator=args.emulator, stacks=stacks)
+    results = run_checks(session, endpoint_url=endpoint_url, emulator=emulator, stacks=stacks)
     for result in results:
         print(result.line())
-    failed = sum(1 for r in results if r.status == FAIL)
-    print(f"{len(results)} checks: " + ", ".join(f"{sum(1 for r in results if r.status == s)} {s}" for s in STATUSES))
-    return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    print(summary(results))
+    return ui.EXIT_FAILED if any(r.status == FAIL for r in results) else ui.EXIT_OK

@@ -1,4 +1,4 @@
-"""scripts/chat.py against a Stubber'd lexv2-runtime and moto CloudFormation: the harness itself is tested."""
+"""`mlstack chat` and `mlstack conversations` against a Stubber'd lexv2-runtime and moto CloudFormation."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pytest
 from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
-from scripts import chat
+from mlstack.commands import chat
 from stacks import outputs
+from tests.mlstack.commands.conftest import Cli
 
-ROOT = Path(__file__).resolve().parents[2]
 BOT = chat.BotAddress(bot_id="BOT1234567", alias_id="ALIAS12345", locale_id="en_US")
 TEMPLATE = {
     "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
@@ -45,13 +45,6 @@ def expect(stubber: Stubber, text: str, response: dict[str, Any]) -> None:
 @pytest.fixture
 def lex() -> Any:
     return boto3.client("lexv2-runtime", region_name="us-east-1")
-
-
-def test_stack_name_follows_the_prefix_like_app_py() -> None:
-    assert chat.stack_name(None) == "Mlstack-ApiServices"
-    assert chat.stack_name("team-a") == "Team-A-ApiServices"
-    with pytest.raises(chat.ChatError, match="prefix='Bad_Name'"):
-        chat.stack_name("Bad_Name")
 
 
 def test_find_bot_reads_the_stack_outputs_by_key() -> None:
@@ -155,7 +148,7 @@ def test_bad_conversation_files_get_a_one_line_error(tmp_path: Path, text: str, 
 
 
 def test_the_shipped_conversations_cover_every_intent() -> None:
-    conversations = chat.load_conversations(ROOT / "tests" / "conversations.yaml")
+    conversations = chat.load_conversations(chat.CONVERSATIONS)
     intents = {check.intent for checks in conversations for check in checks}
     assert intents == {
         "Help",
@@ -180,7 +173,7 @@ def test_interactive_mode_shows_replies_until_quit(lex: Any) -> None:
     assert "     [Help: Fulfilled]" in lines
 
 
-def test_say_mode_end_to_end(capsys: pytest.CaptureFixture[str]) -> None:
+def test_say_mode_end_to_end(monkeypatch: pytest.MonkeyPatch, cli: Cli) -> None:
     # given the stack outputs in (moto) CloudFormation and a stubbed Lex runtime
     with mock_aws():
         session = boto3.session.Session(region_name="us-east-1")
@@ -192,31 +185,45 @@ def test_say_mode_end_to_end(capsys: pytest.CaptureFixture[str]) -> None:
         expect(stubber, "say hi", lex_reply("Speak", "Fulfilled", "Here is your text", "https://example/x.mp3"))
 
         class Session:
-            def client(self, name: str) -> Any:
-                return lex if name == "lexv2-runtime" else session.client(name)
+            def client(self, name: str, **kwargs: Any) -> Any:
+                return lex if name == "lexv2-runtime" else session.client(name, **kwargs)
 
-        # when `chat.py --say` runs
+        monkeypatch.setattr(chat.ops_settings, "session_for", lambda settings: Session())
+        # when `mlstack chat --say` runs
         with stubber:
-            code = chat.main(["--say", "say hi"], session=Session())
+            result = cli("chat", "--say", "say hi")
     # then it prints the messages and the intent
-    assert code == 0
-    assert capsys.readouterr().out.splitlines() == ["Here is your text", "https://example/x.mp3", "[Speak: Fulfilled]"]
+    assert result.code == 0
+    assert result.out.splitlines() == ["Here is your text", "https://example/x.mp3", "[Speak: Fulfilled]"]
 
 
-def test_missing_stack_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_stack_is_a_one_line_failure(cli: Cli) -> None:
     with mock_aws():
-        code = chat.main(["--say", "hi", "--prefix", "nobody"], session=boto3.session.Session(region_name="us-east-1"))
-    assert code == 2
-    assert capsys.readouterr().err.startswith("chat: stack Nobody-ApiServices not found")
+        result = cli("chat", "--say", "hi", "--prefix", "nobody", "-c", "region=us-east-1")
+    assert result.code == 1
+    assert result.err.startswith("mlstack: stack Nobody-ApiServices not found: deploy the api_services layer")
+    assert len(result.err.splitlines()) == 1
 
 
-def test_region_prefers_the_flag_then_the_app_setting_then_aws_region(monkeypatch: pytest.MonkeyPatch) -> None:
-    context = json.loads((ROOT / "cdk.json").read_text())["context"]
+def test_a_bad_conversations_file_is_a_usage_error(tmp_path: Path, cli: Cli) -> None:
+    path = tmp_path / "conversations.yaml"
+    path.write_text("conversations: []\n")
+    result = cli("conversations", str(path))
+    assert result.code == 2
+    assert "expected a top-level 'conversations' list" in result.err
+
+
+def test_region_prefers_the_setting_then_aws_region_then_the_profile(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlstack.ops import settings as ops_settings
+
     monkeypatch.setenv("AWS_REGION", "ap-south-1")
-    unset = chat.deployment_settings(None, {**context, "region": ""})
-    pinned = chat.deployment_settings(None, {**context, "region": "eu-west-1"})
-    assert chat.region("us-west-2", pinned) == "us-west-2"
-    assert chat.region(None, pinned) == "eu-west-1"
-    assert chat.region(None, unset) == "ap-south-1"
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    assert ops_settings.region_of(ops_settings.load({"region": "eu-west-1"})) == "eu-west-1"
+    assert ops_settings.region_of(ops_settings.load({"region": ""})) == "ap-south-1"
     monkeypatch.delenv("AWS_REGION")
-    assert chat.region(None, unset) is None
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "sa-east-1")
+    assert ops_settings.region_of(ops_settings.load({"region": ""})) == "sa-east-1"
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    assert ops_settings.region_of(ops_settings.load({"region": ""})) == "us-east-1"

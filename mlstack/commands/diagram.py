@@ -8,16 +8,18 @@ changing a stack; a test fails while the committed file differs from the app.
 
 from __future__ import annotations
 
-import argparse
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scripts.opslib import settings as ops_settings
-from scripts.opslib import ui
-from scripts.opslib.templates import StackTemplate, load_templates
+import click
+
+from mlstack.ops import settings as ops_settings
+from mlstack.ops import ui
+from mlstack.ops.settings import settings_options
+from mlstack.ops.templates import StackTemplate, load_templates
 
 OUTPUT = ops_settings.ROOT / "docs" / "architecture.md"
 MAIN_TYPES = {
@@ -258,31 +260,28 @@ def render(stacks: list[StackTemplate]) -> str:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = ops_settings.add_settings_arguments(argparse.ArgumentParser(description=__doc__.splitlines()[0]))
-    parser.add_argument("--output", type=Path, default=OUTPUT, help="file to write (default docs/architecture.md)")
-    parser.add_argument("--check", action="store_true", help="exit 1 if the file differs instead of writing it")
-    parser.add_argument("--assembly", type=Path, help="read this cloud assembly instead of synthesizing")
-    args = parser.parse_args(argv)
-    overrides = {"region": "us-east-1", **ops_settings.overrides_from(args)}
+@click.command("diagram", epilog="Example: mlstack diagram --check")
+@settings_options
+@click.option("--output", type=click.Path(path_type=Path), default=OUTPUT, show_default=True, help="File to write.")
+@click.option("--check", is_flag=True, help="Exit 1 if the file differs instead of writing it.")
+@click.option("--assembly", type=click.Path(path_type=Path), help="Read this cloud assembly instead of synthesizing.")
+def command(prefix: str | None, context: tuple[str, ...], output: Path, check: bool, assembly: Path | None) -> int:
+    """Regenerate docs/architecture.md (Mermaid) from the synthesized templates."""
+    overrides = {"region": "us-east-1", **ops_settings.parse_overrides(context, prefix)}
     ops_settings.load(overrides)
     with ui.spinner("Synthesizing the app..."):
         try:
-            stacks = load_templates(overrides, assembly=args.assembly)
+            stacks = load_templates(overrides, assembly=assembly)
         except RuntimeError as error:
-            return ui.fail(f"synth failed: {error}", ui.EXIT_USAGE)
+            raise ui.CommandError(f"synth failed: {error}", ui.EXIT_USAGE) from None
     text = render(stacks)
-    if args.check:
-        current = args.output.read_text() if args.output.exists() else ""
+    if check:
+        current = output.read_text() if output.exists() else ""
         if current != text:
-            return ui.fail(f"{args.output} is out of date: run `make diagram`")
-        ui.console.print(f"{args.output} is up to date")
+            return ui.fail(f"{output} is out of date: run `mlstack diagram`")
+        ui.console.print(f"{output} is up to date")
         return ui.EXIT_OK
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text)
-    ui.console.print(f"wrote {args.output} ({len(stacks)} stacks)")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text)
+    ui.console.print(f"wrote {output} ({len(stacks)} stacks)")
     return ui.EXIT_OK
-
-
-if __name__ == "__main__":
-    ui.exit_with(main)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scripts.opslib.settings import ROOT, cdk_context
+from mlstack.ops.settings import ROOT, cdk_context
 
 CDK_OUT = ROOT / "cdk.out"
 UNKNOWN_REGION = "unknown-region"

@@ -1,5 +1,4 @@
-#!/usr/bin/env python3
-"""`make bench`: synth time of the whole app against a one-bucket CDK app in the same run, test wall time.
+"""Synth time of the whole app against a one-bucket CDK app in the same run, and the test gate's wall time.
 
 jsii start-up dominates any CDK synth, so the app's synth is reported as a ratio to a baseline app that
 pays the same start-up for one bucket. Each synth runs REPEAT times in a fresh process; medians are used.
@@ -14,9 +13,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from mlstack.paths import ROOT
+
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 BASELINE_APP = """
 import aws_cdk as cdk
@@ -38,24 +39,35 @@ def _synth_env(outdir: str) -> dict[str, str]:
     return {**os.environ, "CDK_CONTEXT_JSON": json.dumps(context), "CDK_OUTDIR": outdir}
 
 
-def main() -> int:
+@dataclass(frozen=True)
+class SynthFigures:
+    stacks: list[str]
+    baseline_s: float
+    app_s: float
+    repeat: int
+
+    def lines(self) -> list[str]:
+        return [
+            f"stacks synthesized:        {', '.join(self.stacks)}",
+            f"baseline synth (1 bucket): {self.baseline_s:6.2f} s  (median of {self.repeat})",
+            f"mlstack synth (with nag):  {self.app_s:6.2f} s  (median of {self.repeat})",
+            f"ratio app / baseline:      {self.app_s / self.baseline_s:6.2f}x",
+        ]
+
+
+def synth_figures(repeat: int = REPEAT) -> SynthFigures:
+    """Median synth seconds of the app and of the one-bucket baseline, each in fresh processes."""
     with tempfile.TemporaryDirectory() as tmp:
         baseline_file = Path(tmp, "baseline.py")
         baseline_file.write_text(BASELINE_APP)
         baseline, app = [], []
-        for run in range(REPEAT):
+        for run in range(repeat):
             baseline.append(_timed([sys.executable, str(baseline_file)], _synth_env(f"{tmp}/b{run}")))
             app.append(_timed([sys.executable, "app.py"], _synth_env(f"{tmp}/a{run}")))
         stacks = sorted(p.name for p in Path(f"{tmp}/a0").glob("*.template.json"))
-    tests = _timed([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/unit", "tests/lambdas"])
-    b, a = statistics.median(baseline), statistics.median(app)
-    print(f"stacks synthesized:       {', '.join(stacks)}")
-    print(f"baseline synth (1 bucket): {b:6.2f} s  (median of {REPEAT})")
-    print(f"mlstack synth (with nag):  {a:6.2f} s  (median of {REPEAT})")
-    print(f"ratio app / baseline:      {a / b:6.2f}x")
-    print(f"unit + lambda tests:       {tests:6.2f} s")
-    return 0
+    return SynthFigures(stacks, statistics.median(baseline), statistics.median(app), repeat)
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def gate_seconds(target: str = "test") -> float:
+    """Wall seconds of `make <target>` with warm venvs (the CI gate is `make test`)."""
+    return _timed(["make", "--no-print-directory", target])

@@ -9,9 +9,10 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from scripts import cleanup
-from scripts.opslib import settings as ops_settings
-from scripts.opslib.aws import clients_for
+from mlstack.commands import cleanup
+from mlstack.ops import settings as ops_settings
+from mlstack.ops.aws import clients_for
+from tests.mlstack.commands.conftest import Cli
 
 REGION = "us-east-1"
 ROLE = "arn:aws:iam::123456789012:role/sagemaker"
@@ -86,14 +87,15 @@ def test_lists_only_this_prefixs_tagged_resources_outside_stacks(aws: None) -> N
     ]
 
 
-def test_dry_run_changes_nothing_and_yes_deletes_only_the_listed(aws: None, capsys: pytest.CaptureFixture[str]) -> None:
+def test_dry_run_changes_nothing_and_yes_deletes_only_the_listed(aws: None, cli: Cli) -> None:
     enis = _world()
-    assert cleanup.main([]) == 0
-    assert "Dry run" in capsys.readouterr().out
+    dry_run = cli("cleanup")
+    assert dry_run.code == 0
+    assert "Dry run" in dry_run.out
     sagemaker = boto3.client("sagemaker", region_name=REGION)
     assert len(sagemaker.list_endpoints()["Endpoints"]) == 4
 
-    assert cleanup.main(["--yes"]) == 0
+    assert cli("cleanup", "--yes").code == 0
     assert sorted(e["EndpointName"] for e in sagemaker.list_endpoints()["Endpoints"]) == [
         "ana-demo",
         "mlstack-stack",
@@ -154,9 +156,7 @@ def test_in_progress_training_jobs_are_stopped_not_deleted() -> None:
         stub.assert_no_pending_responses()
 
 
-def test_a_failed_deletion_is_reported_and_exits_non_zero(
-    aws: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_failed_deletion_is_reported_and_exits_non_zero(aws: None, monkeypatch: pytest.MonkeyPatch, cli: Cli) -> None:
     _endpoint("mlstack-demo", MINE)
     real_remove = cleanup.remove
 
@@ -168,7 +168,7 @@ def test_a_failed_deletion_is_reported_and_exits_non_zero(
         real_remove(client, item)
 
     monkeypatch.setattr(cleanup, "remove", refuse_models)
-    assert cleanup.main(["--yes"]) == 1
-    captured = capsys.readouterr()
+    captured = cli("cleanup", "--yes")
+    assert captured.code == 1
     assert "could not delete model mlstack-demo-model" in captured.err
     assert "2 of 3 done" in captured.out

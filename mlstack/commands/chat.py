@@ -4,37 +4,35 @@
 The bot, alias and locale ids come from the `<Prefix>-ApiServices` stack outputs; the prefix from cdk.json
 (plus `--prefix`). Uses the default AWS credentials and region (AWS_PROFILE, AWS_REGION).
 
-    python scripts/chat.py                                   # interactive, type `quit` to stop
-    python scripts/chat.py --say "describe the image cat"     # one turn, prints the reply
-    python scripts/chat.py --conversations tests/conversations.yaml   # pass/fail table, exit 1 on a failure
+    mlstack chat                              # interactive, type `quit` to stop
+    mlstack chat --say "describe house"       # one turn, prints the reply
+    mlstack conversations                     # mlstack/conversations.yaml: pass/fail table, exit 1 on a failure
 """
 
 from __future__ import annotations
 
-import argparse
-import os
-import sys
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
+import click
 import yaml
 from botocore.exceptions import BotoCoreError, ClientError
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from mlstack.ops import settings as ops_settings
+from mlstack.ops import ui
+from mlstack.ops.settings import settings_options
+from mlstack.paths import ROOT
+from stacks import outputs
 
-from scripts.opslib import settings as ops_settings  # noqa: E402
-from stacks import outputs  # noqa: E402 - needs ROOT on sys.path when run as a script
-from stacks.config import Settings, SettingsError, load_settings  # noqa: E402
+# The scripted conversations `mlstack conversations`, `mlstack smoke` and `mlstack local` run.
+CONVERSATIONS = ROOT / "mlstack" / "conversations.yaml"
 
 
-class ChatError(Exception):
-    """A problem the user can fix (no stack, missing output, bad file); printed as one line."""
+class ChatError(ui.CommandError):
+    """A problem the user can fix: no stack or output (exit 1), a bad conversations file (exit 2)."""
 
 
 @dataclass(frozen=True)
@@ -60,36 +58,14 @@ class Turn:
         return " ".join(self.messages)
 
 
-def deployment_settings(prefix: str | None, context: dict[str, Any] | None = None) -> Settings:
-    """The app's settings from cdk.json (plus an optional prefix override), validated as app.py does."""
-    if context is None:
-        context = ops_settings.cdk_context()
-    if prefix is not None:
-        context = {**context, "prefix": prefix}
-    try:
-        return load_settings(context)
-    except SettingsError as error:
-        raise ChatError("; ".join(error.problems)) from None
-
-
-def stack_name(prefix: str | None, context: dict[str, Any] | None = None) -> str:
-    """`<Prefix>-ApiServices`, named as app.py names it."""
-    return f"{deployment_settings(prefix, context).stack_prefix}-ApiServices"
-
-
-def region(explicit: str | None, settings: Settings) -> str | None:
-    """--region, else the app's `region` setting, else AWS_REGION (which botocore alone ignores), else the profile's."""
-    return explicit or settings.region or os.environ.get("AWS_REGION") or None
-
-
 def find_bot(cloudformation: Any, name: str) -> BotAddress:
     """The bot's ids from the stack's outputs."""
     try:
         stacks = cloudformation.describe_stacks(StackName=name)["Stacks"]
     except ClientError as error:
-        raise ChatError(
-            f"stack {name} not found ({error.response['Error'].get('Message', '')}); deploy it first"
-        ) from None
+        if error.response["Error"].get("Code") != "ValidationError":
+            raise  # refused or throttled: an AWS error (exit 3), not a missing stack
+        raise ChatError(f"stack {name} not found: deploy the api_services layer first (mlstack cdk deploy)") from None
     values = {item["OutputKey"]: item["OutputValue"] for item in stacks[0].get("Outputs", [])}
     keys = (outputs.BOT_ID, outputs.BOT_ALIAS_ID, outputs.BOT_LOCALE_ID)
     missing = [key for key in keys if not values.get(key)]
@@ -149,23 +125,25 @@ def load_conversations(path: Path) -> list[list[Check]]:
     try:
         document = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as error:
-        raise ChatError(f"{path}: cannot read conversations ({error})") from None
+        raise ChatError(f"{path}: cannot read conversations ({error})", ui.EXIT_USAGE) from None
     conversations = document.get("conversations") if isinstance(document, dict) else None
     if not isinstance(conversations, list) or not conversations:
-        raise ChatError(f"{path}: expected a top-level 'conversations' list")
+        raise ChatError(f"{path}: expected a top-level 'conversations' list", ui.EXIT_USAGE)
     result: list[list[Check]] = []
     for index, conversation in enumerate(conversations):
         name = str(conversation.get("name") or f"conversation {index + 1}") if isinstance(conversation, dict) else ""
         turns = conversation.get("turns") if isinstance(conversation, dict) else None
         if not isinstance(turns, list) or not turns:
-            raise ChatError(f"{path}: conversations[{index}] needs a name and a non-empty 'turns' list")
+            raise ChatError(f"{path}: conversations[{index}] needs a name and a non-empty 'turns' list", ui.EXIT_USAGE)
         checks = []
         for number, turn in enumerate(turns):
             replies = _fragments(turn.get("reply")) if isinstance(turn, dict) else ()
             if not isinstance(turn, dict) or not all(isinstance(turn.get(key), str) for key in ("say", "intent")):
-                raise ChatError(f"{path}: {name} turn {number + 1} needs string fields say and intent")
+                raise ChatError(f"{path}: {name} turn {number + 1} needs string fields say and intent", ui.EXIT_USAGE)
             if not replies:
-                raise ChatError(f"{path}: {name} turn {number + 1} needs a reply fragment (or a list of them)")
+                raise ChatError(
+                    f"{path}: {name} turn {number + 1} needs a reply fragment (or a list of them)", ui.EXIT_USAGE
+                )
             checks.append(Check(name, turn["say"], turn["intent"], replies))
         result.append(checks)
     return result
@@ -230,35 +208,48 @@ def interactive(
         write(f"     [{turn.intent or 'no intent'}: {turn.state}]")
 
 
-def main(argv: list[str] | None = None, session: Any = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--say", help="send one utterance and print the reply")
-    mode.add_argument("--conversations", type=Path, help="YAML of utterances with expected intent and reply")
-    parser.add_argument("--prefix", help="deployment prefix (default: cdk.json's prefix)")
-    parser.add_argument("--region", help="AWS region (default: the CLI's)")
-    args = parser.parse_args(argv)
-    try:
-        checks = load_conversations(args.conversations) if args.conversations else None
-        settings = deployment_settings(args.prefix)
-        session = session or boto3.session.Session(region_name=region(args.region, settings))
-        bot = find_bot(session.client("cloudformation"), f"{settings.stack_prefix}-ApiServices")
-        lex = session.client("lexv2-runtime")
-        if checks is not None:
-            return report(run_conversations(lex, bot, checks))
-        if args.say is not None:
-            turn = ask(lex, bot, f"chat-{uuid.uuid4()}", args.say)
-            print("\n".join(turn.messages) or "(no message)")
-            print(f"[{turn.intent or 'no intent'}: {turn.state}]")
-            return 0
-        return interactive(lex, bot)
-    except ChatError as error:
-        print(f"chat: {error}", file=sys.stderr)
-        return 2
-    except (ClientError, BotoCoreError) as error:
-        print(f"chat: AWS error: {error}", file=sys.stderr)
-        return 2
+def _connect(prefix: str | None, context: tuple[str, ...], endpoint_url: str | None) -> tuple[Any, BotAddress]:
+    """The Lex V2 runtime client and the deployed bot's address, for the settings' prefix and region."""
+    settings = ops_settings.load(ops_settings.parse_overrides(context, prefix))
+    session = ops_settings.session_for(settings)
+    bot = find_bot(session.client("cloudformation", endpoint_url=endpoint_url), f"{settings.stack_prefix}-ApiServices")
+    return session.client("lexv2-runtime", endpoint_url=endpoint_url), bot
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+ENDPOINT_OPTION = click.option("--endpoint-url", help="An emulator's endpoint (default: the real AWS endpoints).")
+
+
+@click.command(
+    "chat",
+    epilog='Examples: mlstack chat    mlstack chat --say "describe house"    mlstack chat --prefix ana',
+)
+@settings_options
+@click.option("--say", help="Send one utterance, print the reply and exit.")
+@ENDPOINT_OPTION
+def command(prefix: str | None, context: tuple[str, ...], say: str | None, endpoint_url: str | None) -> int:
+    """Chat with the deployed bot: interactively (type `quit` to stop), or one turn with --say.
+
+    The bot, alias and locale come from the `<Prefix>-ApiServices` stack's outputs.
+    """
+    lex, bot = _connect(prefix, context, endpoint_url)
+    if say is not None:
+        turn = ask(lex, bot, f"chat-{uuid.uuid4()}", say)
+        print("\n".join(turn.messages) or "(no message)")
+        print(f"[{turn.intent or 'no intent'}: {turn.state}]")
+        return ui.EXIT_OK
+    return interactive(lex, bot)
+
+
+@click.command("conversations", epilog="Example: mlstack conversations --prefix ana my-conversations.yaml")
+@settings_options
+@ENDPOINT_OPTION
+@click.argument("path", type=click.Path(path_type=Path), default=CONVERSATIONS, required=False)
+def conversations_command(prefix: str | None, context: tuple[str, ...], endpoint_url: str | None, path: Path) -> int:
+    """Run scripted conversations against the deployed bot; print pass/fail per turn, exit 1 on a failure.
+
+    PATH is a YAML file of conversations (default: mlstack/conversations.yaml), each turn giving what to
+    say, the intent the bot must pick and a fragment its reply must contain.
+    """
+    checks = load_conversations(path)
+    lex, bot = _connect(prefix, context, endpoint_url)
+    return report(run_conversations(lex, bot, checks))

@@ -1,0 +1,5 @@
+"""`python -m mlstack` is the `mlstack` command."""
+
+from mlstack.cli import run
+
+run()

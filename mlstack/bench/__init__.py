@@ -1,0 +1,1 @@
+"""Benchmarks behind `mlstack bench`: each returns its figures; the command prints them."""

@@ -1,0 +1,1 @@
+"""One module per `mlstack` subcommand: its logic and its click command."""

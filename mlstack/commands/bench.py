@@ -1,0 +1,45 @@
+"""`mlstack bench`: the figures the project reports, measured on this machine.
+
+Each benchmark returns its figures (mlstack.bench); this command runs the chosen ones and prints them.
+"""
+
+from __future__ import annotations
+
+import click
+
+from mlstack.ops import ui
+
+BENCHMARKS = ("synth", "lambda", "gate")
+
+
+@click.command("bench", epilog="Examples: mlstack bench    mlstack bench --only lambda    mlstack bench --only gate")
+@click.option(
+    "--only",
+    "only",
+    multiple=True,
+    type=click.Choice(BENCHMARKS),
+    help="Run only these (repeatable). Default: synth and lambda; `gate` times a whole `make test`.",
+)
+def command(only: tuple[str, ...]) -> int:
+    """Synth time against a one-bucket baseline, the fulfillment Lambda's cold import, warm call and size,
+    and (with --only gate) the wall time of the CI gate `make test`."""
+    chosen = only or ("synth", "lambda")
+    if "synth" in chosen:
+        from mlstack.bench.synth import synth_figures
+
+        with ui.spinner("Timing synths (app and one-bucket baseline)..."):
+            figures = synth_figures()
+        print("\n".join(figures.lines()))
+    if "lambda" in chosen:
+        from mlstack.bench.lambda_function import lambda_figures
+
+        with ui.spinner("Timing the fulfillment Lambda..."):
+            function = lambda_figures()
+        print("\n".join(function.lines()))
+    if "gate" in chosen:
+        from mlstack.bench.synth import gate_seconds
+
+        with ui.spinner("Running `make test` (warm venvs)..."):
+            seconds = gate_seconds()
+        print(f"make test (warm venvs):    {seconds:6.1f} s wall")
+    return ui.EXIT_OK

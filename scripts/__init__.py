@@ -1,1 +1,0 @@
-"""Operator commands; run from the repository root as `python -m scripts.<command>` (the Makefile does)."""
