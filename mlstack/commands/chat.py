@@ -12,6 +12,7 @@ The bot, alias and locale ids come from the `<Prefix>-ApiServices` stack outputs
 from __future__ import annotations
 
 import uuid
+import webbrowser
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -210,10 +211,63 @@ def interactive(
 
 def _connect(prefix: str | None, context: tuple[str, ...], endpoint_url: str | None) -> tuple[Any, BotAddress]:
     """The Lex V2 runtime client and the deployed bot's address, for the settings' prefix and region."""
+    lex, bot, _ = _deployment(prefix, context, endpoint_url)
+    return lex, bot
+
+
+def _deployment(
+    prefix: str | None, context: tuple[str, ...], endpoint_url: str | None
+) -> tuple[Any, BotAddress, Callable[[str], Any]]:
+    """The Lex V2 runtime client, the bot's address, and a client factory, all in the settings' region."""
     settings = ops_settings.load(ops_settings.parse_overrides(context, prefix))
     session = ops_settings.session_for(settings)
-    bot = find_bot(session.client("cloudformation", endpoint_url=endpoint_url), f"{settings.stack_prefix}-ApiServices")
-    return session.client("lexv2-runtime", endpoint_url=endpoint_url), bot
+
+    def client(service: str) -> Any:
+        return session.client(service, endpoint_url=endpoint_url)
+
+    bot = find_bot(client("cloudformation"), f"{settings.stack_prefix}-ApiServices")
+    return client("lexv2-runtime"), bot, client
+
+
+def data_bucket(cloudformation: Any, stack: str) -> str:
+    """The data bucket's name from the Data stack's output (images and speech the bot names live there)."""
+    try:
+        described = cloudformation.describe_stacks(StackName=stack)["Stacks"][0]
+    except ClientError as error:
+        if error.response["Error"].get("Code") != "ValidationError":
+            raise
+        raise ChatError(f"stack {stack} not found: deploy the data layer first (mlstack cdk deploy)") from None
+    values = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+    if not values.get(outputs.DATA_BUCKET):
+        raise ChatError(f"stack {stack} has no output {outputs.DATA_BUCKET}")
+    return str(values[outputs.DATA_BUCKET])
+
+
+def serve_web(
+    lex: Any, bot: BotAddress, client: Callable[[str], Any], *, stack_prefix: str, port: int, open_browser: bool
+) -> int:
+    """Serve the chat page on 127.0.0.1 until Ctrl-C."""
+    from mlstack.webchat.server import BotConnection, ChatServer
+
+    bucket = data_bucket(client("cloudformation"), f"{stack_prefix}-Data")
+    connection = BotConnection(
+        lex, client("s3"), bot_id=bot.bot_id, alias_id=bot.alias_id, locale_id=bot.locale_id, data_bucket=bucket
+    )
+    try:
+        server = ChatServer(connection, port=port)
+    except OSError as error:
+        message = f"cannot listen on 127.0.0.1:{port}: {error.strerror}; pick another --port"
+        raise ChatError(message, ui.EXIT_USAGE) from None
+    ui.console.print(f"Chat page (this URL carries the run's token; Ctrl-C stops): {server.url}", soft_wrap=True)
+    if open_browser:
+        webbrowser.open(server.url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        ui.console.print("stopped")
+    finally:
+        server.server_close()
+    return ui.EXIT_OK
 
 
 ENDPOINT_OPTION = click.option("--endpoint-url", help="An emulator's endpoint (default: the real AWS endpoints).")
@@ -221,17 +275,36 @@ ENDPOINT_OPTION = click.option("--endpoint-url", help="An emulator's endpoint (d
 
 @click.command(
     "chat",
-    epilog='Examples: mlstack chat    mlstack chat --say "describe house"    mlstack chat --prefix ana',
+    epilog='Examples: mlstack chat    mlstack chat --say "describe house"    mlstack chat --web    '
+    "mlstack chat --prefix ana",
 )
 @settings_options
 @click.option("--say", help="Send one utterance, print the reply and exit.")
+@click.option("--web", is_flag=True, help="Serve a chat page on 127.0.0.1 and open it in the browser.")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port for --web (default: a free one).")
+@click.option("--no-browser", is_flag=True, help="With --web: print the page's URL, do not open a browser.")
 @ENDPOINT_OPTION
-def command(prefix: str | None, context: tuple[str, ...], say: str | None, endpoint_url: str | None) -> int:
-    """Chat with the deployed bot: interactively (type `quit` to stop), or one turn with --say.
+def command(
+    *,
+    prefix: str | None,
+    context: tuple[str, ...],
+    say: str | None,
+    web: bool,
+    port: int,
+    no_browser: bool,
+    endpoint_url: str | None,
+) -> int:
+    """Chat with the deployed bot: interactively (type `quit` to stop), one turn with --say, or a web page.
 
-    The bot, alias and locale come from the `<Prefix>-ApiServices` stack's outputs.
+    The bot, alias and locale come from the `<Prefix>-ApiServices` stack's outputs. `--web` serves a page
+    on 127.0.0.1 only; it calls Lex with your credentials, and refuses requests from other sites.
     """
-    lex, bot = _connect(prefix, context, endpoint_url)
+    if say is not None and web:
+        raise ChatError("--say and --web do not go together: choose one", ui.EXIT_USAGE)
+    lex, bot, client = _deployment(prefix, context, endpoint_url)
+    if web:
+        settings = ops_settings.load(ops_settings.parse_overrides(context, prefix))
+        return serve_web(lex, bot, client, stack_prefix=settings.stack_prefix, port=port, open_browser=not no_browser)
     if say is not None:
         turn = ask(lex, bot, f"chat-{uuid.uuid4()}", say)
         print("\n".join(turn.messages) or "(no message)")

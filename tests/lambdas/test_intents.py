@@ -123,6 +123,8 @@ def test_read_text_joins_the_lines_rekognition_detects(aws: Any) -> None:
     response = invoke(lex_event("ReadText", {"ImageName": "street-sign"}))
     assert intent_state(response) == ("Close", "Fulfilled")
     assert message(response) == "The text in street-sign reads: IT'S / MONDAY / but keep / Smiling"
+    # the image the reply is about travels as a session attribute, for chat clients to show it
+    assert response["sessionState"]["sessionAttributes"]["imageKey"] == "samples/images/street-sign.png"
 
 
 # --- Speak ----------------------------------------------------------------------------------------------------------
@@ -140,9 +142,13 @@ def test_speak_stores_the_mp3_and_replies_with_a_presigned_link(aws: Any) -> Non
     query = parse_qs(url.query)
     assert query["X-Amz-Expires"] == ["3600"]
     assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"]
-    assert response["sessionState"]["sessionAttributes"] == {"greeting": "hi", "speechUrl": link}
-    # and the MP3 is in the data bucket under the speech prefix
+    # and the MP3 is in the data bucket under the speech prefix, its key a session attribute for chat clients
     [stored] = aws.s3.list_objects_v2(Bucket=BUCKET, Prefix="generated/speech/")["Contents"]
+    assert response["sessionState"]["sessionAttributes"] == {
+        "greeting": "hi",
+        "speechUrl": link,
+        "speechKey": stored["Key"],
+    }
     assert stored["Key"].endswith(".mp3")
     assert stored["Key"] in url.path
     assert aws.s3.head_object(Bucket=BUCKET, Key=stored["Key"])["ContentType"] == "audio/mpeg"
@@ -199,6 +205,8 @@ def test_translate_accepts_language_names_and_codes(aws: Any, spoken: str, code:
     # then the translation comes back, named by language
     stubber.assert_no_pending_responses()
     assert intent_state(response) == ("Close", "Fulfilled")
+    attributes = response["sessionState"]["sessionAttributes"]
+    assert (attributes["sourceLanguage"], attributes["targetLanguage"]) == ("en", code)
     assert message(response).endswith(": Bonjour")
 
 

@@ -11,6 +11,8 @@ SERVICE = "Amazon Rekognition"
 SLOT = "ImageName"
 MAX_LABELS = 10
 MIN_CONFIDENCE = 70.0
+# Session attribute naming the S3 key of the image the reply is about, so a chat client can show it.
+IMAGE_ATTRIBUTE = "imageKey"
 
 
 def validate(request: LexRequest, deps: Deps) -> Reply | None:
@@ -33,6 +35,8 @@ def fulfil(request: LexRequest, deps: Deps) -> Reply:
         for label in response.get("Labels", [])
         if isinstance(label, dict) and label.get("Name")
     ]
+    shown = {IMAGE_ATTRIBUTE: key or ""}
     if not labels:
-        return close(request, f"I couldn't recognise anything in {name} with confidence.", result="no labels")
-    return close(request, f"In {name} I see: {', '.join(labels)}.", result=", ".join(labels))
+        message = f"I couldn't recognise anything in {name} with confidence."
+        return close(request, message, result="no labels", session_attributes=shown)
+    return close(request, f"In {name} I see: {', '.join(labels)}.", result=", ".join(labels), session_attributes=shown)

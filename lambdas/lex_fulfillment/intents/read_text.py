@@ -24,7 +24,8 @@ def fulfil(request: LexRequest, deps: Deps) -> Reply:
         for item in response.get("TextDetections", [])
         if isinstance(item, dict) and item.get("Type") == "LINE" and item.get("DetectedText")
     ]
+    shown = {describe_image.IMAGE_ATTRIBUTE: key or ""}
     if not lines:
-        return close(request, f"I found no text in {name}.", result="no text")
+        return close(request, f"I found no text in {name}.", result="no text", session_attributes=shown)
     text = " / ".join(lines)
-    return close(request, f"The text in {name} reads: {text}", result=text)
+    return close(request, f"The text in {name} reads: {text}", result=text, session_attributes=shown)

@@ -14,6 +14,8 @@ SLOT = "Text"
 MAX_CHARS = 3000
 # Session attribute that always carries the link, since a presigned URL can outgrow a chat message.
 URL_ATTRIBUTE = "speechUrl"
+# Session attribute with the MP3's S3 key, for a chat client that fetches it with its own credentials.
+KEY_ATTRIBUTE = "speechKey"
 
 
 def validate(request: LexRequest, deps: Deps) -> Reply | None:
@@ -40,4 +42,5 @@ def fulfil(request: LexRequest, deps: Deps) -> Reply:
     # then the link travels only in the session attribute.
     too_long = f"(the link is too long for a chat message: see the {URL_ATTRIBUTE} session attribute)"
     link = url if len(url) <= MAX_MESSAGE_CHARS else too_long
-    return close(request, intro, link, result=f"s3://{env.data_bucket}/{key}", session_attributes={URL_ATTRIBUTE: url})
+    attributes = {URL_ATTRIBUTE: url, KEY_ATTRIBUTE: key}
+    return close(request, intro, link, result=f"s3://{env.data_bucket}/{key}", session_attributes=attributes)

@@ -84,4 +84,6 @@ def fulfil(request: LexRequest, deps: Deps) -> Reply:
     translated = str(response.get("TranslatedText") or "").strip()
     if not translated:
         return close(request, "Amazon Translate returned no text for that.", result="empty translation")
-    return close(request, f"In {_NAMES[code].title()}: {translated}", result=translated)
+    # The languages travel as session attributes so that a chat client can show them beside the text.
+    languages = {"sourceLanguage": str(response.get("SourceLanguageCode") or "auto"), "targetLanguage": code}
+    return close(request, f"In {_NAMES[code].title()}: {translated}", result=translated, session_attributes=languages)
