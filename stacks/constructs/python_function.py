@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -17,8 +18,15 @@ RUNTIME = lambda_.Runtime.PYTHON_3_14
 ARCHITECTURE = lambda_.Architecture.ARM_64
 # Powertools for AWS Lambda (Python) v3 public layer, published by AWS in account 017000801446 in every
 # commercial region. Pinned: a new layer version is a reviewed change, like any dependency bump.
-POWERTOOLS_ACCOUNT = "017000801446"
-POWERTOOLS_LAYER_VERSION = 38
+# The layer version and the library release it carries come from one file, which also names where the
+# layer-to-release mapping is published (the Powertools docs' "Lambda Layer" table, and the per-release
+# SSM parameter /aws/service/powertools/python/<arch>/<python>/<release>); tests/unit/test_powertools_pin.py
+# fails when requirements-dev.txt, the installed library or this file disagree.
+POWERTOOLS_PIN_FILE = Path(__file__).resolve().parent / "powertools_layer.json"
+_POWERTOOLS_PIN = json.loads(POWERTOOLS_PIN_FILE.read_text())
+POWERTOOLS_ACCOUNT: str = _POWERTOOLS_PIN["layer_account"]
+POWERTOOLS_LAYER_VERSION: int = _POWERTOOLS_PIN["layer_version"]
+POWERTOOLS_VERSION: str = _POWERTOOLS_PIN["version"]
 
 
 def powertools_layer_arn(scope: Construct) -> str:
