@@ -62,6 +62,7 @@ class PythonFunction(Construct):
         handler: str = "handler.handler",
         memory_size_mb: int = 256,
         timeout_seconds: int = 15,
+        powertools: bool = True,
     ) -> None:
         super().__init__(scope, id_)
         module = handler.rsplit(".", maxsplit=1)[0]
@@ -88,11 +89,20 @@ class PythonFunction(Construct):
             timeout=cdk.Duration.seconds(timeout_seconds),
             tracing=lambda_.Tracing.ACTIVE,
             log_group=self.log_group,
-            layers=[lambda_.LayerVersion.from_layer_version_arn(self, "Powertools", powertools_layer_arn(self))],
+            # powertools=False for code that needs only the standard library and boto3.
+            layers=[lambda_.LayerVersion.from_layer_version_arn(self, "Powertools", powertools_layer_arn(self))]
+            if powertools
+            else None,
             environment={
-                "POWERTOOLS_SERVICE_NAME": service_name,
-                "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace,
-                "POWERTOOLS_LOG_LEVEL": "INFO",
+                **(
+                    {
+                        "POWERTOOLS_SERVICE_NAME": service_name,
+                        "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace,
+                        "POWERTOOLS_LOG_LEVEL": "INFO",
+                    }
+                    if powertools
+                    else {}
+                ),
                 **(environment or {}),
             },
         )
