@@ -18,6 +18,7 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import boto3
@@ -137,7 +138,7 @@ def stop_instances(clients: Clients, settings: Settings, report: Report) -> None
         for instance in reservation.get("Instances", []):
             instance_id = instance["InstanceId"]
             what = f"EC2 instance {instance_id} ({instance.get('InstanceType', '?')})"
-            if _attempt(report, what, lambda i=instance_id: clients.ec2.stop_instances(InstanceIds=[i])):
+            if _attempt(report, what, partial(clients.ec2.stop_instances, InstanceIds=[instance_id])):
                 report.stopped.append(what)
 
 
@@ -148,7 +149,7 @@ def stop_notebooks(clients: Clients, settings: Settings, report: Report) -> None
         if _ours(sagemaker, settings, notebook["NotebookInstanceArn"]) is None:
             continue
         what = f"notebook instance {name} ({notebook.get('InstanceType', '?')})"
-        if _attempt(report, what, lambda n=name: sagemaker.stop_notebook_instance(NotebookInstanceName=n)):
+        if _attempt(report, what, partial(sagemaker.stop_notebook_instance, NotebookInstanceName=name)):
             report.stopped.append(what)
 
 
@@ -159,7 +160,7 @@ def stop_training_jobs(clients: Clients, settings: Settings, report: Report) -> 
         if _ours(sagemaker, settings, job["TrainingJobArn"]) is None:
             continue
         what = f"training job {name}"
-        if _attempt(report, what, lambda n=name: sagemaker.stop_training_job(TrainingJobName=n)):
+        if _attempt(report, what, partial(sagemaker.stop_training_job, TrainingJobName=name)):
             report.stopped.append(what)
 
 
@@ -183,7 +184,7 @@ def delete_endpoints(clients: Clients, settings: Settings, report: Report) -> No
         if not _instance_backed(endpoint):
             continue  # serverless: bills per request, nothing while idle
         what = f"endpoint {name}" + (" (the Platform stack's; the next deploy recreates it, see README)" if own else "")
-        if _attempt(report, what, lambda n=name: sagemaker.delete_endpoint(EndpointName=n)):
+        if _attempt(report, what, partial(sagemaker.delete_endpoint, EndpointName=name)):
             report.deleted.append(what)
 
 

@@ -96,7 +96,7 @@ def test_public_datasets_from_json() -> None:
         ({"prefx": "typo"}, "prefx='typo': unknown setting; known settings:"),
         (
             {"budget_stop_percent": "100"},
-            "budget_stop_percent=100: acts on the monthly budget, which exists only with budget_email; set budget_email",
+            "budget_stop_percent=100: acts on the monthly budget, which exists only with budget_email",
         ),
         ({"budget_scope": "prefix"}, "budget_scope=prefix: acts on the monthly budget, which exists only with"),
         ({"budget_email": "me@example.com", "budget_stop_percent": "0"}, "budget_stop_percent='0': Input should be"),
