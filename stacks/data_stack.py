@@ -68,12 +68,14 @@ class DataStack(cdk.Stack):
                 if settings.budget_scope == "prefix"
                 else None,
             )
-            # Budgets checks on create that it may publish to the topics.
+            # Budgets checks on create that it may publish to the topics: their policies come first.
             for topic in (alerts.topic, *([stop.topic] if stop else [])):
-                budget.node.add_dependency(topic)
+                budget.node.add_dependency(topic.node.find_child("Policy"))
 
+        # With retain_data=true this is the name to pass as data.existing_bucket_name after a destroy.
         cdk.CfnOutput(self, outputs.DATA_BUCKET, value=lake.bucket.bucket_name)
-        cdk.CfnOutput(self, outputs.ACCESS_LOGS_BUCKET, value=lake.access_logs_bucket.bucket_name)
+        if lake.access_logs_bucket is not None:
+            cdk.CfnOutput(self, outputs.ACCESS_LOGS_BUCKET, value=lake.access_logs_bucket.bucket_name)
         cdk.CfnOutput(self, outputs.GLUE_DATABASE, value=self.datasets.database_name)
         cdk.CfnOutput(self, outputs.ATHENA_WORKGROUP, value=self.datasets.workgroup.ref)
         cdk.CfnOutput(self, outputs.DATASETS_READ_POLICY, value=self.datasets.read_policy.managed_policy_arn)
