@@ -12,6 +12,7 @@ from stacks.config import PREFIX_TAG_KEY, Settings, prefixed
 from stacks.constructs.alerts import AlertsTopic
 from stacks.constructs.data_lake import DataLake
 from stacks.constructs.inference_endpoint import instance_endpoint_name
+from stacks.constructs.log_groups import own_function_logs
 from stacks.constructs.monthly_budget import MonthlyBudget, prefix_cost_filter
 from stacks.constructs.public_datasets import PublicDatasets
 from stacks.constructs.spending_stop import SpendingStop
@@ -71,6 +72,10 @@ class DataStack(cdk.Stack):
             # Budgets checks on create that it may publish to the topics: their policies come first.
             for topic in (alerts.topic, *([stop.topic] if stop else [])):
                 budget.node.add_dependency(topic.node.find_child("Policy"))
+
+        if alerts:
+            # The alerts key is paid for anyway: the stack's own handlers log under it too.
+            own_function_logs(self, encryption_key=alerts.key)
 
         # With retain_data=true this is the name to pass as data.existing_bucket_name after a destroy.
         cdk.CfnOutput(self, outputs.DATA_BUCKET, value=lake.bucket.bucket_name)

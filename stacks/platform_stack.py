@@ -10,6 +10,7 @@ from constructs import Construct
 from stacks import outputs
 from stacks.config import PREFIX_TAG_KEY, Settings, prefixed
 from stacks.constructs.inference_endpoint import ENDPOINT_NAME, InferenceEndpoint, dlc_account, dlc_image_uri
+from stacks.constructs.log_groups import own_function_logs
 from stacks.constructs.notebook_instance import NotebookInstance
 from stacks.constructs.notebook_network import NotebookNetwork
 from stacks.constructs.platform_key import PlatformKey
@@ -86,6 +87,8 @@ class PlatformStack(cdk.Stack):
         )
         # The on-create script copies the samples: they must be in the bucket first.
         self.notebook.notebook.node.add_dependency(samples)
+        # CDK's own handlers here (the VPC's default-security-group restriction) log under the stack's key too.
+        own_function_logs(self, encryption_key=key)
 
         cdk.CfnOutput(self, outputs.NOTEBOOK_NAME, value=self.notebook.name)
         cdk.CfnOutput(

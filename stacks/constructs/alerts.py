@@ -11,7 +11,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-from stacks.constructs.platform_key import PENDING_WINDOW_DAYS
+from stacks.constructs.platform_key import PENDING_WINDOW_DAYS, allow_log_groups
 
 # The AWS services that publish to the deployment's topics. Neither can use the AWS managed key alias/aws/sns:
 # its key policy is fixed and admits no service principal, so a topic encrypted with it silently drops every
@@ -54,8 +54,8 @@ def service_topic(
 class AlertsTopic(Construct):
     """Customer managed key, the alerts topic encrypted with it, and the e-mail subscription.
 
-    Exposes `key` (usable by CloudWatch alarms and Budgets; other topics of the deployment reuse it, so the
-    deployment pays for one key) and `topic`.
+    Exposes `key` (usable by CloudWatch alarms, Budgets and CloudWatch Logs; the stack's other topics and its log
+    groups reuse it, so the deployment pays for one key) and `topic`.
     """
 
     def __init__(self, scope: Construct, id_: str, *, email: str, name: str) -> None:
@@ -63,7 +63,7 @@ class AlertsTopic(Construct):
         self.key = kms.Key(
             self,
             "Key",
-            description=f"{name}: alerts topics (CloudWatch alarms, budget notifications)",
+            description=f"{name}: alerts topics (CloudWatch alarms, budget notifications) and Data log groups",
             enable_key_rotation=True,
             pending_window=cdk.Duration.days(PENDING_WINDOW_DAYS),
             removal_policy=cdk.RemovalPolicy.DESTROY,
@@ -80,6 +80,8 @@ class AlertsTopic(Construct):
                     # and this key encrypts nothing but these topics.
                 )
             )
+        # The stack's log groups use the key too: it is paid for anyway.
+        allow_log_groups(self.key)
         self.topic = service_topic(
             self, "Topic", key=self.key, display_name=f"{name} alerts", publishers=(CLOUDWATCH, BUDGETS)
         )

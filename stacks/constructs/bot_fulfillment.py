@@ -13,7 +13,7 @@ from constructs import Construct
 
 from stacks.config import ApiServicesSettings
 from stacks.constructs.data_lake import GENERATED_MEDIA_PREFIX
-from stacks.constructs.nag import nag_resource
+from stacks.constructs.nag import INLINE_POLICY, acknowledge_nist, nag_resource
 from stacks.constructs.python_function import PythonFunction
 
 SERVICE_NAME = "lex-fulfillment"
@@ -75,6 +75,12 @@ class BotFulfillment(Construct):
         )
         self.function = lambda_.function
         self.role = lambda_.role
+        acknowledge_nist(
+            self.function,
+            "LambdaDLQ",
+            "Lex invokes the function synchronously and gets every failure as a reply; dead-letter queues only "
+            "catch failed asynchronous invocations.",
+        )
 
         def objects(prefix: str) -> str:
             return data_bucket.arn_for_objects(f"{prefix}*")
@@ -111,6 +117,7 @@ class BotFulfillment(Construct):
                 ),
             ],
         )
+        acknowledge_nist(data_access, "IAMNoInlinePolicy", INLINE_POLICY)
         bucket_arn = nag_resource(cdk.Stack.of(self), data_bucket.bucket_arn, data_bucket.stack)
         for prefix in (sample_images_prefix, USER_IMAGES_PREFIX, SPEECH_PREFIX):
             cdk.Validations.of(data_access).acknowledge(
@@ -143,6 +150,7 @@ class BotFulfillment(Construct):
                 )
             ],
         )
+        acknowledge_nist(ai_services, "IAMNoInlinePolicy", INLINE_POLICY)
         cdk.Validations.of(ai_services).acknowledge(
             cdk.Acknowledgment(
                 id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",

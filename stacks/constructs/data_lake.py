@@ -8,6 +8,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.config import DataSettings
+from stacks.constructs.nag import acknowledge_nist
 from stacks.constructs.secure_bucket import SecureBucket
 
 # Key prefixes inside the data bucket that other layers rely on.
@@ -88,6 +89,24 @@ class DataLake(Construct):
             ],
         )
         self.bucket: s3.IBucket = data.bucket
+        for bucket in (logs.bucket, data.bucket):
+            acknowledge_nist(
+                bucket,
+                "S3BucketReplicationEnabled",
+                "A sandbox's buckets hold working copies and logs: replicating them would double storage cost "
+                "for data the user keeps (retain_data) or deliberately deletes with the stack.",
+            )
+            acknowledge_nist(
+                bucket,
+                "S3DefaultEncryptionKMS",
+                "SSE-S3 encrypts every object at rest at no cost; the access-log target cannot use SSE-KMS, and a "
+                "KMS key would cost $1 a month idle plus a request charge on every object read and written.",
+            )
+        acknowledge_nist(
+            logs.bucket,
+            "S3BucketVersioningEnabled",
+            "Server access logs are written once by S3 and expire after 90 days; versions would only add cost.",
+        )
 
     def _adopt(self, name: str) -> None:
         """Use a bucket kept by an earlier `retain_data` destroy. CloudFormation cannot change an imported bucket's

@@ -16,6 +16,7 @@ from constructs import Construct
 
 from stacks.config import PlatformSettings, Settings, SettingsError, prefixed
 from stacks.constructs.log_groups import destroyable_log_group
+from stacks.constructs.nag import INLINE_POLICY, acknowledge_nist
 
 DLC_REPOSITORY = "huggingface-pytorch-inference"
 VARIANT_NAME = "AllTraffic"
@@ -163,6 +164,12 @@ class InferenceEndpoint(Construct):
             kms_key_id=key.key_arn if encrypt else None,
         )
         if not encrypt:
+            acknowledge_nist(
+                self.endpoint_config,
+                "SageMakerEndpointConfigurationKMSKeyConfigured",
+                "SageMaker rejects a KMS key for serverless variants and for instance types with local NVMe "
+                "storage (encrypted by the hardware); instance types that accept one get the stack's key.",
+            )
             self.endpoint_config.add_metadata(
                 "checkov",
                 {
@@ -203,6 +210,14 @@ class InferenceEndpoint(Construct):
             )
             for metric in ALARM_METRICS
         ]
-        if alarm_topic is not None:
-            for alarm in self.alarms:
+        for alarm in self.alarms:
+            if alarm_topic is not None:
                 alarm.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic))
+            else:
+                acknowledge_nist(
+                    alarm,
+                    "CloudWatchAlarmAction",
+                    "No alerts_email or budget_email is set, so there is no one to notify: the alarm still "
+                    "records the failures (console, `make status`); set alerts_email to get an e-mail.",
+                )
+        acknowledge_nist(self.role.node.find_child("DefaultPolicy"), "IAMNoInlinePolicy", INLINE_POLICY)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
+from stacks.constructs.nag import acknowledge_nist
 from stacks.constructs.secure_bucket import removal_policy
 
 PARTITION_KEY = "session_id"
@@ -44,6 +45,12 @@ class ResultsTable(Construct):
             removal_policy=removal_policy(retain),
         )
         self.table = table
+        acknowledge_nist(
+            table,
+            "DynamoDBInBackupPlan",
+            "Point-in-time recovery is on (continuous backups, restore to any second of the last 35 days); an AWS "
+            "Backup plan would add a vault that outlives cdk destroy, for request records that expire by TTL.",
+        )
         table.node.default_child.add_metadata(  # type: ignore[union-attr]
             "checkov",
             {

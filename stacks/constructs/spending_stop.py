@@ -57,6 +57,9 @@ class SpendingStop(Construct):
             # read 15 s, 4 attempts), and a few dozen resources fit in this many times over.
             timeout_seconds=300,
             powertools=False,
+            log_key=key,
+            # Budgets publishes once per crossing: if every try fails, the event goes to the alerts e-mail instead.
+            dead_letter_topic=alerts_topic,
             environment={
                 "PREFIX": prefix,
                 "PREFIX_TAG_KEY": tag_key,
