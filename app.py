@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import aws_cdk as cdk
-from cdk_nag import AwsSolutionsChecks
+from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
 
 from stacks.api_services_stack import ApiServicesStack
 from stacks.config import PREFIX_TAG_KEY, Settings, SettingsError, load_settings, resolve_region
@@ -17,6 +17,9 @@ from stacks.constructs.log_groups import own_function_logs
 from stacks.data_stack import DataStack
 from stacks.frameworks_stack import FrameworksStack
 from stacks.platform_stack import PlatformStack
+
+# Rule packs a platform team can add with `-c compliance_packs=...`; AwsSolutions always runs.
+COMPLIANCE_PACKS = {"nist-800-53-r5": NIST80053R5Checks}
 
 
 def create_app(context: Mapping[str, Any] | None = None) -> tuple[cdk.App, Settings]:
@@ -50,6 +53,8 @@ def create_app(context: Mapping[str, Any] | None = None) -> tuple[cdk.App, Setti
     for key, value in {**settings.tags.model_dump(), PREFIX_TAG_KEY: settings.prefix}.items():
         cdk.Tags.of(app).add(key.replace("_", "-"), value)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    for pack in settings.compliance_packs:
+        cdk.Validations.of(app).add_plugins(COMPLIANCE_PACKS[pack](app))
     return app, settings
 
 

@@ -48,7 +48,9 @@ class ApiServicesStack(cdk.Stack):
         endpoint_name = getattr(platform, "endpoint_name", None)
         endpoint_arn = getattr(platform, "endpoint_arn", None)
 
-        results = ResultsTable(self, "Results", retain=settings.retain_data)
+        results = ResultsTable(
+            self, "Results", retain=settings.retain_data, existing_table_name=api.existing_results_table_name
+        )
         samples = SampleImages(self, "SampleImages", bucket=data.data_bucket, log_retention_days=api.log_retention_days)
         fulfillment = BotFulfillment(
             self,
@@ -78,4 +80,5 @@ class ApiServicesStack(cdk.Stack):
         cdk.CfnOutput(self, outputs.BOT_ALIAS_ID, value=bot.alias.attr_bot_alias_id)
         cdk.CfnOutput(self, outputs.BOT_LOCALE_ID, value=bot.locale_ids[0])
         cdk.CfnOutput(self, outputs.FULFILLMENT_FUNCTION, value=fulfillment.function.function_name)
+        # With retain_data=true this is the name to pass as api_services.existing_results_table_name after a destroy.
         cdk.CfnOutput(self, outputs.RESULTS_TABLE, value=results.table.table_name)

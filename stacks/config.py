@@ -146,6 +146,32 @@ class DataSettings(_Section):
     athena_results_expiry_days: int = Field(default=7, ge=1)
     # Days before media generated for bot replies (speech MP3s under generated/) expire. Default 1.
     generated_media_expiry_days: int = Field(default=1, ge=1)
+    # Adopt a data bucket kept by an earlier `retain_data=true` destroy (its DataBucketName output) instead of
+    # creating an empty one; the stack then never deletes it. Default none: a new bucket.
+    existing_bucket_name: str | None = None
+
+    @field_validator("existing_bucket_name")
+    @classmethod
+    def _bucket_name(cls, name: str | None) -> str | None:
+        if name is not None and not _is_s3_bucket_name(name):
+            raise ValueError(
+                "not an S3 bucket name: 3-63 characters of lowercase letters, digits, dots and hyphens, starting "
+                "and ending with a letter or digit, no '..', not an IP address (e.g. mlstack-data-datalakedata1a2b3c)"
+            )
+        return name
+
+
+def _is_s3_bucket_name(name: str) -> bool:
+    """S3's general purpose bucket naming rules (the ones a name given here can break)."""
+    allowed = set("abcdefghijklmnopqrstuvwxyz0123456789.-")
+    return (
+        3 <= len(name) <= 63
+        and set(name) <= allowed
+        and name[0].isalnum()
+        and name[-1].isalnum()
+        and ".." not in name
+        and not re.fullmatch(r"\d+\.\d+\.\d+\.\d+", name)
+    )
 
 
 # SageMaker instance families (`ml.<family>.<size>`) accepted for the notebook and the endpoint. Not every
@@ -358,6 +384,20 @@ class ApiServicesSettings(_Section):
     presigned_url_seconds: int = Field(default=3600, ge=60, le=43200)
     # Retention of the function's and the bot's conversation log groups. Default 30; a CloudWatch Logs value.
     log_retention_days: int = 30
+    # Adopt a results table kept by an earlier `retain_data=true` destroy (its ResultsTableName output) instead
+    # of creating an empty one; the stack then never deletes it. Default none: a new table.
+    existing_results_table_name: str | None = None
+
+    @field_validator("existing_results_table_name")
+    @classmethod
+    def _table_name(cls, name: str | None) -> str | None:
+        allowed = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+        if name is not None and not (3 <= len(name) <= 255 and set(name) <= allowed):
+            raise ValueError(
+                "not a DynamoDB table name: 3-255 letters, digits, underscores, hyphens and dots "
+                "(e.g. Mlstack-ApiServices-ResultsTable1A2B3C4D-EXAMPLE)"
+            )
+        return name
 
     @field_validator("locales", mode="before")
     @classmethod
@@ -411,6 +451,19 @@ class Settings(_Section):
     # A monthly AWS Budget with e-mail alerts, created when budget_email is set. Default 50 USD, no email.
     budget_monthly_usd: float = Field(default=50.0, gt=0)
     budget_email: Email | None = None
+    # Where alarms, budget alerts and spending-stop reports go: one SNS topic in the Data stack with this address
+    # subscribed (confirm the e-mail AWS sends). Its KMS key costs $1 a month. Default: budget_email; neither
+    # set: no topic, no key.
+    alerts_email: Email | None = None
+    # Hard spending stop: when actual spend passes this percentage of budget_monthly_usd, a Lambda stops the
+    # prefix's running compute (GPU instance, notebook, training jobs, instance-backed endpoints). Needs
+    # budget_email. Default none (off); e.g. 100.
+    budget_stop_percent: float | None = Field(default=None, gt=0, le=1000)
+    # account: the budget counts the whole account's cost; prefix: only cost tagged mlstack:prefix=<prefix>
+    # (activate that cost allocation tag once per account first). Default account.
+    budget_scope: Literal["account", "prefix"] = "account"
+    # Extra cdk-nag rule packs run beside AwsSolutions on every synth: nist-800-53-r5. Default none.
+    compliance_packs: tuple[Literal["nist-800-53-r5"], ...] = ()
     tags: Tags = Tags()
     public_datasets: tuple[PublicDataset, ...] = DEFAULT_PUBLIC_DATASETS
     data: DataSettings = DataSettings()
@@ -418,7 +471,7 @@ class Settings(_Section):
     frameworks: FrameworksSettings = FrameworksSettings()
     api_services: ApiServicesSettings = ApiServicesSettings()
 
-    @field_validator("layers", "public_datasets", mode="before")
+    @field_validator("layers", "public_datasets", "compliance_packs", mode="before")
     @classmethod
     def _lists_from_command_line(cls, value: Any) -> Any:
         return _split_list(value)
@@ -445,6 +498,25 @@ class Settings(_Section):
         if "data" not in self.layers:
             raise ValueError(f"layers={','.join(self.layers)}: every layer needs the data layer; add data to layers")
         return self
+
+    @model_validator(mode="after")
+    def _budget_options_need_the_budget(self) -> Settings:
+        for name, value, default in (
+            ("budget_stop_percent", self.budget_stop_percent, None),
+            ("budget_scope", self.budget_scope, "account"),
+        ):
+            if value != default and not self.budget_email:
+                shown = f"{value:g}" if isinstance(value, float) else value
+                raise ValueError(
+                    f"{name}={shown}: acts on the monthly budget, which exists only with budget_email; "
+                    "set budget_email too (e.g. -c budget_email=me@example.com)"
+                )
+        return self
+
+    @property
+    def alerts_recipient(self) -> str | None:
+        """The address the alerts topic mails: alerts_email, else budget_email; None means no topic."""
+        return self.alerts_email or self.budget_email
 
     @property
     def stack_prefix(self) -> str:

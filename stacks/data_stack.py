@@ -8,16 +8,21 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from stacks import outputs
-from stacks.config import Settings, prefixed
+from stacks.config import PREFIX_TAG_KEY, Settings, prefixed
+from stacks.constructs.alerts import AlertsTopic
 from stacks.constructs.data_lake import DataLake
-from stacks.constructs.monthly_budget import MonthlyBudget
+from stacks.constructs.inference_endpoint import instance_endpoint_name
+from stacks.constructs.log_groups import own_function_logs
+from stacks.constructs.monthly_budget import MonthlyBudget, prefix_cost_filter
 from stacks.constructs.public_datasets import PublicDatasets
+from stacks.constructs.spending_stop import SpendingStop
 
 
 class DataStack(cdk.Stack):
-    """Data bucket, public dataset grants, Glue catalog, Athena workgroup and an optional budget.
+    """Data bucket, public dataset grants, Glue catalog, Athena workgroup, alerts topic, budget, spending stop.
 
-    Exposes `data_bucket` and `datasets` (read policy, Glue database, Athena workgroup) to other layers.
+    Exposes `data_bucket`, `datasets` (read policy, Glue database, Athena workgroup) and `alerts_topic` (None
+    without an alerts e-mail) to other layers.
     """
 
     def __init__(self, scope: Construct, id_: str, *, settings: Settings, **kwargs: Any) -> None:
@@ -32,17 +37,50 @@ class DataStack(cdk.Stack):
             name_prefix=settings.prefix,
             bytes_scanned_cutoff_mb=settings.data.athena_bytes_scanned_cutoff_mb,
         )
+        # One topic for everything that must reach a person; Platform and Frameworks alarms notify it too.
+        recipient = settings.alerts_recipient
+        alerts = AlertsTopic(self, "Alerts", email=recipient, name=settings.prefix) if recipient else None
+        self.alerts_topic = alerts.topic if alerts else None
         if settings.budget_email:
-            MonthlyBudget(
+            assert alerts is not None  # alerts_recipient falls back to budget_email
+            stop = (
+                SpendingStop(
+                    self,
+                    "SpendingStop",
+                    prefix=settings.prefix,
+                    tag_key=PREFIX_TAG_KEY,
+                    key=alerts.key,
+                    alerts_topic=alerts.topic,
+                    stack_endpoint_name=instance_endpoint_name(settings),
+                )
+                if settings.budget_stop_percent
+                else None
+            )
+            budget = MonthlyBudget(
                 self,
                 "Budget",
                 name=prefixed(settings, "monthly"),
                 limit_usd=settings.budget_monthly_usd,
                 email=settings.budget_email,
+                alerts_topic_arn=alerts.topic.topic_arn,
+                stop_topic_arn=stop.topic.topic_arn if stop else None,
+                stop_percent=settings.budget_stop_percent,
+                cost_filters=prefix_cost_filter(PREFIX_TAG_KEY, settings.prefix)
+                if settings.budget_scope == "prefix"
+                else None,
             )
+            # Budgets checks on create that it may publish to the topics: their policies come first.
+            for topic in (alerts.topic, *([stop.topic] if stop else [])):
+                budget.node.add_dependency(topic.node.find_child("Policy"))
 
+        if alerts:
+            # The alerts key is paid for anyway: the stack's own handlers log under it too.
+            own_function_logs(self, encryption_key=alerts.key)
+
+        # With retain_data=true this is the name to pass as data.existing_bucket_name after a destroy.
         cdk.CfnOutput(self, outputs.DATA_BUCKET, value=lake.bucket.bucket_name)
-        cdk.CfnOutput(self, outputs.ACCESS_LOGS_BUCKET, value=lake.access_logs_bucket.bucket_name)
+        if lake.access_logs_bucket is not None:
+            cdk.CfnOutput(self, outputs.ACCESS_LOGS_BUCKET, value=lake.access_logs_bucket.bucket_name)
         cdk.CfnOutput(self, outputs.GLUE_DATABASE, value=self.datasets.database_name)
         cdk.CfnOutput(self, outputs.ATHENA_WORKGROUP, value=self.datasets.workgroup.ref)
         cdk.CfnOutput(self, outputs.DATASETS_READ_POLICY, value=self.datasets.read_policy.managed_policy_arn)

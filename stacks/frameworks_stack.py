@@ -46,6 +46,7 @@ class FrameworksStack(cdk.Stack):
             metric_name=BUSY_METRIC,
             threshold_percent=frameworks.idle_cpu_percent,
             idle_minutes=frameworks.idle_stop_minutes,
+            alarm_topic=data.alerts_topic,
         )
 
         instance_id = workstation.instance.instance_id

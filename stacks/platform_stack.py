@@ -9,7 +9,8 @@ from constructs import Construct
 
 from stacks import outputs
 from stacks.config import PREFIX_TAG_KEY, Settings, prefixed
-from stacks.constructs.inference_endpoint import InferenceEndpoint, dlc_account, dlc_image_uri
+from stacks.constructs.inference_endpoint import ENDPOINT_NAME, InferenceEndpoint, dlc_account, dlc_image_uri
+from stacks.constructs.log_groups import own_function_logs
 from stacks.constructs.notebook_instance import NotebookInstance
 from stacks.constructs.notebook_network import NotebookNetwork
 from stacks.constructs.platform_key import PlatformKey
@@ -32,7 +33,14 @@ class PlatformStack(cdk.Stack):
         key = PlatformKey(self, "Key", description=f"{settings.prefix}: SageMaker notebook and endpoint storage").key
 
         endpoint = (
-            InferenceEndpoint(self, "Inference", settings=platform, name=prefixed(settings, "endpoint"), key=key)
+            InferenceEndpoint(
+                self,
+                "Inference",
+                settings=platform,
+                name=prefixed(settings, ENDPOINT_NAME),
+                key=key,
+                alarm_topic=data.alerts_topic,
+            )
             if platform.endpoint_enabled
             else None
         )
@@ -79,6 +87,8 @@ class PlatformStack(cdk.Stack):
         )
         # The on-create script copies the samples: they must be in the bucket first.
         self.notebook.notebook.node.add_dependency(samples)
+        # CDK's own handlers here (the VPC's default-security-group restriction) log under the stack's key too.
+        own_function_logs(self, encryption_key=key)
 
         cdk.CfnOutput(self, outputs.NOTEBOOK_NAME, value=self.notebook.name)
         cdk.CfnOutput(

@@ -6,6 +6,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 # Alarm period. The agent publishes every 60 s; five samples per period smooth out a single idle minute.
@@ -13,7 +14,7 @@ PERIOD_MINUTES = 5
 
 
 class IdleStop(Construct):
-    """Alarm with the EC2 stop action (`arn:<partition>:automate:<region>:ec2:stop`). Exposes `alarm`.
+    """Alarm with the EC2 stop action (`arn:<partition>:automate:<region>:ec2:stop`) + `alarm_topic`. Exposes `alarm`.
 
     EC2 alarm actions are only allowed on a per-instance metric (a single metric with the InstanceId
     dimension, not a metric-math expression), so the CPU-and-GPU rule is built into the metric itself: the
@@ -32,6 +33,7 @@ class IdleStop(Construct):
         metric_name: str,
         threshold_percent: float,
         idle_minutes: int,
+        alarm_topic: sns.ITopic | None = None,
     ) -> None:
         super().__init__(scope, id_)
         periods = idle_minutes // PERIOD_MINUTES
@@ -57,3 +59,6 @@ class IdleStop(Construct):
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
         self.alarm.add_alarm_action(cloudwatch_actions.Ec2Action(cloudwatch_actions.Ec2InstanceAction.STOP))
+        if alarm_topic is not None:
+            # So the user learns why the instance stopped.
+            self.alarm.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic))

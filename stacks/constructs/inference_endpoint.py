@@ -6,17 +6,22 @@ import re
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
+from aws_cdk import aws_sns as sns
 from aws_cdk.region_info import Fact, FactName
 from constructs import Construct
 
-from stacks.config import PlatformSettings, SettingsError
+from stacks.config import PlatformSettings, Settings, SettingsError, prefixed
 from stacks.constructs.log_groups import destroyable_log_group
+from stacks.constructs.nag import INLINE_POLICY, acknowledge_nist
 
 DLC_REPOSITORY = "huggingface-pytorch-inference"
 VARIANT_NAME = "AllTraffic"
+# The endpoint's physical name is `<prefix>-<ENDPOINT_NAME>`.
+ENDPOINT_NAME = "endpoint"
 # Metrics in AWS/SageMaker per endpoint variant that mean the model, or the container, failed a request.
 ALARM_METRICS = ("InvocationModelErrors", "Invocation5XXErrors")
 # Instance families with local NVMe instance storage: SageMaker rejects a KMS key for their storage.
@@ -42,17 +47,35 @@ def dlc_image_uri(region: str, tag: str) -> str:
     return f"{account}.dkr.ecr.{region}.{suffix}/{DLC_REPOSITORY}:{tag}"
 
 
+def instance_endpoint_name(settings: Settings) -> str | None:
+    """The Platform stack's endpoint name when that endpoint is instance-backed (billed by the hour), else None."""
+    platform = settings.platform
+    if settings.has("platform") and platform.endpoint_enabled and platform.endpoint_instance_type:
+        return prefixed(settings, ENDPOINT_NAME)
+    return None
+
+
 def supports_storage_kms(instance_type: str) -> bool:
     return not _INSTANCE_STORAGE_FAMILY.match(instance_type)
 
 
 class InferenceEndpoint(Construct):
-    """Model, endpoint configuration (serverless unless an instance type is set), endpoint, log group, alarms.
+    """Model, endpoint configuration (serverless unless an instance type is set), endpoint, log group, alarms
+    (notifying `alarm_topic` when given).
 
     Exposes `endpoint_name`, `endpoint_arn`, `image`, `role`, `model`, `endpoint_config`, `endpoint` and `alarms`.
     """
 
-    def __init__(self, scope: Construct, id_: str, *, settings: PlatformSettings, name: str, key: kms.IKey) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        settings: PlatformSettings,
+        name: str,
+        key: kms.IKey,
+        alarm_topic: sns.ITopic | None = None,
+    ) -> None:
         super().__init__(scope, id_)
         stack = cdk.Stack.of(self)
         self.image = image = dlc_image_uri(stack.region, settings.endpoint_image_tag)
@@ -141,6 +164,12 @@ class InferenceEndpoint(Construct):
             kms_key_id=key.key_arn if encrypt else None,
         )
         if not encrypt:
+            acknowledge_nist(
+                self.endpoint_config,
+                "SageMakerEndpointConfigurationKMSKeyConfigured",
+                "SageMaker rejects a KMS key for serverless variants and for instance types with local NVMe "
+                "storage (encrypted by the hardware); instance types that accept one get the stack's key.",
+            )
             self.endpoint_config.add_metadata(
                 "checkov",
                 {
@@ -181,3 +210,14 @@ class InferenceEndpoint(Construct):
             )
             for metric in ALARM_METRICS
         ]
+        for alarm in self.alarms:
+            if alarm_topic is not None:
+                alarm.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic))
+            else:
+                acknowledge_nist(
+                    alarm,
+                    "CloudWatchAlarmAction",
+                    "No alerts_email or budget_email is set, so there is no one to notify: the alarm still "
+                    "records the failures (console, `make status`); set alerts_email to get an e-mail.",
+                )
+        acknowledge_nist(self.role.node.find_child("DefaultPolicy"), "IAMNoInlinePolicy", INLINE_POLICY)

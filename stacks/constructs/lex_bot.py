@@ -14,6 +14,7 @@ from aws_cdk import aws_lex as lex
 from constructs import Construct
 
 from stacks.constructs.log_groups import destroyable_log_group
+from stacks.constructs.nag import INLINE_POLICY, acknowledge_nist
 
 ALIAS_NAME = "live"
 # Lex V2's Lambda request/response format version for code hooks.
@@ -185,6 +186,8 @@ class LexBot(Construct):
             roles=[self.role],
             statements=[iam.PolicyStatement(actions=["polly:SynthesizeSpeech"], resources=["*"])],
         )
+        acknowledge_nist(voice, "IAMNoInlinePolicy", INLINE_POLICY)
+        acknowledge_nist(self.role.node.find_child("DefaultPolicy"), "IAMNoInlinePolicy", INLINE_POLICY)
         cdk.Validations.of(voice).acknowledge(
             cdk.Acknowledgment(
                 id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",

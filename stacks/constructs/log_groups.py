@@ -14,6 +14,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from stacks.constructs.nag import acknowledge_nist
+
 _RETENTION: dict[int, logs.RetentionDays] = {
     1: logs.RetentionDays.ONE_DAY,
     3: logs.RetentionDays.THREE_DAYS,
@@ -74,15 +76,23 @@ def destroyable_log_group(
     )
     if encryption_key is None:
         group.node.default_child.add_metadata("checkov", {"skip": [LOG_GROUP_KMS_SKIP]})  # type: ignore[union-attr]
+        acknowledge_nist(
+            group,
+            "CloudWatchLogGroupEncrypted",
+            "Encrypted at rest by CloudWatch Logs with its own key. This stack owns no KMS key (stacks that do "
+            "encrypt their log groups with it); one would cost $1 a month idle and linger 7-30 days after destroy.",
+        )
     return group
 
 
-def own_function_logs(stack: cdk.Stack) -> list[logs.LogGroup]:
+def own_function_logs(stack: cdk.Stack, encryption_key: kms.IKey | None = None) -> list[logs.LogGroup]:
     """Give every Lambda function in `stack` without a log group of its own one that the stack owns.
 
     That covers the handlers CDK adds for custom resources (emptying buckets, restricting the default
     security group, ...). CloudFormation deletes the custom resources, then the functions, then their log
     groups, so the handlers' last runs during `cdk destroy` are logged and nothing is left afterwards.
+    A stack that owns a KMS key usable by CloudWatch Logs passes it as `encryption_key`. Calling it again
+    (app.py does, for every stack) leaves functions that already got a group alone.
     """
     created = []
     for node in stack.node.find_all():
@@ -94,7 +104,11 @@ def own_function_logs(stack: cdk.Stack) -> list[logs.LogGroup]:
             continue
         parent = node.node.scope
         assert isinstance(parent, Construct)  # a resource always has a parent, the stack at least
-        group = destroyable_log_group(parent, f"{node.node.id}Logs", retention_days=HANDLER_LOG_RETENTION_DAYS)
+        if parent.node.try_find_child(f"{node.node.id}Logs") is not None:
+            continue  # given one by an earlier call
+        group = destroyable_log_group(
+            parent, f"{node.node.id}Logs", retention_days=HANDLER_LOG_RETENTION_DAYS, encryption_key=encryption_key
+        )
         node.add_property_override("LoggingConfig.LogGroup", group.log_group_name)
         created.append(group)
     return created

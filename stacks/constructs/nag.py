@@ -1,4 +1,5 @@
-"""Render ARNs the way cdk-nag prints them in finding ids, so acknowledgements name exactly one resource."""
+"""cdk-nag helpers: acknowledge a finding of any rule pack, and render ARNs the way cdk-nag prints them in
+finding ids, so acknowledgements name exactly one resource."""
 
 from __future__ import annotations
 
@@ -9,6 +10,54 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk.region_info import RegionInfo
+from constructs import IConstruct
+
+# NIST 800-53 rev 5 (cdk-nag's NIST.800.53.R5 pack, `-c compliance_packs=nist-800-53-r5`): reasons that recur
+# across constructs, each tied to the sandbox's design (zero idle cost, teardown by cdk destroy, no VPC needed).
+NIST = "NIST.800.53.R5"
+INLINE_POLICY = (
+    "Inline on purpose: the policy belongs to exactly this role, changes with it and is deleted with it by cdk "
+    "destroy (IAM's guide recommends inline policies for such a strict one-to-one relationship); a customer "
+    "managed policy would add a second, attachable object and no restriction."
+)
+LAMBDA_OUTSIDE_VPC = (
+    "The sandbox gives Lambda functions no VPC: they call only AWS APIs, over TLS with IAM authentication, and a "
+    "VPC would need a NAT gateway or interface endpoints billed every hour while the sandbox sits idle."
+)
+NO_RESERVED_CONCURRENCY = (
+    "No reserved concurrency: new accounts have a Lambda concurrency quota of 10 and Lambda refuses any "
+    "reservation that leaves fewer than 10 unreserved, so reserving would fail a first deploy; the callers "
+    "(Lex, Budgets, CloudFormation) bound the rate themselves."
+)
+DEPLOY_TIME_HANDLER = (
+    "CDK's handler runs only while CloudFormation deploys or deletes the stack; CloudFormation reports its failure "
+    "and rolls back, so a dead-letter queue or reserved concurrency would hold nothing."
+)
+
+
+def acknowledge(construct: IConstruct, rule: str, reason: str) -> None:
+    """Acknowledge `rule` (e.g. `NIST.800.53.R5-LambdaInsideVPC` or `AwsSolutions-IAM4[...]`) on `construct`.
+
+    The pack is the rule's prefix, as cdk-nag names it in `<pack>::<rule>`. Acknowledging a rule of a pack that
+    is not running is harmless, so constructs acknowledge the optional packs' findings unconditionally.
+    """
+    pack = rule.split("-", 1)[0]
+    cdk.Validations.of(construct).acknowledge(cdk.Acknowledgment(id=f"{pack}::{rule}", reason=reason))
+
+
+def acknowledge_nist(construct: IConstruct, rule: str, reason: str) -> None:
+    """`acknowledge` for a rule of the NIST 800-53 rev 5 pack, named without the pack (e.g. `LambdaDLQ`)."""
+    acknowledge(construct, f"{NIST}-{rule}", reason)
+
+
+def acknowledge_deployment_handler(handler: IConstruct, role: IConstruct) -> None:
+    """The NIST findings on CDK's BucketDeployment handler (a singleton per stack) and on its role's policy."""
+    for rule in ("LambdaDLQ", "LambdaConcurrency"):
+        acknowledge_nist(handler, rule, DEPLOY_TIME_HANDLER)
+    acknowledge_nist(handler, "LambdaInsideVPC", LAMBDA_OUTSIDE_VPC)
+    policy = role.node.try_find_child("DefaultPolicy")
+    if policy is not None:
+        acknowledge_nist(policy, "IAMNoInlinePolicy", INLINE_POLICY)
 
 
 def _published_output(producer: cdk.Stack, reference: Any) -> str:

@@ -13,7 +13,7 @@ from constructs import Construct
 
 from stacks.config import PREFIX_TAG_KEY, PlatformSettings
 from stacks.constructs.data_lake import ATHENA_RESULTS_PREFIX
-from stacks.constructs.nag import nag_resource
+from stacks.constructs.nag import INLINE_POLICY, acknowledge_nist, nag_resource
 from stacks.constructs.notebook_network import NotebookNetwork
 from stacks.constructs.public_datasets import PublicDatasets
 
@@ -145,6 +145,7 @@ class NotebookInstance(Construct):
         )
         # The instance starts right after creation and its scripts use the role: grant first.
         self.notebook.node.add_dependency(self.role.node.find_child("DefaultPolicy"))
+        acknowledge_nist(self.role.node.find_child("DefaultPolicy"), "IAMNoInlinePolicy", INLINE_POLICY)
         if network is None:
             for rule, why in (
                 ("SM1", "network=public by design: no VPC, so no NAT gateway or endpoint charges while idle."),
@@ -157,6 +158,12 @@ class NotebookInstance(Construct):
             self.notebook.add_metadata(
                 "checkov",
                 {"skip": [{"id": "CKV_AWS_122", "comment": "network=public by design (zero idle cost)."}]},
+            )
+            acknowledge_nist(
+                self.notebook,
+                "SageMakerNotebookNoDirectInternetAccess",
+                "network=public by design: no VPC, NAT or endpoints billed while idle, and the notebook downloads "
+                "packages and models directly; set platform.notebook_network=vpc to turn direct access off.",
             )
 
     def _grant_data(self, stack: cdk.Stack, bucket: s3.IBucket, datasets: PublicDatasets) -> None:

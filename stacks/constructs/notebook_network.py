@@ -7,6 +7,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from stacks.constructs.log_groups import destroyable_log_group
+from stacks.constructs.nag import INLINE_POLICY, acknowledge_nist
 
 
 class NotebookNetwork(Construct):
@@ -27,9 +28,8 @@ class NotebookNetwork(Construct):
             subnet_configuration=[
                 ec2.SubnetConfiguration(name="Notebook", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=24)
             ],
-            # The restriction is done by a custom-resource Lambda whose log group would outlive the stack;
-            # nothing is ever placed in the default security group here.
-            restrict_default_security_group=False,
+            # Done by CDK's custom-resource Lambda at deploy time; app.py gives it a log group the stack deletes.
+            restrict_default_security_group=True,
             flow_logs={
                 "All": ec2.FlowLogOptions(
                     destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_logs),
@@ -38,6 +38,8 @@ class NotebookNetwork(Construct):
             },
             gateway_endpoints={"S3": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.S3)},
         )
+        flow_log_role = self.vpc.node.find_child("All").node.find_child("IAMRole")
+        acknowledge_nist(flow_log_role.node.find_child("DefaultPolicy"), "IAMNoInlinePolicy", INLINE_POLICY)
         self.subnet = self.vpc.isolated_subnets[0]
         # Outbound is open, but the isolated subnet routes only to the VPC and the S3 gateway endpoint.
         self.security_group = ec2.SecurityGroup(

@@ -12,6 +12,39 @@ from constructs import Construct
 PENDING_WINDOW_DAYS = 7
 
 
+def allow_log_groups(key: kms.Key) -> None:
+    """Let CloudWatch Logs encrypt this account's log groups in the key's region with `key`."""
+    stack = cdk.Stack.of(key)
+    # CloudWatch Logs encrypts a log group with the key only when the key policy lets the service use it,
+    # limited here to log groups of this account and region (the encryption context names the group).
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="EncryptLogGroupsOfThisAccount",
+            principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+            actions=[
+                "kms:Encrypt",
+                "kms:Decrypt",
+                "kms:ReEncryptFrom",
+                "kms:ReEncryptTo",
+                "kms:GenerateDataKey",
+                "kms:GenerateDataKeyWithoutPlaintext",
+                "kms:DescribeKey",
+            ],
+            resources=["*"],  # in a key policy, "*" means this key
+            conditions={
+                "ArnLike": {
+                    "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
+                        service="logs",
+                        resource="log-group",
+                        resource_name="*",
+                        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                    )
+                }
+            },
+        )
+    )
+
+
 class PlatformKey(Construct):
     """A customer managed key with rotation on, deleted with the stack, usable by this account's log groups.
 
@@ -28,32 +61,4 @@ class PlatformKey(Construct):
             pending_window=cdk.Duration.days(PENDING_WINDOW_DAYS),
             removal_policy=cdk.RemovalPolicy.DESTROY,
         )
-        stack = cdk.Stack.of(self)
-        # CloudWatch Logs encrypts a log group with the key only when the key policy lets the service use it,
-        # limited here to log groups of this account and region (the encryption context names the group).
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="EncryptLogGroupsOfThisAccount",
-                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
-                actions=[
-                    "kms:Encrypt",
-                    "kms:Decrypt",
-                    "kms:ReEncryptFrom",
-                    "kms:ReEncryptTo",
-                    "kms:GenerateDataKey",
-                    "kms:GenerateDataKeyWithoutPlaintext",
-                    "kms:DescribeKey",
-                ],
-                resources=["*"],  # in a key policy, "*" means this key
-                conditions={
-                    "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
-                            service="logs",
-                            resource="log-group",
-                            resource_name="*",
-                            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
-                        )
-                    }
-                },
-            )
-        )
+        allow_log_groups(self.key)

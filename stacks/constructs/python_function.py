@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from stacks.constructs.log_groups import destroyable_log_group
+from stacks.constructs.nag import INLINE_POLICY, LAMBDA_OUTSIDE_VPC, NO_RESERVED_CONCURRENCY, acknowledge_nist
 
 # Latest Python runtime in aws-cdk-lib 2.275 (cdk-nag L1 wants the latest) with a Powertools v3 layer.
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 ARCHITECTURE = lambda_.Architecture.ARM_64
 # Powertools for AWS Lambda (Python) v3 public layer, published by AWS in account 017000801446 in every
 # commercial region. Pinned: a new layer version is a reviewed change, like any dependency bump.
-POWERTOOLS_ACCOUNT = "017000801446"
-POWERTOOLS_LAYER_VERSION = 38
+# The layer version and the library release it carries come from one file, which also names where the
+# layer-to-release mapping is published (the Powertools docs' "Lambda Layer" table, and the per-release
+# SSM parameter /aws/service/powertools/python/<arch>/<python>/<release>); tests/unit/test_powertools_pin.py
+# fails when requirements-dev.txt, the installed library or this file disagree.
+POWERTOOLS_PIN_FILE = Path(__file__).resolve().parent / "powertools_layer.json"
+_POWERTOOLS_PIN = json.loads(POWERTOOLS_PIN_FILE.read_text())
+POWERTOOLS_ACCOUNT: str = _POWERTOOLS_PIN["layer_account"]
+POWERTOOLS_LAYER_VERSION: int = _POWERTOOLS_PIN["layer_version"]
+POWERTOOLS_VERSION: str = _POWERTOOLS_PIN["version"]
 
 
 def powertools_layer_arn(scope: Construct) -> str:
@@ -54,6 +65,9 @@ class PythonFunction(Construct):
         handler: str = "handler.handler",
         memory_size_mb: int = 256,
         timeout_seconds: int = 15,
+        powertools: bool = True,
+        log_key: kms.IKey | None = None,
+        dead_letter_topic: sns.ITopic | None = None,
     ) -> None:
         super().__init__(scope, id_)
         module = handler.rsplit(".", maxsplit=1)[0]
@@ -61,7 +75,9 @@ class PythonFunction(Construct):
             raise ValueError(f"{id_}: no {module}.py in the function code directory {code_dir}")
         # Created explicitly so that `cdk destroy` removes it; otherwise Lambda creates /aws/lambda/<name>
         # on first invocation and it outlives the stack.
-        self.log_group = destroyable_log_group(self, "LogGroup", retention_days=log_retention_days)
+        self.log_group = destroyable_log_group(
+            self, "LogGroup", retention_days=log_retention_days, encryption_key=log_key
+        )
         # Own role rather than the default one, which attaches the AWSLambdaBasicExecutionRole managed
         # policy (logs on every log group of the account).
         self.role = iam.Role(
@@ -80,11 +96,22 @@ class PythonFunction(Construct):
             timeout=cdk.Duration.seconds(timeout_seconds),
             tracing=lambda_.Tracing.ACTIVE,
             log_group=self.log_group,
-            layers=[lambda_.LayerVersion.from_layer_version_arn(self, "Powertools", powertools_layer_arn(self))],
+            # For asynchronously invoked functions: an event that still fails after Lambda's retries lands here.
+            dead_letter_topic=dead_letter_topic,
+            # powertools=False for code that needs only the standard library and boto3.
+            layers=[lambda_.LayerVersion.from_layer_version_arn(self, "Powertools", powertools_layer_arn(self))]
+            if powertools
+            else None,
             environment={
-                "POWERTOOLS_SERVICE_NAME": service_name,
-                "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace,
-                "POWERTOOLS_LOG_LEVEL": "INFO",
+                **(
+                    {
+                        "POWERTOOLS_SERVICE_NAME": service_name,
+                        "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace,
+                        "POWERTOOLS_LOG_LEVEL": "INFO",
+                    }
+                    if powertools
+                    else {}
+                ),
                 **(environment or {}),
             },
         )
@@ -99,6 +126,9 @@ class PythonFunction(Construct):
                 "which have no resource-level permissions.",
             )
         )
+        acknowledge_nist(default_policy, "IAMNoInlinePolicy", INLINE_POLICY)
+        acknowledge_nist(self.function, "LambdaInsideVPC", LAMBDA_OUTSIDE_VPC)
+        acknowledge_nist(self.function, "LambdaConcurrency", NO_RESERVED_CONCURRENCY)
         self.function.node.default_child.add_metadata(  # type: ignore[union-attr]
             "checkov",
             {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
+from stacks.constructs.nag import acknowledge_nist
 from stacks.constructs.secure_bucket import removal_policy
 
 PARTITION_KEY = "session_id"
@@ -13,11 +14,21 @@ TTL_ATTRIBUTE = "expires_at"  # epoch seconds; DynamoDB deletes the item some ti
 
 
 class ResultsTable(Construct):
-    """On-demand table keyed by session and time, with PITR, TTL and encryption at rest. Exposes `table`."""
+    """On-demand table keyed by session and time, with PITR, TTL and encryption at rest, or an adopted one.
 
-    def __init__(self, scope: Construct, id_: str, *, retain: bool) -> None:
+    Exposes `table` and `adopted`.
+    """
+
+    def __init__(self, scope: Construct, id_: str, *, retain: bool, existing_table_name: str | None = None) -> None:
         super().__init__(scope, id_)
-        self.table = dynamodb.Table(
+        self.adopted = existing_table_name is not None
+        self.table: dynamodb.ITable
+        if existing_table_name is not None:
+            # A table kept by an earlier `retain_data` destroy. CloudFormation cannot change an imported table's
+            # key schema, TTL, PITR or encryption: they stay as the table has them (this app created them so).
+            self.table = dynamodb.Table.from_table_name(self, "Adopted", existing_table_name)
+            return
+        table = dynamodb.Table(
             self,
             "Table",
             partition_key=dynamodb.Attribute(name=PARTITION_KEY, type=dynamodb.AttributeType.STRING),
@@ -33,7 +44,14 @@ class ResultsTable(Construct):
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
             removal_policy=removal_policy(retain),
         )
-        self.table.node.default_child.add_metadata(  # type: ignore[union-attr]
+        self.table = table
+        acknowledge_nist(
+            table,
+            "DynamoDBInBackupPlan",
+            "Point-in-time recovery is on (continuous backups, restore to any second of the last 35 days); an AWS "
+            "Backup plan would add a vault that outlives cdk destroy, for request records that expire by TTL.",
+        )
+        table.node.default_child.add_metadata(  # type: ignore[union-attr]
             "checkov",
             {
                 "skip": [

@@ -11,7 +11,7 @@ from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
 from stacks.constructs.log_groups import destroyable_log_group
-from stacks.constructs.nag import nag_asset_bucket_objects, nag_resource
+from stacks.constructs.nag import acknowledge_deployment_handler, nag_asset_bucket_objects, nag_resource
 
 SAMPLE_IMAGES_DIR = Path(__file__).resolve().parent.parent / "assets" / "sample_images"
 SAMPLE_IMAGES_PREFIX = "samples/images/"
@@ -74,6 +74,7 @@ class SampleImages(Construct):
                 )
             )
         [handler] = [child for child in stack.node.children if child.node.id.startswith("Custom::CDKBucketDeployment")]
+        acknowledge_deployment_handler(handler, self.role)
         cdk.Validations.of(handler).acknowledge(
             cdk.Acknowledgment(
                 id="AwsSolutions::AwsSolutions-L1",

@@ -13,7 +13,7 @@ from aws_cdk import aws_s3_deployment as s3_deployment
 from constructs import Construct
 
 from stacks.constructs.log_groups import destroyable_log_group
-from stacks.constructs.nag import nag_asset_bucket_objects, nag_resource
+from stacks.constructs.nag import acknowledge_deployment_handler, nag_asset_bucket_objects, nag_resource
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 # The samples read their bucket, workgroup, endpoint and tag from this file next to them.
@@ -54,6 +54,8 @@ class SampleNotebooks(Construct):
         # The handler is CDK's own singleton function for BucketDeployment; its role and runtime are set by CDK.
         handler_role = self.deployment.handler_role
         handler = handler_role.node.scope
+        assert handler is not None  # the role's parent is the handler function
+        acknowledge_deployment_handler(handler, handler_role)
         objects = nag_resource(stack, bucket.arn_for_objects("*"), cdk.Stack.of(bucket))
         acknowledgements = {
             "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]": (
@@ -85,7 +87,7 @@ class SampleNotebooks(Construct):
                 ]
             },
         )
-        cdk.Validations.of(handler).acknowledge(  # type: ignore[arg-type]
+        cdk.Validations.of(handler).acknowledge(
             cdk.Acknowledgment(
                 id="AwsSolutions::AwsSolutions-L1",
                 reason="CDK's BucketDeployment handler: its runtime is chosen by aws-cdk-lib and moves with it.",

@@ -8,6 +8,7 @@ from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
 from stacks.constructs.log_groups import destroyable_log_group
+from stacks.constructs.nag import INLINE_POLICY, acknowledge_nist
 
 NetworkMode = Literal["public", "private-nat", "private-endpoints"]
 VPC_CIDR = "10.42.0.0/16"
@@ -70,11 +71,21 @@ class SandboxNetwork(Construct):
 
         # CDK log groups default to RETAIN; a sandbox must leave nothing behind after `cdk destroy`.
         self.flow_log_group = destroyable_log_group(self, "FlowLogs", retention_days=7)
-        self.vpc.add_flow_log(
+        flow_log = self.vpc.add_flow_log(
             "FlowLog",
             destination=ec2.FlowLogDestination.to_cloud_watch_logs(self.flow_log_group),
             traffic_type=ec2.FlowLogTrafficType.REJECT,
         )
+        flow_log_policy = flow_log.node.find_child("IAMRole").node.find_child("DefaultPolicy")
+        acknowledge_nist(flow_log_policy, "IAMNoInlinePolicy", INLINE_POLICY)
+        for subnet in self.vpc.public_subnets:
+            acknowledge_nist(
+                subnet.node.find_child("DefaultRoute"),
+                "VPCNoUnrestrictedRouteToIGW",
+                "The public subnet's route to the internet gateway is what lets the instance (network=public) or "
+                "the NAT gateway (private-nat) reach AWS APIs; the instance's security group admits no inbound "
+                "traffic, and network=private-endpoints has no such route.",
+            )
 
         self.security_group = ec2.SecurityGroup(
             self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import pytest
 from aws_cdk.assertions import Match, Template
 from cdk_nag import AwsSolutionsChecks
 
-from stacks.api_services_stack import ApiServicesStack
+from stacks.api_services_stack import FULFILLMENT_CODE_DIR, ApiServicesStack
 from stacks.config import SettingsError, load_settings
 from stacks.constructs.lex_bot import FALLBACK_INTENT, INTENTS, TARGET_LANGUAGES
 from stacks.constructs.sample_images import SAMPLE_IMAGES_DIR
@@ -337,6 +338,19 @@ def test_function_uses_the_shared_defaults(api: Template) -> None:
     log_group = api.to_json()["Resources"][props["LoggingConfig"]["LogGroup"]["Ref"]]
     assert log_group["Properties"]["RetentionInDays"] == 30
     assert log_group["DeletionPolicy"] == "Delete"
+
+
+def test_function_timeout_lies_between_the_worst_case_turn_and_the_lex_limit(api: Template) -> None:
+    """The Lambda's own bound (lambdas/lex_fulfillment/clients.py) against the stack's timeout."""
+    spec = importlib.util.spec_from_file_location("fulfillment_clients", FULFILLMENT_CODE_DIR / "clients.py")
+    assert spec and spec.loader
+    clients = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = clients  # dataclasses look their module up there
+    spec.loader.exec_module(clients)
+    _, function = fulfillment_function(api)
+    timeout = function["Properties"]["Timeout"]
+    worst = max(clients.worst_case_turn_seconds(intent) for intent in clients.INTENT_CALLS)
+    assert worst <= clients.TURN_BUDGET_SECONDS < timeout < clients.LEX_CODE_HOOK_LIMIT_SECONDS
 
 
 def test_every_log_group_has_retention_and_is_deleted_with_the_stack(api: Template) -> None:

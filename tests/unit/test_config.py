@@ -43,6 +43,15 @@ def test_cdk_json_lists_every_setting() -> None:
         ({"budget_email": ""}, ("budget_email", None)),
         ({"budget_monthly_usd": "12.5"}, ("budget_monthly_usd", 12.5)),
         ({"region": "eu-west-1"}, ("region", "eu-west-1")),
+        ({"compliance_packs": "nist-800-53-r5"}, ("compliance_packs", ("nist-800-53-r5",))),
+        ({"alerts_email": "ops@example.com"}, ("alerts_recipient", "ops@example.com")),
+        ({"budget_email": "me@example.com"}, ("alerts_recipient", "me@example.com")),
+        (
+            {"budget_email": "me@example.com", "alerts_email": "ops@example.com"},
+            ("alerts_recipient", "ops@example.com"),
+        ),
+        ({"budget_email": "me@example.com", "budget_stop_percent": "100"}, ("budget_stop_percent", 100.0)),
+        ({"budget_email": "me@example.com", "budget_scope": "prefix"}, ("budget_scope", "prefix")),
     ],
 )
 def test_command_line_overrides(overrides: dict, expected: tuple) -> None:
@@ -86,6 +95,24 @@ def test_public_datasets_from_json() -> None:
         ),
         ({"prefx": "typo"}, "prefx='typo': unknown setting; known settings:"),
         (
+            {"budget_stop_percent": "100"},
+            "budget_stop_percent=100: acts on the monthly budget, which exists only with budget_email",
+        ),
+        ({"budget_scope": "prefix"}, "budget_scope=prefix: acts on the monthly budget, which exists only with"),
+        ({"budget_email": "me@example.com", "budget_stop_percent": "0"}, "budget_stop_percent='0': Input should be"),
+        ({"budget_email": "me@example.com", "budget_scope": "team"}, "budget_scope='team': Input should be 'account'"),
+        ({"compliance_packs": "hipaa"}, "compliance_packs[0]='hipaa': Input should be 'nist-800-53-r5'"),
+        (
+            {"data.existing_bucket_name": "My_Bucket"},
+            "data.existing_bucket_name='My_Bucket': not an S3 bucket name: 3-63 characters of lowercase letters",
+        ),
+        ({"data.existing_bucket_name": "10.0.0.1"}, "data.existing_bucket_name='10.0.0.1': not an S3 bucket name"),
+        ({"data.existing_bucket_name": "a..b"}, "data.existing_bucket_name='a..b': not an S3 bucket name"),
+        (
+            {"api_services.existing_results_table_name": "no spaces"},
+            "api_services.existing_results_table_name='no spaces': not a DynamoDB table name: 3-255 letters",
+        ),
+        (
             {"public_datasets": '[{"id": "x", "bucket": "Not_A_Bucket", "region": "us-east-1", "format": "csv"}]'},
             "public_datasets[0].bucket='Not_A_Bucket': String should match pattern",
         ),
@@ -109,6 +136,8 @@ def test_invalid_settings_give_one_line_each(overrides: dict, expected_line: str
     assert len(problems) == 1, problems
     assert expected_line in problems[0]
     assert "\n" not in problems[0]
+    if "existing_" in expected_line:
+        assert "^" not in problems[0] and "[a-z" not in problems[0]  # described in words, never as a regex
 
 
 def test_unknown_key_in_cdk_json_section_is_rejected() -> None:

@@ -217,6 +217,11 @@ def test_no_budget_without_an_email(data: Template) -> None:
 
 def test_budget_alerts_at_80_actual_and_100_forecast() -> None:
     template = template_of(synth_app(layers="data", budget_email="me@example.com", budget_monthly_usd="20"), "Data")
+    [topic] = template.find_resources("AWS::SNS::Topic")
+    subscribers = [
+        {"SubscriptionType": "EMAIL", "Address": "me@example.com"},
+        {"SubscriptionType": "SNS", "Address": {"Ref": topic}},
+    ]
     template.has_resource_properties(
         "AWS::Budgets::Budget",
         {
@@ -234,7 +239,7 @@ def test_budget_alerts_at_80_actual_and_100_forecast() -> None:
                         "Threshold": 80,
                         "ThresholdType": "PERCENTAGE",
                     },
-                    "Subscribers": [{"SubscriptionType": "EMAIL", "Address": "me@example.com"}],
+                    "Subscribers": subscribers,
                 },
                 {
                     "Notification": {
@@ -243,7 +248,7 @@ def test_budget_alerts_at_80_actual_and_100_forecast() -> None:
                         "Threshold": 100,
                         "ThresholdType": "PERCENTAGE",
                     },
-                    "Subscribers": [{"SubscriptionType": "EMAIL", "Address": "me@example.com"}],
+                    "Subscribers": subscribers,
                 },
             ],
         },

@@ -14,7 +14,13 @@ from constructs import Construct
 
 from stacks.config import FrameworksSettings
 from stacks.constructs.log_groups import destroyable_log_group
-from stacks.constructs.nag import nag_resource
+from stacks.constructs.nag import (
+    DEPLOY_TIME_HANDLER,
+    INLINE_POLICY,
+    LAMBDA_OUTSIDE_VPC,
+    acknowledge_nist,
+    nag_resource,
+)
 from stacks.constructs.sandbox_network import SandboxNetwork
 
 USER_DATA_DIR = Path(__file__).resolve().parent / "user_data"
@@ -148,7 +154,20 @@ class GpuWorkstation(Construct):
                 "the teardown. The root volume holds no data the data bucket does not.",
             )
         )
+        acknowledge_nist(self.role.node.find_child("DefaultPolicy"), "IAMNoInlinePolicy", INLINE_POLICY)
         if network.assigns_public_ip:
+            acknowledge_nist(
+                self.instance,
+                "EC2InstanceNoPublicIp",
+                "network=public by design: the public IP lets the SSM agent reach Systems Manager without a NAT "
+                "gateway billed by the hour; the security group admits no inbound traffic at all.",
+            )
+            acknowledge_nist(
+                self.instance,
+                "EC2InstancesInVPC",
+                "The instance is in the stack's own VPC: its subnet is given on its network interface (which a "
+                "public IP requires), not as the SubnetId property this rule reads.",
+            )
             cfn_instance.add_metadata(
                 "checkov",
                 {
@@ -223,6 +242,7 @@ class GpuWorkstation(Construct):
             install_latest_aws_sdk=False,
         )
         policy = self.spot_request_cleanup.node.find_child("CustomResourcePolicy")
+        acknowledge_nist(policy, "IAMNoInlinePolicy", INLINE_POLICY)
         cdk.Validations.of(policy).acknowledge(
             cdk.Acknowledgment(
                 id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
@@ -235,7 +255,11 @@ class GpuWorkstation(Construct):
             ),
         )
         # AwsCustomResource's function is a stack-wide singleton created by CDK under this fixed id.
-        singleton_role = stack.node.find_child("AWS679f53fac002430cb0da5b7982bd2287").node.find_child("ServiceRole")
+        singleton = stack.node.find_child("AWS679f53fac002430cb0da5b7982bd2287")
+        for rule in ("LambdaDLQ", "LambdaConcurrency"):
+            acknowledge_nist(singleton, rule, DEPLOY_TIME_HANDLER)
+        acknowledge_nist(singleton, "LambdaInsideVPC", LAMBDA_OUTSIDE_VPC)
+        singleton_role = singleton.node.find_child("ServiceRole")
         cdk.Validations.of(singleton_role).acknowledge(
             cdk.Acknowledgment(
                 id="AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
@@ -259,6 +283,7 @@ class GpuWorkstation(Construct):
             ],
         )
         policy.attach_to_role(self.role)
+        acknowledge_nist(policy, "IAMNoInlinePolicy", INLINE_POLICY)
         bucket_arn = nag_resource(cdk.Stack.of(self), bucket.bucket_arn, cdk.Stack.of(bucket))
         cdk.Validations.of(policy).acknowledge(
             cdk.Acknowledgment(

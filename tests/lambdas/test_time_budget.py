@@ -1,0 +1,308 @@
+"""AWS in trouble: bounded retries and timeouts keep every turn under the Lex code hook's limit, and polite.
+
+Throttling is answered by botocore's real retry machinery (a `before-send` hook plays the service, so the
+standard retry mode runs as in Lambda) and by a Stubber (each call answered with ThrottlingException); slowness
+by a local server that accepts connections and never answers, so the socket's read timeout really fires.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from typing import Any, ClassVar
+
+import pytest
+from botocore.awsrequest import AWSResponse
+from botocore.stub import Stubber
+
+from tests.lambdas.conftest import ENDPOINT, FakeLambdaContext, lex_event
+from tests.lambdas.lex_format import lex_response_problems
+
+# A valid request for every intent; the values need only pass validation.
+TURNS: dict[str, dict[str, str]] = {
+    "DescribeImage": {"ImageName": "cat"},
+    "ReadText": {"ImageName": "cat"},
+    "Speak": {"Text": "hello there"},
+    "TranslateText": {"Text": "hello there", "TargetLanguage": "French"},
+    "AnalyzeSentiment": {"Text": "I love it"},
+    "Help": {},
+    "FallbackIntent": {},
+}
+# Calls that sign locally and never touch the network.
+LOCAL_CALLS = {"generate_presigned_url"}
+# One operation per client with valid parameters, to drive each client's retry configuration.
+OPERATIONS: dict[str, tuple[str, dict[str, Any]]] = {
+    "rekognition": ("detect_labels", {"Image": {"S3Object": {"Bucket": "data-bucket", "Name": "k.png"}}}),
+    "polly": ("synthesize_speech", {"Text": "hi", "OutputFormat": "mp3", "VoiceId": "Joanna"}),
+    "translate": ("translate_text", {"Text": "hi", "SourceLanguageCode": "auto", "TargetLanguageCode": "fr"}),
+    "sagemaker_runtime": ("invoke_endpoint", {"EndpointName": ENDPOINT, "Body": b"{}"}),
+    "s3": ("put_object", {"Bucket": "data-bucket", "Key": "k", "Body": b"x"}),
+    "dynamodb": ("put_item", {"TableName": "results", "Item": {"k": {"S": "v"}}}),
+}
+
+
+def _reply(response: dict[str, Any]) -> str:
+    assert lex_response_problems(response) == []
+    return " ".join(item["content"] for item in response.get("messages", []))
+
+
+class _Recorder:
+    """Stands in for one client: answers like the service would and logs `<client>.<method>` in call order."""
+
+    ANSWERS: ClassVar[dict[str, Callable[[dict[str, Any]], Any]]] = {
+        "detect_labels": lambda _: {"Labels": [{"Name": "Cat", "Confidence": 99.0}]},
+        "detect_text": lambda _: {"TextDetections": [{"DetectedText": "STOP", "Type": "LINE"}]},
+        "synthesize_speech": lambda _: {"AudioStream": io.BytesIO(b"ID3")},
+        "put_object": lambda _: {},
+        "generate_presigned_url": lambda _: "https://example.com/x.mp3",
+        "translate_text": lambda kwargs: {"TranslatedText": kwargs["Text"]},
+        "invoke_endpoint": lambda _: {"Body": io.BytesIO(b'[{"label": "POSITIVE", "score": 0.9}]')},
+        "put_item": lambda _: {},
+    }
+
+    def __init__(self, name: str, log: list[str]) -> None:
+        self._name, self._log = name, log
+
+    def __getattr__(self, method: str) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if method not in LOCAL_CALLS:
+                self._log.append(self._name)
+            return self.ANSWERS[method](kwargs)
+
+        return call
+
+
+def test_the_budget_table_lists_exactly_the_calls_each_intent_makes(function_env: dict[str, str]) -> None:
+    from clients import INTENT_CALLS, RECORD_CALL, Clients, use_clients
+    from handler import handler
+
+    for intent, slots in TURNS.items():
+        log: list[str] = []
+        use_clients(Clients(**{name: _Recorder(name, log) for name in OPERATIONS}))
+        try:
+            _reply(handler(lex_event(intent, slots), FakeLambdaContext()))
+        finally:
+            use_clients(None)
+        assert log == [*INTENT_CALLS[intent], RECORD_CALL], intent
+
+
+def test_every_turns_worst_case_fits_under_the_function_and_lex_limits() -> None:
+    from clients import BUDGETS, INTENT_CALLS, LEX_CODE_HOOK_LIMIT_SECONDS, TURN_BUDGET_SECONDS, worst_case_turn_seconds
+    from dispatch import INTENTS
+
+    assert set(INTENT_CALLS) | {"AMAZON.FallbackIntent"} == set(INTENTS)
+    worst = {intent: worst_case_turn_seconds(intent) for intent in INTENT_CALLS}
+    assert max(worst.values()) <= TURN_BUDGET_SECONDS, worst
+    assert worst_case_turn_seconds("NoSuchIntent") == BUDGETS["dynamodb"].worst_case_seconds()
+    # The function's timeout (25 s in the stack; tests/unit checks the template) lies between the two.
+    assert TURN_BUDGET_SECONDS < 25 < LEX_CODE_HOOK_LIMIT_SECONDS
+    # Small attempt counts: one retry at most.
+    assert {budget.max_attempts for budget in BUDGETS.values()} <= {1, 2}
+
+
+def test_the_worst_case_formula() -> None:
+    from clients import CallBudget
+
+    # Two attempts of (1 s connect + 3 s read), one retry after at most min(2**0, 20) + 5 s of backoff.
+    assert CallBudget(connect_timeout=1, read_timeout=3, max_attempts=2).worst_case_seconds() == 2 * 4 + 6
+    assert CallBudget(connect_timeout=1, read_timeout=3, max_attempts=1).worst_case_seconds() == 4
+    assert CallBudget(connect_timeout=1, read_timeout=1, max_attempts=3).worst_case_seconds() == 3 * 2 + 6 + 7
+
+
+def test_every_client_uses_standard_retries_and_its_budgeted_timeouts() -> None:
+    from clients import BUDGETS, Clients
+
+    clients = Clients.create("us-east-1")
+    for name, budget in BUDGETS.items():
+        config = getattr(clients, name).meta.config
+        assert config.retries["mode"] == "standard", name
+        assert config.retries == {"mode": "standard", "total_max_attempts": budget.max_attempts}, name
+        assert (config.connect_timeout, config.read_timeout) == (budget.connect_timeout, budget.read_timeout), name
+    assert clients.s3.meta.config.signature_version == "s3v4"
+
+
+def _throttle(request: Any, **_: Any) -> AWSResponse:
+    """What a throttled JSON or REST service sends back, for a `before-send` hook."""
+
+    class Raw:
+        def stream(self) -> Iterator[bytes]:
+            yield json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded"}).encode()
+
+    headers = {"x-amzn-errortype": "ThrottlingException", "Content-Type": "application/x-amz-json-1.1"}
+    return AWSResponse(request.url, 400, headers, Raw())
+
+
+def _slow_down(request: Any, **_: Any) -> AWSResponse:
+    """S3's throttle (REST-XML)."""
+
+    class Raw:
+        def stream(self) -> Iterator[bytes]:
+            yield b"<Error><Code>SlowDown</Code><Message>Reduce your request rate.</Message></Error>"
+
+    return AWSResponse(request.url, 503, {"Content-Type": "application/xml"}, Raw())
+
+
+@pytest.mark.parametrize("name", list(OPERATIONS))
+def test_a_throttled_call_is_tried_max_attempts_times_within_its_bound(name: str) -> None:
+    from botocore.exceptions import ClientError
+    from clients import BUDGETS, Clients
+
+    client = getattr(Clients.create("us-east-1"), name)
+    attempts: list[float] = []
+
+    def answer(request: Any, **kwargs: Any) -> AWSResponse:
+        attempts.append(time.monotonic())
+        return (_slow_down if name == "s3" else _throttle)(request, **kwargs)
+
+    client.meta.events.register("before-send", answer)
+    operation, params = OPERATIONS[name]
+    started = time.monotonic()
+    with pytest.raises(ClientError) as raised:
+        getattr(client, operation)(**params)
+    elapsed = time.monotonic() - started
+    assert raised.value.response["Error"]["Code"] in ("ThrottlingException", "SlowDown")
+    assert len(attempts) == BUDGETS[name].max_attempts
+    assert elapsed <= BUDGETS[name].worst_case_seconds()
+
+
+class _SilentServer:
+    """Accepts TCP connections and never answers: every request ends in the client's read timeout."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.connections: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections.append(connection)
+
+    def close(self) -> None:
+        self.sock.close()
+        for connection in self.connections:
+            connection.close()
+
+
+@pytest.fixture
+def silent_server() -> Iterator[_SilentServer]:
+    server = _SilentServer()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def _clients_against(url: str) -> Any:
+    """The function's real clients, with its real configs, pointed at `url`."""
+    import boto3
+    from clients import BUDGETS, Clients
+
+    session = boto3.session.Session(region_name="us-east-1")
+    service = {"sagemaker_runtime": "sagemaker-runtime"}
+    return Clients(
+        **{
+            name: session.client(service.get(name, name), endpoint_url=url, config=budget.config())
+            for name, budget in BUDGETS.items()
+        }
+    )
+
+
+def test_a_silent_service_costs_at_most_the_calls_bound(silent_server: _SilentServer) -> None:
+    from botocore.exceptions import ReadTimeoutError
+    from clients import BUDGETS
+
+    translate = _clients_against(silent_server.url).translate
+    started = time.monotonic()
+    with pytest.raises(ReadTimeoutError):
+        translate.translate_text(**OPERATIONS["translate"][1])
+    elapsed = time.monotonic() - started
+    budget = BUDGETS["translate"]
+    # Each attempt waited out the read timeout on a fresh connection, and no more attempts than budgeted.
+    assert len(silent_server.connections) == budget.max_attempts
+    assert budget.max_attempts * budget.read_timeout <= elapsed <= budget.worst_case_seconds()
+
+
+def test_a_turn_against_silent_services_replies_politely_within_its_budget(
+    silent_server: _SilentServer, function_env: dict[str, str]
+) -> None:
+    from clients import TURN_BUDGET_SECONDS, use_clients, worst_case_turn_seconds
+    from handler import handler
+
+    # given Translate and DynamoDB that accept connections and never answer
+    use_clients(_clients_against(silent_server.url))
+    try:
+        started = time.monotonic()
+        # when the user asks for a translation
+        response = handler(lex_event("TranslateText", TURNS["TranslateText"]), FakeLambdaContext())
+        elapsed = time.monotonic() - started
+    finally:
+        use_clients(None)
+    # then the reply is the polite timeout message, in less than the turn's worst case
+    assert "took too long to answer" in _reply(response)
+    assert response["sessionState"]["intent"]["state"] == "Failed"
+    assert elapsed <= worst_case_turn_seconds("TranslateText") <= TURN_BUDGET_SECONDS
+
+
+def test_a_turn_against_a_throttling_service_says_it_is_busy_within_its_budget(
+    aws: Any, function_env: dict[str, str]
+) -> None:
+    from clients import Clients, use_clients, worst_case_turn_seconds
+    from handler import handler
+
+    # given Polly throttling every attempt, through botocore's own retry loop
+    polly = Clients.create("us-east-1").polly
+    polly.meta.events.register_first("before-send", _throttle)  # ahead of moto, which answers there too
+    use_clients(replace(aws, polly=polly))
+    try:
+        started = time.monotonic()
+        response = handler(lex_event("Speak", TURNS["Speak"]), FakeLambdaContext())
+        elapsed = time.monotonic() - started
+    finally:
+        use_clients(None)
+    # then the user hears that Polly is busy, well within the turn's bound
+    assert _reply(response) == "Amazon Polly is busy right now. Please try again in a few seconds."
+    assert elapsed <= worst_case_turn_seconds("Speak")
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("Speak", "polly", "synthesize_speech", "Amazon Polly is busy right now."),
+        ("TranslateText", "translate", "translate_text", "Amazon Translate is busy right now."),
+        ("DescribeImage", "rekognition", "detect_labels", "Amazon Rekognition is busy right now."),
+        ("AnalyzeSentiment", "sagemaker_runtime", "invoke_endpoint", "The sentiment model is busy right now."),
+    ],
+)
+def test_throttling_answered_repeatedly_gets_a_polite_busy_reply_every_time(
+    aws: Any, function_env: dict[str, str], case: tuple[str, str, str, str]
+) -> None:
+    from clients import use_clients
+    from handler import handler
+
+    intent, client, method, expected = case
+    stubbed = getattr(aws, client)
+    stubber = Stubber(stubbed)
+    turns = 3
+    for _ in range(turns):
+        stubber.add_client_error(method, service_error_code="ThrottlingException", http_status_code=400)
+    use_clients(replace(aws, **{client: stubbed}))
+    try:
+        with stubber:
+            replies = [_reply(handler(lex_event(intent, TURNS[intent]), FakeLambdaContext())) for _ in range(turns)]
+            stubber.assert_no_pending_responses()
+    finally:
+        use_clients(None)
+    assert all(reply.startswith(expected) for reply in replies), replies
