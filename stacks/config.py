@@ -312,19 +312,12 @@ class PlatformSettings(_Section):
     ] = "2.6.0-transformers4.51.3-cpu-py312-ubuntu22.04"
     # Serverless memory in MB: 1024-6144 in steps of 1024 (service limits); CPU share grows with it. The
     # Hugging Face container (a Java model server plus PyTorch) needs headroom beyond the model. Default 4096.
-    endpoint_memory_mb: int = Field(default=4096, ge=1024, le=6144)
+    endpoint_memory_mb: int = Field(default=4096, ge=1024, le=6144, multiple_of=1024)
     # Serverless maximum concurrent invocations, 1-200 (service limits). Default 2.
     endpoint_max_concurrency: int = Field(default=2, ge=1, le=200)
     # Instance type for an instance-backed endpoint instead of serverless, ml.<family>.<size>; it bills
     # every hour it exists. Default none (serverless).
     endpoint_instance_type: str | None = None
-
-    @field_validator("endpoint_memory_mb")
-    @classmethod
-    def _memory_step(cls, value: int) -> int:
-        if value % 1024:
-            raise ValueError("a serverless memory size: 1024 to 6144 in steps of 1024, e.g. 4096")
-        return value
 
     @field_validator("notebook_instance_type", "endpoint_instance_type")
     @classmethod
