@@ -13,6 +13,7 @@ from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
 
 from stacks.api_services_stack import ApiServicesStack
 from stacks.config import PREFIX_TAG_KEY, Settings, SettingsError, load_settings, resolve_region
+from stacks.constructs.inference_endpoint import check_dlc_region
 from stacks.constructs.log_groups import own_function_logs
 from stacks.data_stack import DataStack
 from stacks.frameworks_stack import FrameworksStack
@@ -25,11 +26,15 @@ COMPLIANCE_PACKS = {"nist-800-53-r5": NIST80053R5Checks}
 def create_app(context: Mapping[str, Any] | None = None) -> tuple[cdk.App, Settings]:
     """Build the app; raises SettingsError for invalid settings before any construct is created."""
     app = cdk.App(context=dict(context) if context is not None else None)
-    settings = load_settings(app.node.get_all_context())
+    # The CLI sets CDK_DEFAULT_REGION from the profile: rules that depend on the region check this one.
+    profile_region = os.environ.get("CDK_DEFAULT_REGION")
+    settings = load_settings(app.node.get_all_context(), profile_region=profile_region)
+    region = resolve_region(settings.region, profile_region)
+    check_dlc_region(settings, region)
     env = cdk.Environment(
         # Unset without credentials: stacks stay account-agnostic and synth needs no AWS access.
         account=os.environ.get("CDK_DEFAULT_ACCOUNT"),
-        region=resolve_region(settings.region, os.environ.get("CDK_DEFAULT_REGION")),
+        region=region,
     )
     name = settings.stack_prefix
 

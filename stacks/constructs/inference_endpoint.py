@@ -28,9 +28,36 @@ ALARM_METRICS = ("InvocationModelErrors", "Invocation5XXErrors")
 _INSTANCE_STORAGE_FAMILY = re.compile(r"^ml\.(g4dn|g5|g6|g6e|p3dn|p4d|p5|[a-z]+\d+i?d)\.")
 
 
+# Hugging Face DLC registry accounts the SageMaker Python SDK lists (src/sagemaker/image_uri_config/
+# huggingface.json, aws/sagemaker-python-sdk) for regions CDK's DLC_REPOSITORY_ACCOUNT fact lacks
+# (aws-cdk-lib 2.275.0); checked 2026-12-02. They overlay the fact: the fact wins where it has a value.
+DLC_ACCOUNTS_MISSING_FROM_CDK = {
+    "af-south-1": "626614931356",
+    "ap-northeast-3": "364406365360",
+    "il-central-1": "780543022126",
+    "ca-west-1": "204538143572",
+}
+
+
 def dlc_account(region: str) -> str | None:
     """The account that publishes Deep Learning Containers in `region`, or None where there are none."""
-    return Fact.find(region, FactName.DLC_REPOSITORY_ACCOUNT)
+    return Fact.find(region, FactName.DLC_REPOSITORY_ACCOUNT) or DLC_ACCOUNTS_MISSING_FROM_CDK.get(region)
+
+
+def check_dlc_region(settings: Settings, region: str) -> None:
+    """SettingsError when the inference endpoint is enabled in a region without Deep Learning Containers.
+
+    app.py runs it before any construct, and `mlstack cdk` before the CLI starts, so the synth reports it
+    as one line and exit 2 like every other bad setting.
+    """
+    if settings.has("platform") and settings.platform.endpoint_enabled and dlc_account(region) is None:
+        raise SettingsError(
+            [
+                f"region={region!r}: AWS publishes no Deep Learning Containers (the inference endpoint's image) "
+                "there; deploy to another region, e.g. -c region=us-east-1, or set "
+                "-c platform.endpoint_enabled=false"
+            ]
+        )
 
 
 def dlc_image_uri(region: str, tag: str) -> str:
@@ -39,8 +66,9 @@ def dlc_image_uri(region: str, tag: str) -> str:
     if account is None:
         raise SettingsError(
             [
-                f"region={region!r}: no Deep Learning Containers are published there for the inference endpoint; "
-                "deploy to another region or set platform.endpoint_enabled=false"
+                f"region={region!r}: AWS publishes no Deep Learning Containers (the inference endpoint's image) "
+                "there; deploy to another region, e.g. -c region=us-east-1, or set "
+                "-c platform.endpoint_enabled=false"
             ]
         )
     suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"

@@ -560,7 +560,7 @@ def test_cfn_lint_reports_no_error(api: Template, tmp_path: Path) -> None:
     [
         (
             {"api_services.polly_voice": "Nicole"},
-            "api_services.polly_voice='Nicole': not an English neural Amazon Polly voice; allowed: Joanna, Matthew",
+            "api_services.polly_voice='Nicole': not an English neural Amazon Polly voice; allowed: en-US: Danielle,",
         ),
         (
             {"api_services.locales": "en_US,fr_FR"},
@@ -570,20 +570,20 @@ def test_cfn_lint_reports_no_error(api: Template, tmp_path: Path) -> None:
         ({"api_services.locales": ""}, "api_services.locales='': give at least one of en_US"),
         (
             {"api_services.idle_session_ttl_seconds": "30"},
-            "api_services.idle_session_ttl_seconds='30': Input should be greater than or equal to 60",
+            "api_services.idle_session_ttl_seconds='30': a whole number from 60 to 86400, e.g. 300",
         ),
         (
             {"api_services.idle_session_ttl_seconds": "90000"},
-            "api_services.idle_session_ttl_seconds='90000': Input should be less than or equal to 86400",
+            "api_services.idle_session_ttl_seconds='90000': a whole number from 60 to 86400, e.g. 300",
         ),
-        ({"api_services.result_ttl_days": "0"}, "api_services.result_ttl_days='0': Input should be greater than"),
+        ({"api_services.result_ttl_days": "0"}, "api_services.result_ttl_days='0': a whole number from 1 to 365"),
         (
             {"api_services.presigned_url_seconds": "86400"},
-            "api_services.presigned_url_seconds='86400': Input should be less than or equal to 43200",
+            "api_services.presigned_url_seconds='86400': a whole number from 60 to 43200, e.g. 3600",
         ),
         (
             {"api_services.log_retention_days": "31"},
-            "api_services.log_retention_days='31': not a CloudWatch Logs retention; allowed: 1, 3, 5, 7, 14, 30",
+            "api_services.log_retention_days='31': a CloudWatch Logs retention in days, one of 1, 3, 5, 7, 14, 30",
         ),
         ({"api_services.bot_name": "x"}, "api_services.bot_name='x': unknown setting"),
     ],

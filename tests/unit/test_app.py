@@ -72,8 +72,8 @@ def _run_app(context: dict[str, Any], tmp_path: Path) -> subprocess.CompletedPro
 @pytest.mark.parametrize(
     ("setting", "value", "message"),
     [
-        ("prefix", "Bad_Name", "mlstack: invalid setting: prefix='Bad_Name': String should match pattern"),
-        ("layers", "data,gpu", "mlstack: invalid setting: layers[1]='gpu': Input should be 'data', 'platform'"),
+        ("prefix", "Bad_Name", "mlstack: invalid setting: prefix='Bad_Name': 1 to 20 lowercase letters, digits"),
+        ("layers", "data,gpu", "mlstack: invalid setting: layers[1]='gpu': one of data, platform, frameworks"),
     ],
 )
 def test_bad_setting_exits_non_zero_with_one_line_and_no_traceback(

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from stacks.config import ALL_LAYERS, Settings, SettingsError, load_settings, setting_keys
+from stacks.config import (
+    ALL_LAYERS,
+    FrameworksSettings,
+    Settings,
+    SettingsError,
+    aws_regions,
+    load_settings,
+    region_and_source,
+    setting_keys,
+)
 from tests.conftest import CDK_JSON, cdk_context
 
 
@@ -76,24 +87,39 @@ def test_public_datasets_from_json() -> None:
 @pytest.mark.parametrize(
     ("overrides", "expected_line"),
     [
-        ({"prefix": "Bad_Name"}, "prefix='Bad_Name': String should match pattern"),
-        ({"prefix": "a" * 21}, "prefix='aaaaaaaaaaaaaaaaaaaaa': String should have at most 20 characters"),
-        ({"prefix": "team--a"}, "prefix='team--a': String should match pattern"),
-        ({"prefix": "team-"}, "prefix='team-': String should match pattern"),
-        ({"prefix": "7team"}, "prefix='7team': String should match pattern"),
-        ({"layers": "data,gpu"}, "layers[1]='gpu': Input should be 'data', 'platform', 'frameworks' or 'api_services'"),
-        ({"layers": "platform"}, "layers=platform: every layer needs the data layer; add data to layers"),
-        ({"layers": ""}, "layers='': enable at least one of data, platform, frameworks, api_services"),
+        (
+            {"prefix": "Bad_Name"},
+            "prefix='Bad_Name': 1 to 20 lowercase letters, digits and single hyphens, beginning with a letter and "
+            "not ending with a hyphen, e.g. team-a",
+        ),
+        ({"prefix": ""}, "prefix='': 1 to 20 lowercase letters"),
+        ({"prefix": "a" * 21}, "prefix='aaaaaaaaaaaaaaaaaaaaa': 1 to 20 lowercase letters"),
+        ({"prefix": "team--a"}, "prefix='team--a': 1 to 20 lowercase letters"),
+        ({"prefix": "team-"}, "prefix='team-': 1 to 20 lowercase letters"),
+        ({"prefix": "7team"}, "prefix='7team': 1 to 20 lowercase letters"),
+        ({"layers": "data,gpu"}, "layers[1]='gpu': one of data, platform, frameworks, api_services, e.g. data"),
+        ({"layers": "platform"}, "layers=platform: every layer needs the data layer; add data to layers, e.g. data,"),
+        ({"layers": ""}, "layers='': enable at least one of data, platform, frameworks, api_services, e.g. data"),
         ({"layers": "[data"}, "layers='[data': not a valid JSON list"),
-        ({"retain_data": "maybe"}, "retain_data='maybe': Input should be a valid boolean"),
-        ({"budget_email": "not-an-email"}, "budget_email='not-an-email': String should match pattern"),
-        ({"budget_monthly_usd": "-5"}, "budget_monthly_usd='-5': Input should be greater than 0"),
-        ({"region": "mars-north-1a"}, "region='mars-north-1a': String should match pattern"),
+        ({"retain_data": "maybe"}, "retain_data='maybe': true or false, e.g. false"),
+        ({"budget_email": "notanemail"}, "budget_email='notanemail': an e-mail address, e.g. ana@example.com"),
+        ({"budget_monthly_usd": "-5"}, "budget_monthly_usd='-5': a number greater than 0, e.g. 50"),
+        ({"region": "mars-1"}, "region='mars-1': not an AWS region, e.g. us-east-1; regions by partition: aws: "),
+        ({"region": "us-fake-1"}, "region='us-fake-1': not an AWS region; the us- regions are us-east-1, us-east-2"),
+        ({"region": "eu-west-9"}, "region='eu-west-9': not an AWS region; did you mean eu-west-3 or"),
+        (
+            {"frameworks.idle_stop_minutes": "7"},
+            "frameworks.idle_stop_minutes='7': a whole number from 10 to 1440 in steps of 5, e.g. 60",
+        ),
         (
             {"data.athena_bytes_scanned_cutoff_mb": "5"},
-            "data.athena_bytes_scanned_cutoff_mb='5': Input should be greater than or equal to 10",
+            "data.athena_bytes_scanned_cutoff_mb='5': a whole number of at least 10, e.g. 1024",
         ),
-        ({"prefx": "typo"}, "prefx='typo': unknown setting; known settings:"),
+        (
+            {"frameworks.idle_cpu_percent": "100"},
+            "frameworks.idle_cpu_percent='100': a number greater than 0 and less than 100, e.g. 5",
+        ),
+        ({"prefx": "typo"}, "prefx='typo': unknown setting; did you mean prefix? known settings:"),
         (
             {"budget_stop_percent": "100"},
             "budget_stop_percent=100: acts on the monthly budget, which exists only with budget_email",
@@ -114,11 +140,19 @@ def test_public_datasets_from_json() -> None:
         ),
         (
             {"public_datasets": '[{"id": "x", "bucket": "Not_A_Bucket", "region": "us-east-1", "format": "csv"}]'},
-            "public_datasets[0].bucket='Not_A_Bucket': String should match pattern",
+            "public_datasets[0].bucket='Not_A_Bucket': an S3 bucket name: 3 to 63 lowercase letters",
+        ),
+        (
+            {"public_datasets": '[{"id": "x", "region": "us-east-1", "format": "csv"}]'},
+            "public_datasets[0].bucket: missing; give an S3 bucket name",
+        ),
+        (
+            {"public_datasets": '[{"id": "x", "bucket": "b-1", "region": "us-fake-1", "format": "csv"}]'},
+            "public_datasets[0].region='us-fake-1': not an AWS region",
         ),
         (
             {"public_datasets": '[{"id": "x", "bucket": "b-1", "region": "us-east-1", "format": "xls"}]'},
-            "public_datasets[0].format='xls': Input should be 'csv', 'parquet', 'archive', 'images' or 'text'",
+            "public_datasets[0].format='xls': one of csv, parquet, archive, images, text, e.g. csv",
         ),
         (
             {
@@ -126,6 +160,28 @@ def test_public_datasets_from_json() -> None:
                 ' {"id": "x", "bucket": "b-2", "region": "us-east-1", "format": "csv"}]'
             },
             "dataset ids must be unique; repeated: x",
+        ),
+        (
+            {"frameworks.availability_zone": "eu-west-1a"},
+            "frameworks.availability_zone='eu-west-1a': not a zone of the deploy region us-east-1",
+        ),
+        (
+            {"frameworks.availability_zone": "useast1"},
+            "frameworks.availability_zone='useast1': an availability zone: the region's name and a zone letter, "
+            "e.g. us-east-1b",
+        ),
+        (
+            {"api_services.locales": "en_GB", "api_services.polly_voice": "Joanna"},
+            "api_services.polly_voice='Joanna': speaks en-US, but locale en_GB needs a voice of its language: "
+            "Amy, Arthur, Brian, Emma, e.g. -c api_services.polly_voice=Amy",
+        ),
+        (
+            {"api_services.locales": "en_GB,en_US"},
+            "api_services.polly_voice='Joanna': speaks en-US, and one voice serves every locale (en_GB, en_US)",
+        ),
+        (
+            {"frameworks.instance_type": "g7.xlarge"},
+            "frameworks.instance_type='g7.xlarge': g7 is not among the instance families the DLAMI release notes list",
         ),
     ],
 )
@@ -138,6 +194,96 @@ def test_invalid_settings_give_one_line_each(overrides: dict, expected_line: str
     assert "\n" not in problems[0]
     if "existing_" in expected_line:
         assert "^" not in problems[0] and "[a-z" not in problems[0]  # described in words, never as a regex
+
+
+# What a regular expression or pydantic's own wording looks like in a message.
+REGEX_OR_PYDANTIC = re.compile(r"\^|\$'|\\[dws]|\[a-z0-9|\{\d|should match pattern|Input should|PydanticUndefined")
+
+
+def _leaf_keys() -> list[str]:
+    sections = {"tags", "data", "platform", "frameworks", "api_services", "public_datasets"}
+    return [key for key in setting_keys() if key not in sections]
+
+
+@pytest.mark.parametrize("key", _leaf_keys())
+@pytest.mark.parametrize("bad", ["%bad value%", "-7"])
+def test_no_message_shows_a_regular_expression_and_each_gives_an_example(key: str, bad: str) -> None:
+    """Every setting that refuses a value says what is allowed in words, with an example."""
+    try:
+        load_settings(cdk_context(**{key: bad}))
+    except SettingsError as error:
+        assert len(error.problems) == 1, error.problems
+        line = error.problems[0]
+        assert line.startswith(key) and repr(bad) in line, line
+        assert not REGEX_OR_PYDANTIC.search(line), line
+        assert "e.g." in line, line
+    # Free-text settings (tags, a dataset's description) accept anything: nothing to explain.
+
+
+def test_regions_come_from_every_partition_botocore_ships() -> None:
+    regions = aws_regions()
+    assert {"aws", "aws-cn", "aws-us-gov"} <= set(regions)
+    assert {"us-east-1", "af-south-1", "il-central-1", "ca-west-1"} <= set(regions["aws"])
+    assert "cn-north-1" in regions["aws-cn"]
+    assert not [r for names in regions.values() for r in names if r.endswith("-global")]
+    assert load_settings(cdk_context(region="cn-northwest-1")).region == "cn-northwest-1"
+
+
+def test_an_unknown_region_from_the_environment_is_refused_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_REGION", "us-fake-1")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(cdk_context(region=""))
+    assert caught.value.problems[0].startswith("AWS_REGION='us-fake-1': not an AWS region; the us- regions are")
+
+
+def test_the_zone_is_checked_against_the_region_the_app_will_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    zone = {"frameworks.availability_zone": "eu-west-1b"}
+    # The setting unset: the profile's region (CDK_DEFAULT_REGION in app.py) is the deploy region.
+    assert load_settings(cdk_context(region="", **zone), profile_region="eu-west-1").frameworks.availability_zone
+    with pytest.raises(SettingsError) as caught:
+        load_settings(cdk_context(region="", **zone), profile_region="us-west-2")
+    assert "not a zone of the deploy region us-west-2 (from the AWS profile's region)" in caught.value.problems[0]
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")  # the environment comes before the profile
+    assert load_settings(cdk_context(region="", **zone), profile_region="us-west-2")
+    # Without the frameworks layer the zone is not used, so it is not held against the region.
+    assert load_settings(cdk_context(region="us-east-1", layers="data", **zone))
+
+
+def test_the_profile_region_is_looked_up_only_when_needed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    calls: list[str] = []
+
+    def profile() -> str:
+        calls.append("looked up")
+        return "eu-west-1"
+
+    load_settings(cdk_context(region="us-east-1"), profile_region=profile)
+    assert calls == []
+    assert region_and_source(None, profile) == ("eu-west-1", "the AWS profile's region")
+    assert calls == ["looked up"]
+
+
+@pytest.mark.parametrize(
+    ("locale", "voice"), [("en_US", "Joanna"), ("en_GB", "Amy"), ("en_AU", "Olivia"), ("en_IN", "Kajal")]
+)
+def test_a_voice_of_the_locales_language_is_accepted(locale: str, voice: str) -> None:
+    settings = load_settings(cdk_context(**{"api_services.locales": locale, "api_services.polly_voice": voice}))
+    assert (settings.api_services.locales, settings.api_services.polly_voice) == ((locale,), voice)
+
+
+def test_the_voice_rule_applies_only_with_the_api_services_layer() -> None:
+    overrides = {"layers": "data", "api_services.locales": "en_GB", "api_services.polly_voice": "Joanna"}
+    assert load_settings(cdk_context(**overrides)).layers == ("data",)
+
+
+def test_gpu_families_are_the_ones_the_dlami_release_notes_list() -> None:
+    families = FrameworksSettings.GPU_FAMILIES
+    assert {"g7", "p6-b300", "p3"}.isdisjoint(families)
+    assert families[0] == "g4dn" and families[-1] == "p6-b200"
+    assert load_settings(cdk_context(**{"frameworks.instance_type": "p6-b200.48xlarge"}))
 
 
 def test_unknown_key_in_cdk_json_section_is_rejected() -> None:

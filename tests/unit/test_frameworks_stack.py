@@ -439,29 +439,47 @@ def test_a_cpu_type_is_accepted_with_allow_cpu() -> None:
             {"frameworks.instance_type": "m7g.large", "frameworks.allow_cpu": "true"},
             "frameworks.instance_type='m7g.large': m7g is arm64",
         ),
-        ({"frameworks.instance_type": "big-gpu"}, "frameworks.instance_type='big-gpu': not an EC2 instance type"),
+        (
+            {"frameworks.instance_type": "big-gpu"},
+            "frameworks.instance_type='big-gpu': an EC2 instance type: family.size, e.g. g4dn.xlarge",
+        ),
         (
             {"frameworks.framework": "mxnet"},
             "frameworks.framework='mxnet': Apache MXNet is retired (moved to the Apache Attic in 2023) and no "
             "current DLAMI ships it; choose pytorch, or base/tensorflow",
         ),
-        ({"frameworks.framework": "jax"}, "frameworks.framework='jax': must be one of base, pytorch, tensorflow"),
+        ({"frameworks.framework": "jax"}, "frameworks.framework='jax': one of base, pytorch, tensorflow, e.g. pytorch"),
         (
             {"frameworks.framework": "pytorch", "frameworks.os": "ubuntu-22.04"},
             "frameworks.os='ubuntu-22.04': no pytorch DLAMI for ubuntu-22.04: current PyTorch DLAMIs are built "
             "for ubuntu-24.04 and amazon-linux-2023 only",
         ),
-        ({"frameworks.os": "debian-12"}, "frameworks.os='debian-12': Input should be 'ubuntu-22.04', 'ubuntu-24.04'"),
+        (
+            {"frameworks.os": "debian-12"},
+            "frameworks.os='debian-12': one of ubuntu-22.04, ubuntu-24.04, amazon-linux-2023",
+        ),
         (
             {"frameworks.network": "private-endpoints", "frameworks.framework": "base"},
             "frameworks: network=private-endpoints has no internet access, but framework=base installs JupyterLab",
         ),
-        ({"frameworks.ami_id": "ami-xyz"}, "frameworks.ami_id='ami-xyz': String should match pattern"),
-        ({"frameworks.idle_stop_minutes": "5"}, "frameworks.idle_stop_minutes='5': Input should be greater than"),
-        ({"frameworks.idle_stop_minutes": "62"}, "frameworks.idle_stop_minutes='62': Input should be a multiple of 5"),
-        ({"frameworks.idle_cpu_percent": "0"}, "frameworks.idle_cpu_percent='0': Input should be greater than 0"),
-        ({"frameworks.root_volume_gb": "50"}, "frameworks.root_volume_gb='50': Input should be greater than or equal"),
-        ({"frameworks.network": "vpn"}, "frameworks.network='vpn': Input should be 'public', 'private-nat' or"),
+        (
+            {"frameworks.ami_id": "ami-xyz"},
+            "frameworks.ami_id='ami-xyz': an AMI id: ami- and 17 (or 8) hexadecimal digits",
+        ),
+        (
+            {"frameworks.idle_stop_minutes": "5"},
+            "frameworks.idle_stop_minutes='5': a whole number from 10 to 1440 in steps of 5",
+        ),
+        (
+            {"frameworks.idle_stop_minutes": "62"},
+            "frameworks.idle_stop_minutes='62': a whole number from 10 to 1440 in steps of 5",
+        ),
+        (
+            {"frameworks.idle_cpu_percent": "0"},
+            "frameworks.idle_cpu_percent='0': a number greater than 0 and less than 100",
+        ),
+        ({"frameworks.root_volume_gb": "50"}, "frameworks.root_volume_gb='50': a whole number from 100 to 16384"),
+        ({"frameworks.network": "vpn"}, "frameworks.network='vpn': one of public, private-nat, private-endpoints"),
     ],
 )
 def test_invalid_frameworks_settings_give_one_line_each(overrides: dict[str, str], expected_line: str) -> None:

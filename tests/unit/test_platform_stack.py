@@ -279,6 +279,26 @@ def test_notebook_role_logs_and_image_pulls_are_scoped(platform: Template) -> No
 # Inference endpoint
 
 
+@pytest.mark.parametrize(
+    ("region", "account"),
+    [
+        ("af-south-1", "626614931356"),
+        ("ap-northeast-3", "364406365360"),
+        ("il-central-1", "780543022126"),
+        ("ca-west-1", "204538143572"),
+        ("us-east-1", "763104351884"),  # CDK's fact
+        ("ap-east-1", "871362719292"),  # CDK's fact, an account of its own
+        ("mx-central-1", None),
+    ],
+)
+def test_dlc_accounts_cover_the_regions_the_sagemaker_sdk_lists(region: str, account: str | None) -> None:
+    from stacks.constructs.inference_endpoint import dlc_account, dlc_image_uri
+
+    assert dlc_account(region) == account
+    if account:
+        assert dlc_image_uri(region, "t").startswith(f"{account}.dkr.ecr.{region}.amazonaws.com/")
+
+
 def test_model_uses_the_regional_hugging_face_dlc_and_settings(platform: Template) -> None:
     model = _only(platform, "AWS::SageMaker::Model")["Properties"]
     assert model["PrimaryContainer"] == {
@@ -400,14 +420,14 @@ def test_region_without_deep_learning_containers_is_a_one_line_error() -> None:
     from app import create_app
 
     with pytest.raises(SettingsError) as error:
-        create_app(cdk_context(layers="data,platform", region="af-south-1"))
+        create_app(cdk_context(layers="data,platform", region="mx-central-1"))
     assert error.value.problems == [
-        "region='af-south-1': no Deep Learning Containers are published there for the inference endpoint; "
-        "deploy to another region or set platform.endpoint_enabled=false"
+        "region='mx-central-1': AWS publishes no Deep Learning Containers (the inference endpoint's image) there; "
+        "deploy to another region, e.g. -c region=us-east-1, or set -c platform.endpoint_enabled=false"
     ]
     # Without the endpoint the notebook still deploys there (and gets no image-pull grant).
     template = template_of(
-        synth_app(layers="data,platform", region="af-south-1", **{"platform.endpoint_enabled": "false"}), "Platform"
+        synth_app(layers="data,platform", region="mx-central-1", **{"platform.endpoint_enabled": "false"}), "Platform"
     )
     assert "PullDeepLearningContainers" not in _role_statements(template, "StopThisNotebookWhenIdle")
 
@@ -453,34 +473,36 @@ def test_prefix_changes_every_physical_name_and_scope() -> None:
 # Settings
 
 
-GE = "Input should be greater than or equal to"
-LE = "Input should be less than or equal to"
-PATTERN = "String should match pattern"
+MEMORY = "a whole number from 1024 to 6144 in steps of 1024, e.g. 4096"
 
 
 @pytest.mark.parametrize(
     ("setting", "value", "message"),
     [
-        ("endpoint_memory_mb", "1500", "endpoint_memory_mb=\'1500\': must be a multiple of 1024 between 1024 and 6144"),
-        ("endpoint_memory_mb", "7168", f"endpoint_memory_mb=\'7168\': {LE} 6144"),
-        ("endpoint_memory_mb", "512", f"endpoint_memory_mb=\'512\': {GE} 1024"),
-        ("endpoint_max_concurrency", "0", f"endpoint_max_concurrency=\'0\': {GE} 1"),
-        ("endpoint_max_concurrency", "201", f"endpoint_max_concurrency=\'201\': {LE} 200"),
+        ("endpoint_memory_mb", "1500", f"endpoint_memory_mb='1500': {MEMORY}"),
+        ("endpoint_memory_mb", "7168", f"endpoint_memory_mb='7168': {MEMORY}"),
+        ("endpoint_memory_mb", "512", f"endpoint_memory_mb='512': {MEMORY}"),
+        ("endpoint_max_concurrency", "0", "endpoint_max_concurrency='0': a whole number from 1 to 200, e.g. 2"),
+        ("endpoint_max_concurrency", "201", "endpoint_max_concurrency='201': a whole number from 1 to 200, e.g. 2"),
         ("endpoint_instance_type", "ml.zz9.large",
-         "endpoint_instance_type='ml.zz9.large': unknown instance type family ml.zz9; allowed: ml.t2, ml.t3"),
-        ("endpoint_instance_type", "m5.large", "endpoint_instance_type='m5.large': must look like ml.<family>.<size>"),
+         "endpoint_instance_type='ml.zz9.large': unknown instance type family ml.zz9; allowed families: ml.t2, ml.t3"),
+        ("endpoint_instance_type", "m5.large",
+         "endpoint_instance_type='m5.large': a SageMaker instance type: ml.<family>.<size>, e.g. ml.t3.medium"),
         ("notebook_instance_type", "ml.q1.medium",
          "notebook_instance_type='ml.q1.medium': unknown instance type family ml.q1"),
-        ("notebook_volume_size_gb", "4", f"notebook_volume_size_gb=\'4\': {GE} 5"),
-        ("notebook_idle_stop_minutes", "-1", f"notebook_idle_stop_minutes=\'-1\': {GE} 0"),
-        ("notebook_idle_stop_minutes", "1441", f"notebook_idle_stop_minutes=\'1441\': {LE} 1440"),
-        ("notebook_network", "private", "notebook_network='private': Input should be 'public' or 'vpc'"),
-        ("notebook_platform", "notebook-al1-v1", f"notebook_platform='notebook-al1-v1': {PATTERN}"),
-        ("notebook_root_access", "maybe", "notebook_root_access='maybe': Input should be a valid boolean"),
-        ("endpoint_enabled", "perhaps", "endpoint_enabled='perhaps': Input should be a valid boolean"),
-        ("hf_model_id", "not a model", f"hf_model_id='not a model': {PATTERN}"),
-        ("hf_task", "Text Classification", f"hf_task='Text Classification': {PATTERN}"),
-        ("endpoint_image_tag", "2.6.0-gpu-py312", f"endpoint_image_tag='2.6.0-gpu-py312': {PATTERN}"),
+        ("notebook_volume_size_gb", "4", "notebook_volume_size_gb='4': a whole number from 5 to 16384, e.g. 5"),
+        ("notebook_idle_stop_minutes", "-1", "notebook_idle_stop_minutes='-1': a whole number from 0 to 1440, e.g. 60"),
+        ("notebook_idle_stop_minutes", "1441", "notebook_idle_stop_minutes='1441': a whole number from 0 to 1440"),
+        ("notebook_network", "private", "notebook_network='private': one of public, vpc, e.g. public"),
+        ("notebook_platform", "notebook-al1-v1",
+         "notebook_platform='notebook-al1-v1': notebook-al2023-v<number> (Amazon Linux 2023)"),
+        ("notebook_root_access", "maybe", "notebook_root_access='maybe': true or false, e.g. false"),
+        ("endpoint_enabled", "perhaps", "endpoint_enabled='perhaps': true or false, e.g. true"),
+        ("hf_model_id", "not a model", "hf_model_id='not a model': a Hugging Face Hub model id, owner/name or name"),
+        ("hf_task", "Text Classification",
+         "hf_task='Text Classification': a transformers pipeline task: lowercase letters, digits and hyphens"),
+        ("endpoint_image_tag", "2.6.0-gpu-py312",
+         "endpoint_image_tag='2.6.0-gpu-py312': a CPU tag of the Hugging Face PyTorch inference image"),
     ],
 )  # fmt: skip
 def test_bad_platform_setting_is_one_clear_line(setting: str, value: str, message: str) -> None:
@@ -504,13 +526,14 @@ def test_platform_defaults_and_clearing_the_instance_type() -> None:
     ("overrides", "line"),
     [
         (
-            {"layers": "data,platform", "region": "af-south-1"},
-            "mlstack: invalid setting: region='af-south-1': no Deep Learning Containers are published there",
+            {"layers": "data,platform", "region": "mx-central-1"},
+            "mlstack: invalid setting: region='mx-central-1': AWS publishes no Deep Learning Containers",
         ),
         (
             {"platform.endpoint_memory_mb": "1500"},
-            "mlstack: invalid setting: platform.endpoint_memory_mb='1500': must be a multiple of 1024",
+            "mlstack: invalid setting: platform.endpoint_memory_mb='1500': a whole number from 1024 to 6144 in steps",
         ),
+        ({"region": "us-fake-1"}, "mlstack: invalid setting: region='us-fake-1': not an AWS region; the us- regions"),
     ],
 )
 def test_app_exits_with_one_line_for_a_bad_platform_setting(overrides: dict, line: str, tmp_path: Path) -> None:
