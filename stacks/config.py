@@ -639,7 +639,7 @@ class Settings(_Section):
     # Hard spending stop: when actual spend passes this percentage of budget_monthly_usd, a Lambda stops the
     # prefix's running compute (GPU instance, notebook, training jobs, instance-backed endpoints). Needs
     # budget_email. Default none (off); e.g. 100.
-    budget_stop_percent: float | None = Field(default=None, gt=0, le=1000)
+    budget_stop_percent: float | None = Field(default=None, gt=0, le=1000, examples=[100])
     # account: the budget counts the whole account's cost; prefix: only cost tagged mlstack:prefix=<prefix>
     # (activate that cost allocation tag once per account first). Default account.
     budget_scope: Literal["account", "prefix"] = "account"

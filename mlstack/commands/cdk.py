@@ -1,7 +1,9 @@
 """`mlstack cdk ...`: the pinned AWS CDK CLI with the venv's Node, after checking the settings in-process.
 
 The CLI reports an app that exits with an error as `Subprocess exited with error 2` after the app's own
-lines; checking the `-c` settings here first gives one line per bad setting and exit 2 instead.
+lines, and exits 1; checking cdk.json and the `-c` settings here first, with every rule app.py applies
+(cross-field rules, the effective region, Deep Learning Containers there), gives one line per bad setting
+and exit 2 instead.
 """
 
 from __future__ import annotations
@@ -29,5 +31,10 @@ def command(args: tuple[str, ...]) -> int:
     """
     if not cdk_cli.installed():
         raise ui.CommandError(cdk_cli.INSTALL_HINT, ui.EXIT_USAGE)
-    ops_settings.load(ops_settings.parse_overrides(ops_settings.context_pairs(args)))
+    settings = ops_settings.load(ops_settings.parse_overrides(ops_settings.context_pairs(args)))
+    if settings.has("platform") and settings.platform.endpoint_enabled:
+        # The one check that needs CDK's region facts (jsii): run here, not in every command's settings.
+        from stacks.constructs.inference_endpoint import check_dlc_region
+
+        check_dlc_region(settings, ops_settings.region_of(settings))
     return subprocess.run(cdk_cli.command(*args), cwd=ROOT, env=cdk_cli.environment(), check=False).returncode

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -55,23 +54,51 @@ def context_pairs(cdk_args: Iterable[str]) -> list[str]:
 
 
 def cdk_context(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """cdk.json's context with overrides applied, as the CDK CLI hands it to app.py."""
-    context = dict(json.loads((ROOT / "cdk.json").read_text())["context"])
+    """cdk.json's context with overrides applied, as the CDK CLI hands it to app.py.
+
+    A cdk.json the CLI could not read either is a bad setting (exit 2), not a crash.
+    """
+    path = ROOT / "cdk.json"
+    try:
+        document = json.loads(path.read_text())
+    except OSError as error:
+        raise SettingsError(
+            [f"{path}: cannot read it ({error.strerror}); run mlstack from a clone of the repo"]
+        ) from None
+    except json.JSONDecodeError as error:
+        raise SettingsError(
+            [f"{path}: not valid JSON ({error.msg} at line {error.lineno}, column {error.colno}); fix that line"]
+        ) from None
+    context = document.get("context") if isinstance(document, dict) else None
+    if not isinstance(context, dict):
+        raise SettingsError(
+            [
+                f'{path}: needs a "context" object holding the "mlstack" settings, '
+                'e.g. {"context": {"mlstack": {}}}'
+            ]
+        )
+    context = dict(context)
     context.update(overrides or {})
     return context
 
 
+def profile_region() -> str | None:
+    """The region of the boto3 profile (AWS_PROFILE or default), as the CDK CLI would read it."""
+    return boto3.session.Session().region_name
+
+
 def load(overrides: dict[str, Any] | None = None) -> Settings:
-    """Validated settings; raises SettingsError (one line per problem) like `cdk synth` would."""
-    return load_settings(cdk_context(overrides))
+    """Validated settings; raises SettingsError (one line per problem) like `cdk synth` would.
+
+    Region rules check the region the commands and the app will use; the profile is read only when no
+    setting or variable names a region.
+    """
+    return load_settings(cdk_context(overrides), profile_region=profile_region)
 
 
 def region_of(settings: Settings) -> str:
     """The region every command and the app use: `-c region=`, AWS_REGION/AWS_DEFAULT_REGION, the profile's,
     else us-east-1 (stacks.config.resolve_region)."""
-    profile_region = None
-    if not (settings.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")):
-        profile_region = boto3.session.Session().region_name
     return resolve_region(settings.region, profile_region)
 
 

@@ -65,6 +65,16 @@ def test_topic_uses_a_customer_key_that_cloudwatch_and_budgets_may_use(with_aler
     assert services == {
         "cloudwatch.amazonaws.com": ["kms:Decrypt", "kms:GenerateDataKey*"],
         "budgets.amazonaws.com": ["kms:Decrypt", "kms:GenerateDataKey*"],
+        # The Data stack's log groups are encrypted with the same key (NIST 800-53 AU-9) at no extra cost.
+        "logs.us-east-1.amazonaws.com": [
+            "kms:Decrypt",
+            "kms:DescribeKey",
+            "kms:Encrypt",
+            "kms:GenerateDataKey",
+            "kms:GenerateDataKeyWithoutPlaintext",
+            "kms:ReEncryptFrom",
+            "kms:ReEncryptTo",
+        ],
     }
     assert key["Properties"]["EnableKeyRotation"] is True
     assert key["DeletionPolicy"] == "Delete"

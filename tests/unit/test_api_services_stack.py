@@ -302,16 +302,19 @@ def test_lex_may_invoke_the_function_from_every_alias_of_this_bot_only(api: Temp
     }
 
 
-def test_more_locales_reach_the_bot_version_both_aliases_and_outputs(tmp_path: Path) -> None:
-    template = synth_api(tmp_path, None, **{"api_services.locales": "en_GB,en_US"})
+def test_the_locale_reaches_the_bot_version_both_aliases_and_outputs(tmp_path: Path) -> None:
+    # One Polly voice serves every locale and must speak each one's language (a deploy fails otherwise),
+    # so a second English locale needs its own voice: the settings refuse en_GB with Joanna.
+    template = synth_api(tmp_path, None, **{"api_services.locales": "en_GB", "api_services.polly_voice": "Amy"})
     _, bot = only(template, "AWS::Lex::Bot")
-    assert [loc["LocaleId"] for loc in bot["Properties"]["BotLocales"]] == ["en_GB", "en_US"]
+    assert [loc["LocaleId"] for loc in bot["Properties"]["BotLocales"]] == ["en_GB"]
+    assert bot["Properties"]["BotLocales"][0]["VoiceSettings"]["VoiceId"] == "Amy"
     test_alias = bot["Properties"]["TestBotAliasSettings"]["BotAliasLocaleSettings"]
-    assert [s["LocaleId"] for s in test_alias] == ["en_GB", "en_US"]
+    assert [s["LocaleId"] for s in test_alias] == ["en_GB"]
     _, version = only(template, "AWS::Lex::BotVersion")
-    assert [s["LocaleId"] for s in version["Properties"]["BotVersionLocaleSpecification"]] == ["en_GB", "en_US"]
+    assert [s["LocaleId"] for s in version["Properties"]["BotVersionLocaleSpecification"]] == ["en_GB"]
     _, alias = only(template, "AWS::Lex::BotAlias")
-    assert [s["LocaleId"] for s in alias["Properties"]["BotAliasLocaleSettings"]] == ["en_GB", "en_US"]
+    assert [s["LocaleId"] for s in alias["Properties"]["BotAliasLocaleSettings"]] == ["en_GB"]
     template.has_output("BotLocaleId", {"Value": "en_GB"})
 
 
@@ -391,6 +394,7 @@ def test_settings_reach_the_environment(tmp_path: Path) -> None:
         tmp_path,
         None,
         **{
+            "api_services.locales": "en_GB",
             "api_services.polly_voice": "Amy",
             "api_services.result_ttl_days": "7",
             "api_services.presigned_url_seconds": "600",

@@ -125,9 +125,15 @@ def test_public_datasets_from_json() -> None:
             "budget_stop_percent=100: acts on the monthly budget, which exists only with budget_email",
         ),
         ({"budget_scope": "prefix"}, "budget_scope=prefix: acts on the monthly budget, which exists only with"),
-        ({"budget_email": "me@example.com", "budget_stop_percent": "0"}, "budget_stop_percent='0': Input should be"),
-        ({"budget_email": "me@example.com", "budget_scope": "team"}, "budget_scope='team': Input should be 'account'"),
-        ({"compliance_packs": "hipaa"}, "compliance_packs[0]='hipaa': Input should be 'nist-800-53-r5'"),
+        (
+            {"budget_email": "me@example.com", "budget_stop_percent": "0"},
+            "budget_stop_percent='0': a number greater than 0 and at most 1000, e.g. 100",
+        ),
+        (
+            {"budget_email": "me@example.com", "budget_scope": "team"},
+            "budget_scope='team': one of account, prefix, e.g. account",
+        ),
+        ({"compliance_packs": "hipaa"}, "compliance_packs[0]='hipaa': one of nist-800-53-r5, e.g. nist-800-53-r5"),
         (
             {"data.existing_bucket_name": "My_Bucket"},
             "data.existing_bucket_name='My_Bucket': not an S3 bucket name: 3-63 characters of lowercase letters",
