@@ -183,7 +183,9 @@ def delete_endpoints(clients: Clients, settings: Settings, report: Report) -> No
         endpoint = sagemaker.describe_endpoint(EndpointName=name)
         if not _instance_backed(endpoint):
             continue  # serverless: bills per request, nothing while idle
-        what = f"endpoint {name}" + (" (the Platform stack's; the next deploy recreates it, see README)" if own else "")
+        what = f"endpoint {name}" + (
+            " (the Platform stack's; README, Spending stop, says how to bring it back)" if own else ""
+        )
         if _attempt(report, what, partial(sagemaker.delete_endpoint, EndpointName=name)):
             report.deleted.append(what)
 

@@ -9,12 +9,16 @@ and exit 2 instead.
 from __future__ import annotations
 
 import subprocess
+from typing import Any
 
 import click
+from botocore.exceptions import BotoCoreError, ClientError
 
 from mlstack.ops import cdk_cli, ui
 from mlstack.ops import settings as ops_settings
 from mlstack.paths import ROOT
+from stacks import outputs
+from stacks.config import Settings
 
 
 @click.command(
@@ -37,4 +41,32 @@ def command(args: tuple[str, ...]) -> int:
         from stacks.constructs.inference_endpoint import check_dlc_region
 
         check_dlc_region(settings, ops_settings.region_of(settings))
-    return subprocess.run(cdk_cli.command(*args), cwd=ROOT, env=cdk_cli.environment(), check=False).returncode
+    # Read before the destroy: afterwards the stacks, and their outputs, are gone.
+    adopt = adoption_flags(settings) if args[:1] == ("destroy",) and settings.retain_data else []
+    code = subprocess.run(cdk_cli.command(*args), cwd=ROOT, env=cdk_cli.environment(), check=False).returncode
+    if code == 0 and adopt:
+        ui.console.print(
+            "retain_data=true kept the data; to use it again, deploy with: " + " ".join(adopt), soft_wrap=True
+        )
+    return code
+
+
+def adoption_flags(settings: Settings, cloudformation: Any = None) -> list[str]:
+    """The `-c` flags that make the next deploy adopt what a `retain_data=true` destroy keeps.
+
+    Read from the deployed stacks' outputs; a stack that cannot be read adds nothing.
+    """
+    wanted = [("Data", outputs.DATA_BUCKET, "data.existing_bucket_name")]
+    if settings.has("api_services"):
+        wanted.append(("ApiServices", outputs.RESULTS_TABLE, "api_services.existing_results_table_name"))
+    cloudformation = cloudformation or ops_settings.session_for(settings).client("cloudformation")
+    flags = []
+    for layer, key, setting in wanted:
+        try:
+            stack = cloudformation.describe_stacks(StackName=f"{settings.stack_prefix}-{layer}")["Stacks"][0]
+        except (BotoCoreError, ClientError):
+            continue  # not deployed, or not readable: the destroy reports its own problem
+        values = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+        if key in values:
+            flags.append(f"-c {setting}={values[key]}")
+    return flags

@@ -200,7 +200,7 @@ def test_user_made_instance_endpoints_and_the_stacks_own_instance_endpoint_are_d
     stub.add_response("list_tags", _tags(), {"ResourceArn": _arn("endpoint", names[0])})
     stub.add_response("describe_endpoint", _described(names[0], serverless=False), {"EndpointName": names[0]})
     stub.add_response("delete_endpoint", {}, {"EndpointName": names[0]})
-    # The Platform stack's instance-backed endpoint: deleted; the next deploy recreates it.
+    # The Platform stack's instance-backed endpoint: deleted (README, Spending stop, says how to bring it back).
     stub.add_response("list_tags", _tags(stack="Team-A-Platform"), {"ResourceArn": _arn("endpoint", names[1])})
     stub.add_response("describe_endpoint", _described(names[1], serverless=False), {"EndpointName": names[1]})
     stub.add_response("delete_endpoint", {}, {"EndpointName": names[1]})
