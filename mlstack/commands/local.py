@@ -19,14 +19,16 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import click
+from pydantic import ValidationError
 
 from mlstack.commands import smoke
 from mlstack.ops import cdk_cli, ui
 from mlstack.ops import settings as ops_settings
 from mlstack.paths import ROOT
+from stacks.config import FrameworksSettings
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -38,6 +40,28 @@ CDK_QUIET = ["--no-notices", "--no-version-reporting", "--ci"]
 # One CLI command against the emulator takes seconds; a hang (a stack waiting on a state moto never
 # reaches) must fail the round trip rather than block CI.
 CDK_TIMEOUT_SECONDS = int(os.environ.get("MLSTACK_LOCAL_CDK_TIMEOUT", "600"))
+
+
+def dlami_parameter_names() -> list[str]:
+    """Every DLAMI parameter the Frameworks layer can resolve, asked of its own settings model.
+
+    Each valid framework/OS combination names its parameter (FrameworksSettings.ami_parameter), so a new
+    DLAMI version in the app needs no change here. The emulator serves exactly these (it knows no settings).
+    """
+    names = set()
+    for framework in FrameworksSettings.FRAMEWORKS:
+        for os_name in get_args(FrameworksSettings.model_fields["os"].annotation):
+            try:
+                names.add(FrameworksSettings(framework=framework, os=os_name).ami_parameter)
+            except ValidationError:  # no DLAMI for that combination: the app refuses it too
+                continue
+    return sorted(names)
+
+
+def emulator_command(port: int = 0) -> list[str]:
+    """The emulator's process: `python -m mlstack.emulator`, told which public parameters to seed."""
+    seeds = [arg for name in dlami_parameter_names() for arg in ("--dlami-parameter", name)]
+    return [sys.executable, "-m", "mlstack.emulator", "--port", str(port), *seeds]
 
 
 class PhaseFailed(Exception):
@@ -74,7 +98,7 @@ class Emulator:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.e2e.emulator"],
+            emulator_command(),
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=self._log,

@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 
 from mlstack.commands import local
-from tests.e2e.emulator import Emulator
+from mlstack.emulator.server import Emulator
 
 
 def test_emulator_process_serves_on_localhost_and_stops(tmp_path: Path) -> None:

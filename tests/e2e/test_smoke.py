@@ -9,9 +9,9 @@ import boto3
 import pytest
 
 from mlstack.commands import smoke
+from mlstack.emulator.server import Emulator
 from stacks import outputs
-from tests.e2e.conftest import LAMBDA_ROLE, REGION, deploy, lambda_function
-from tests.e2e.emulator import Emulator
+from tests.mlstack.emulator.templates import LAMBDA_ROLE, REGION, deploy, lambda_function
 
 TLS_DENY = {
     "Effect": "Deny",
