@@ -17,10 +17,11 @@ CODE := app.py stacks lambdas mlstack scripts tests
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+BROWSER_STAMP := $(VENV)/.browser-installed
 
 .DEFAULT_GOAL := help
 .PHONY: help setup synth test unit lint checkov bench deploy diff destroy bootstrap clean local smoke e2e \
-	chat conversations preflight cost cost-readme cleanup diagram status \
+	test-browser chat conversations preflight cost cost-readme cleanup diagram status \
 	gpu-start gpu-stop notebook-start notebook-stop notebook-open
 
 help: ## List the commands
@@ -92,6 +93,15 @@ smoke: setup ## Check a deployed app in the current account (the same checks `ma
 
 e2e: setup ## The round trips as tests: the whole app, and the Data layer alone
 	$(PY) -m pytest tests/e2e -q -m round_trip
+
+$(BROWSER_STAMP): requirements-browser.txt $(PY_STAMP)
+	# Debian's chromium (Playwright cannot download browsers here); only the browser tests need it.
+	command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+	$(PY) -m pip install --quiet -r requirements-browser.txt
+	touch $@
+
+test-browser: setup $(BROWSER_STAMP) ## The chat page in headless Chromium against the emulator (installs chromium if missing)
+	$(PY) -m pytest tests/browser -q -m browser
 
 chat: setup ## Chat with the deployed bot (ARGS="--say 'help'" for one turn, "--prefix p" for a deployment)
 	$(MLSTACK) chat $(ARGS)

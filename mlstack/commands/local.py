@@ -9,6 +9,7 @@ Extra CDK flags: `mlstack local -c layers=data,platform` (or `make local ARGS=".
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -27,7 +28,7 @@ from pydantic import ValidationError
 from mlstack.commands import smoke
 from mlstack.ops import cdk_cli, ui
 from mlstack.ops import settings as ops_settings
-from mlstack.paths import ROOT
+from mlstack.paths import ROOT, VENV_BIN
 from stacks.config import FrameworksSettings
 
 ACCOUNT = "123456789012"
@@ -388,16 +389,35 @@ def json_report(trip: RoundTrip, emulator: Emulator, error: str | None) -> dict[
     }
 
 
+def keep_running(endpoint: str) -> None:
+    """`--keep`: print how to reach the emulated app, then wait for Enter (or the end of stdin)."""
+    print(
+        "\nThe emulated app is running. In a second terminal, open the chat page with:\n"
+        f"  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION={REGION} "
+        f"{VENV_BIN / 'mlstack'} chat --web --endpoint-url {endpoint}\n"
+        "Press Enter here to destroy it and finish the round trip.",
+        flush=True,
+    )
+    with contextlib.suppress(EOFError):  # stdin closed (e.g. run from a script): finish at once
+        input()
+
+
 @click.command(
     "local",
     context_settings={"ignore_unknown_options": True},
-    epilog="Examples: mlstack local    mlstack local -c layers=data,platform    mlstack local --json report.json",
+    epilog="Examples: mlstack local    mlstack local -c layers=data,platform    mlstack local --json report.json    "
+    "mlstack local --keep",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Print the CDK CLI's output.")
 @click.option("--app", help="Another CDK app command than cdk.json's.")
 @click.option("--json", "json_path", type=click.Path(path_type=Path), help="Also write the report as JSON here.")
+@click.option(
+    "--keep",
+    is_flag=True,
+    help="After the checks, keep the emulated app running (to chat with it) until Enter; then redeploy and destroy.",
+)
 @click.argument("cdk_args", nargs=-1, type=click.UNPROCESSED)
-def command(verbose: bool, app: str | None, json_path: Path | None, cdk_args: tuple[str, ...]) -> int:
+def command(verbose: bool, app: str | None, json_path: Path | None, keep: bool, cdk_args: tuple[str, ...]) -> int:
     """No AWS account needed: deploy, check, redeploy and destroy the app against a local emulator.
 
     Starts the emulator (moto plus mlstack.emulator's extensions) on a free localhost port, runs the real
@@ -420,6 +440,8 @@ def command(verbose: bool, app: str | None, json_path: Path | None, cdk_args: tu
         trip.phase("deploy", trip.deploy)
         trip.phase("seed data", trip.seed_data)
         trip.phase("checks", trip.check)
+        if keep:
+            trip.phase("kept running", lambda: keep_running(emulator.endpoint))
         trip.phase("redeploy (no changes)", trip.redeploy)
         trip.phase("destroy", trip.destroy)
         trip.phase("leftovers", trip.leftovers_check)

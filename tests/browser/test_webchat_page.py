@@ -1,0 +1,190 @@
+"""The chat page in a real browser: `mlstack local --keep` deploys the app into the emulator, `mlstack chat
+--web` serves the page against it, and headless Chromium (Debian's package, driven by Playwright) talks to
+the bot the way a user would. `make test-browser` runs this; it installs the browser when it is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+MLSTACK = [sys.executable, "-m", "mlstack"]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Where the screenshot goes: the test's output folder (CI keeps it); `make test-browser` also points
+# SCREENSHOT_COPY at docs/ when the README's picture is refreshed.
+OUTPUT_DIR = Path(os.environ.get("MLSTACK_TEST_OUTPUT", ROOT / "cdk.local.out" / "browser"))
+
+pytestmark = pytest.mark.browser
+
+EMULATOR_ENV = {
+    **os.environ,
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_REGION": "us-east-1",
+    "PYTHONUNBUFFERED": "1",
+}
+
+
+@dataclass
+class Running:
+    process: subprocess.Popen[str]
+    found: re.Match[str]
+
+
+def start_until(command: list[str], pattern: str, timeout: float, **kwargs: Any) -> Running:
+    """Start `command` in its own process group and read its output until a line matches `pattern`."""
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=EMULATOR_ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        **kwargs,
+    )
+    assert process.stdout is not None
+    selector = selectors.DefaultSelector()
+    selector.register(process.stdout, selectors.EVENT_READ)
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not selector.select(timeout=1):
+            if process.poll() is not None:
+                break
+            continue
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            break
+        seen.append(line)
+        found = re.search(pattern, line)
+        if found:
+            return Running(process, found)
+    stop(process)
+    raise AssertionError(f"{' '.join(command)} never printed {pattern!r}:\n{''.join(seen)[-4000:]}")
+
+
+def stop(process: subprocess.Popen[str], sig: int = signal.SIGINT) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def emulated_app() -> Iterator[str]:
+    """The whole app deployed into the emulator and kept running; yields the emulator's endpoint."""
+    running = start_until(
+        [*MLSTACK, "local", "--keep"],
+        r"--endpoint-url (http://\S+)",
+        timeout=900,
+        stdin=subprocess.PIPE,
+    )
+    yield running.found.group(1)
+    # Enter ends the kept run: the command redeploys, destroys and checks for leftovers.
+    assert running.process.stdin is not None
+    running.process.stdin.write("\n")
+    running.process.stdin.flush()
+    try:
+        output, _ = running.process.communicate(timeout=600)
+    except subprocess.TimeoutExpired:
+        stop(running.process)
+        raise
+    assert running.process.returncode == 0, output[-4000:]
+    assert re.search(r"leftovers:\s+0", output), output[-4000:]
+
+
+@pytest.fixture(scope="module")
+def chat_page(emulated_app: str) -> Iterator[str]:
+    """`mlstack chat --web --no-browser` against the emulator; yields the page URL with its token."""
+    running = start_until(
+        [*MLSTACK, "chat", "--web", "--no-browser", "--endpoint-url", emulated_app],
+        r"(http://127\.0\.0\.1:\d+/\?token=\S+)",
+        timeout=120,
+    )
+    yield running.found.group(1)
+    stop(running.process)
+    assert running.process.returncode is not None
+
+
+@pytest.fixture(scope="module")
+def page(chat_page: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 900, "height": 1400})
+        page.goto(chat_page)
+        yield page
+        browser.close()
+
+
+def say(page: Any, text: str) -> Any:
+    """Send one message through the page's form; returns the bot's reply element once it has rendered."""
+    before = page.locator("#transcript li.bot").count()
+    page.fill("#say", text)
+    page.press("#say", "Enter")
+    reply = page.locator("#transcript li.bot").nth(before)
+    reply.locator("p.intent").wait_for(timeout=60_000)
+    return reply
+
+
+def test_the_page_chats_with_the_emulated_bot_and_shows_images_audio_and_languages(page: Any) -> None:
+    help_reply = say(page, "help")
+    assert help_reply.locator("p.intent").inner_text().startswith("Help: ")
+    assert "I can:" in help_reply.locator("p.message").first.inner_text()
+
+    describe = say(page, "describe house")
+    assert describe.locator("p.intent").inner_text().startswith("DescribeImage: Fulfilled")
+    image = describe.locator("img.thumbnail")
+    assert image.count() == 1
+    assert image.get_attribute("src").startswith("/api/object?")
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+
+    translate = say(page, "translate good night to French")
+    assert translate.locator("p.intent").inner_text().startswith("TranslateText: Fulfilled")
+    assert "fr" in translate.locator("p.translation").inner_text()
+
+    speak = say(page, "say good morning")
+    assert speak.locator("p.intent").inner_text().startswith("Speak: Fulfilled")
+    audio = speak.locator("audio.speech")
+    assert audio.get_attribute("src").startswith("/api/object?")
+    served = page.request.get(audio.get_attribute("src"))
+    assert served.status == 200 and served.headers["content-type"] == "audio/mpeg"
+
+    OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
+    page.locator("main").screenshot(path=str(OUTPUT_DIR / "webchat.png"))
+    copy = os.environ.get("SCREENSHOT_COPY")
+    if copy:
+        shutil.copyfile(OUTPUT_DIR / "webchat.png", copy)
+    assert (OUTPUT_DIR / "webchat.png").stat().st_size > 10_000
+
+
+def test_the_server_refuses_a_foreign_origin_and_a_missing_token(chat_page: str) -> None:
+    base, token = chat_page.split("/?token=")
+    say_url = f"{base}/api/say"
+    body = {"text": "help"}
+    headers = {"X-Mlstack-Token": token}
+    assert requests.post(say_url, json=body, headers=headers, timeout=30).status_code == 200
+    foreign = requests.post(say_url, json=body, headers={**headers, "Origin": "https://evil.example"}, timeout=30)
+    assert foreign.status_code == 403
+    assert requests.post(say_url, json=body, timeout=30).status_code == 403
+    rebound = requests.post(say_url, json=body, headers={**headers, "Host": "evil.example"}, timeout=30)
+    assert rebound.status_code == 403
