@@ -61,3 +61,22 @@ def template_of(assembly: Any, layer: str, prefix: str = "Mlstack") -> Any:
 def default_assembly() -> Any:
     """The whole app with default settings, synthesized once per session (with nag)."""
     return synth_app()
+
+
+def cfn_lint_errors(templates: dict[str, Any], folder: Path) -> str:
+    """cfn-lint's error lines for templates by name ('' when none); fails the test if cfn-lint itself fails.
+
+    cfn-lint's exit code is a bit field: 2 = error, 4 = warning, 8 = informational; 1 (or a missing
+    executable) means it did not run, so only warnings and informational findings count as clean.
+    """
+    import subprocess
+
+    paths = []
+    for name, template in templates.items():
+        path = folder / f"{name}.template.json"
+        path.write_text(json.dumps(template))
+        paths.append(str(path))
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"
+    result = subprocess.run([str(cfn_lint), "--format", "parseable", *paths], capture_output=True, text=True)
+    assert result.returncode & 1 == 0, f"cfn-lint did not run: {result.stderr}"
+    return result.stdout if result.returncode & 2 else ""

@@ -14,7 +14,7 @@ from aws_cdk.assertions import Match, Template
 
 from stacks import outputs
 from stacks.config import SettingsError, load_settings
-from tests.conftest import ROOT, TEST_REGION, cdk_context, synth_app, template_of
+from tests.conftest import ROOT, TEST_REGION, cdk_context, cfn_lint_errors, synth_app, template_of
 
 LAYERS = "data,frameworks"
 AGENT_CONFIG = json.loads((ROOT / "stacks/constructs/gpu_workstation/user_data/cloudwatch-agent.json").read_text())
@@ -62,13 +62,7 @@ def _user_data(template: Template) -> str:
 
 
 def _cfn_lint_errors(template: Template, tmp_path: Path) -> str:
-    path = tmp_path / "Frameworks.template.json"
-    path.write_text(json.dumps(template.to_json()))
-    cfn_lint = Path(sys.executable).parent / "cfn-lint"
-    result = subprocess.run([str(cfn_lint), "--format", "parseable", str(path)], capture_output=True, text=True)
-    # Exit code bit flags: 2 = error, 4 = warning, 8 = informational. Only errors count; 1 = cfn-lint failed.
-    assert result.returncode & 1 == 0, result.stderr
-    return result.stdout if result.returncode & 2 else ""
+    return cfn_lint_errors({"Frameworks": template.to_json()}, tmp_path)
 
 
 # Instance -----------------------------------------------------------------------------------------------------
