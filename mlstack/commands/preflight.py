@@ -9,7 +9,7 @@ read from the synthesized templates, so a layer is checked as soon as its stack 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,8 @@ class Check:
     result: str
     detail: str
     fix: str = ""
+    # The AWS error behind a failed credentials check: the command ends on it (one line, exit 3).
+    error: ClientError | BotoCoreError | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,7 @@ def check_credentials(client: ClientFactory) -> Check:
             FAIL,
             f"STS refused: {error_code(error)}",
             "set AWS_PROFILE (or run `aws configure` / `aws sso login`) for the sandbox account",
+            error=error,
         )
     return Check("credentials", PASS, f"account {identity['Account']} as {identity['Arn']}")
 
@@ -325,7 +328,7 @@ def report(checks: list[Check]) -> int:
 def command(prefix: str | None, context: tuple[str, ...], assembly: Path | None) -> int:
     """Check credentials, region support, CDK bootstrap and quotas before a first deploy.
 
-    Each check prints pass or fail with its fix; exit 1 when any fails.
+    Each check prints pass or fail with its fix; exit 1 when any fails, 3 when AWS refuses the credentials.
     """
     overrides = ops_settings.parse_overrides(context, prefix)
     settings = ops_settings.load(overrides)
@@ -337,4 +340,8 @@ def command(prefix: str | None, context: tuple[str, ...], assembly: Path | None)
             raise ui.CommandError(f"synth failed: {error}", ui.EXIT_USAGE) from None
         status(f"Checking account, region {region}, bootstrap and quotas...")
         checks = run_checks(clients_for(region), region, settings, stacks)
-    return report(checks)
+    code = report(checks)
+    aws_failure = next((check.error for check in checks if check.error is not None), None)
+    if aws_failure is not None:
+        raise aws_failure  # AWS missing or refusing: the README's exit 3, as one line after the report
+    return code

@@ -142,7 +142,7 @@ def test_instance_types_map_to_their_vcpu_quota(instance_type: str, group: str |
     assert preflight.vcpu_quota_group(instance_type) == group
 
 
-def test_without_credentials_the_aws_checks_are_skipped_and_the_command_fails(
+def test_without_credentials_the_aws_checks_are_skipped_and_the_command_exits_3(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Cli
 ) -> None:
     sts = boto3.client("sts", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
@@ -152,6 +152,11 @@ def test_without_credentials_the_aws_checks_are_skipped_and_the_command_fails(
     monkeypatch.setattr(preflight, "clients_for", lambda region: lambda name: sts)
     assembly = write_assembly(tmp_path, fixture_stacks())
     result = cli("preflight", "--assembly", str(assembly), "-c", f"region={REGION}")
-    assert result.code == 1
+    assert result.code == 3
     out = result.out
     assert "ExpiredToken" in out and "aws sso login" in out and "SKIP" in out
+    # The report still shows the region checks; the AWS failure ends it as the error model's one line.
+    assert result.err.strip() == (
+        "mlstack: AWS refused GetCallerIdentity: ExpiredToken: The security token has expired; "
+        "check the credentials (expired session? `aws sso login`)"
+    )
