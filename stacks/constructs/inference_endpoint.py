@@ -60,8 +60,9 @@ def check_dlc_region(settings: Settings, region: str) -> None:
         )
 
 
-def dlc_image_uri(region: str, tag: str) -> str:
-    """The Hugging Face PyTorch inference image for `region`; a SettingsError where AWS publishes none."""
+def dlc_image_uri(region: str, tag: str, repository: str = DLC_REPOSITORY) -> str:
+    """A Deep Learning Container image (default the Hugging Face PyTorch inference one) for `region`; a
+    SettingsError where AWS publishes none."""
     account = dlc_account(region)
     if account is None:
         raise SettingsError(
@@ -72,7 +73,7 @@ def dlc_image_uri(region: str, tag: str) -> str:
             ]
         )
     suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
-    return f"{account}.dkr.ecr.{region}.{suffix}/{DLC_REPOSITORY}:{tag}"
+    return f"{account}.dkr.ecr.{region}.{suffix}/{repository}:{tag}"
 
 
 def instance_endpoint_name(settings: Settings) -> str | None:
