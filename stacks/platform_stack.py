@@ -41,6 +41,7 @@ class PlatformStack(cdk.Stack):
                 settings=platform,
                 name=prefixed(settings, ENDPOINT_NAME),
                 key=key,
+                data_bucket=data.data_bucket,
                 alarm_topic=data.alerts_topic,
             )
             if platform.endpoint_enabled

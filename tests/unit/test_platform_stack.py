@@ -429,6 +429,47 @@ def test_model_role_pulls_only_its_image_and_writes_only_its_logs(platform: Temp
     )
 
 
+TRAINED_MODEL = "s3://mlstack-data-bucket/models/mlstack-train-1/output/model.tar.gz"
+
+
+def test_without_model_data_url_the_model_is_the_hub_model_and_the_role_reads_no_s3(platform: Template) -> None:
+    model = _only(platform, "AWS::SageMaker::Model")["Properties"]
+    assert "ModelDataUrl" not in model["PrimaryContainer"]
+    assert "EnableNetworkIsolation" not in model
+    statements = _role_statements(platform, "PullInferenceImage")
+    assert not [s for s in statements.values() if any(a.startswith("s3:") for a in s["Action"])]
+
+
+@pytest.fixture(scope="module")
+def trained() -> Template:
+    return template_of(synth_app(layers="data,platform", **{"platform.model_data_url": TRAINED_MODEL}), "Platform")
+
+
+def test_model_data_url_serves_the_trained_archive_instead_of_the_hub_model(trained: Template) -> None:
+    model = _only(trained, "AWS::SageMaker::Model")["Properties"]
+    assert model["PrimaryContainer"] == {
+        "Image": "763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-inference:"
+        "2.6.0-transformers4.51.3-cpu-py312-ubuntu22.04",
+        "ModelDataUrl": TRAINED_MODEL,
+        "Environment": {"HF_TASK": "text-classification"},
+    }
+    # The archive is downloaded by SageMaker: the container needs no network.
+    assert model["EnableNetworkIsolation"] is True
+    [variant] = _only(trained, "AWS::SageMaker::EndpointConfig")["Properties"]["ProductionVariants"]
+    assert variant["ServerlessConfig"] == {"MemorySizeInMB": 4096, "MaxConcurrency": 2}
+
+
+def test_model_role_reads_exactly_the_trained_archive_in_the_data_bucket(trained: Template) -> None:
+    statements = _role_statements(trained, "PullInferenceImage")
+    assert statements["ReadModelArchive"] == {
+        "Sid": "ReadModelArchive",
+        "Effect": "Allow",
+        "Action": "s3:GetObject",
+        "Resource": {"Fn::Join": ["", [DATA_BUCKET_ARN, "/models/mlstack-train-1/output/model.tar.gz"]]},
+    }
+    assert set(statements) == {"PullInferenceImage", "LogInToEcr", "WriteEndpointLogs", "ReadModelArchive"}
+
+
 def test_endpoint_is_serverless_by_default_without_kms(platform: Template) -> None:
     config = _only(platform, "AWS::SageMaker::EndpointConfig")["Properties"]
     [variant] = config["ProductionVariants"]
