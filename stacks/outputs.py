@@ -12,6 +12,7 @@ DATASETS_READ_POLICY = "DatasetsReadPolicyArn"
 NOTEBOOK_NAME = "NotebookInstanceName"
 NOTEBOOK_URL = "NotebookUrlHint"
 ENDPOINT_NAME = "EndpointName"
+TRAINING_ROLE_ARN = "TrainingRoleArn"
 
 # Frameworks stack
 WORKSTATION_INSTANCE_ID = "WorkstationInstanceId"

@@ -1,4 +1,5 @@
-"""Platform layer: a SageMaker notebook instance that stops itself and a SageMaker inference endpoint."""
+"""Platform layer: a SageMaker notebook instance that stops itself, a SageMaker inference endpoint and the
+execution role of training jobs."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from stacks.constructs.notebook_instance import NotebookInstance
 from stacks.constructs.notebook_network import NotebookNetwork
 from stacks.constructs.platform_key import PlatformKey
 from stacks.constructs.sample_notebooks import SampleNotebooks
+from stacks.constructs.training_role import TRAINING_DLC_REPOSITORY, TrainingRole
 from stacks.data_stack import DataStack
 
 # Where the sample notebooks live in the data bucket; the notebook copies them on creation.
@@ -39,6 +41,7 @@ class PlatformStack(cdk.Stack):
                 settings=platform,
                 name=prefixed(settings, ENDPOINT_NAME),
                 key=key,
+                data_bucket=data.data_bucket,
                 alarm_topic=data.alerts_topic,
             )
             if platform.endpoint_enabled
@@ -48,6 +51,15 @@ class PlatformStack(cdk.Stack):
         self.endpoint_arn = endpoint.endpoint_arn if endpoint else None
 
         dlc = dlc_account(self.region)
+        # An IAM role only: training jobs (`mlstack train`, sample 04) bill while they run, nothing idles here.
+        self.training_role = TrainingRole(
+            self,
+            "Training",
+            prefix=settings.prefix,
+            data_bucket=data.data_bucket,
+            datasets=data.datasets,
+            dlc_account=dlc,
+        ).role
         network = NotebookNetwork(self, "Network", log_key=key) if platform.notebook_network == "vpc" else None
         self.notebook = NotebookInstance(
             self,
@@ -62,6 +74,7 @@ class PlatformStack(cdk.Stack):
             dlc_account=dlc,
             network=network,
         )
+        self.notebook.allow_passing(self.training_role, sid="PassTrainingRoleToSageMaker")
         samples = SampleNotebooks(
             self,
             "Samples",
@@ -77,6 +90,12 @@ class PlatformStack(cdk.Stack):
                 # Samples that deploy their own model use the same container image.
                 "inference_image": dlc_image_uri(self.region, platform.endpoint_image_tag) if dlc else "",
                 "notebook_role_arn": self.notebook.role.role_arn,
+                "training_role_arn": self.training_role.role_arn,
+                "training_image": dlc_image_uri(self.region, settings.training.image_tag, TRAINING_DLC_REPOSITORY)
+                if dlc
+                else "",
+                "training": settings.training.model_dump(),
+                "model_data_url": platform.model_data_url or "",
                 "public_datasets": [
                     {"id": d.id, "bucket": d.bucket, "region": d.region, "prefix": d.prefix}
                     for d in settings.public_datasets
@@ -101,3 +120,9 @@ class PlatformStack(cdk.Stack):
         )
         if self.endpoint_name:
             cdk.CfnOutput(self, outputs.ENDPOINT_NAME, value=self.endpoint_name)
+        cdk.CfnOutput(
+            self,
+            outputs.TRAINING_ROLE_ARN,
+            value=self.training_role.role_arn,
+            description="Execution role for SageMaker training jobs named with the prefix (mlstack train, sample 04)",
+        )

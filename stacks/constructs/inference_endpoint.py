@@ -1,4 +1,5 @@
-"""SageMaker inference endpoint serving a Hugging Face model from the Hugging Face PyTorch inference DLC."""
+"""SageMaker inference endpoint serving a Hugging Face model from the Hugging Face PyTorch inference DLC: a Hub
+model, or a trained model archive from the data bucket (platform.model_data_url)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
 from aws_cdk.region_info import Fact, FactName
@@ -60,8 +62,9 @@ def check_dlc_region(settings: Settings, region: str) -> None:
         )
 
 
-def dlc_image_uri(region: str, tag: str) -> str:
-    """The Hugging Face PyTorch inference image for `region`; a SettingsError where AWS publishes none."""
+def dlc_image_uri(region: str, tag: str, repository: str = DLC_REPOSITORY) -> str:
+    """A Deep Learning Container image (default the Hugging Face PyTorch inference one) for `region`; a
+    SettingsError where AWS publishes none."""
     account = dlc_account(region)
     if account is None:
         raise SettingsError(
@@ -72,7 +75,7 @@ def dlc_image_uri(region: str, tag: str) -> str:
             ]
         )
     suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
-    return f"{account}.dkr.ecr.{region}.{suffix}/{DLC_REPOSITORY}:{tag}"
+    return f"{account}.dkr.ecr.{region}.{suffix}/{repository}:{tag}"
 
 
 def instance_endpoint_name(settings: Settings) -> str | None:
@@ -102,6 +105,7 @@ class InferenceEndpoint(Construct):
         settings: PlatformSettings,
         name: str,
         key: kms.IKey,
+        data_bucket: s3.IBucket,
         alarm_topic: sns.ITopic | None = None,
     ) -> None:
         super().__init__(scope, id_)
@@ -146,29 +150,40 @@ class InferenceEndpoint(Construct):
             )
         )
 
+        trained = settings.model_data_bucket_and_key
+        if trained is not None:
+            self._grant_model_archive(stack, data_bucket, trained[1])
         self.model = sagemaker.CfnModel(
             self,
             "Model",
             execution_role_arn=self.role.role_arn,
             primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(
                 image=image,
-                environment={"HF_MODEL_ID": settings.hf_model_id, "HF_TASK": settings.hf_task},
+                # A trained archive: SageMaker downloads it with the role and the container loads it from
+                # /opt/ml/model; otherwise the container downloads HF_MODEL_ID from the Hub when it starts.
+                model_data_url=settings.model_data_url,
+                environment={"HF_TASK": settings.hf_task}
+                if trained is not None
+                else {"HF_MODEL_ID": settings.hf_model_id, "HF_TASK": settings.hf_task},
             ),
+            # Serving a local archive needs no network at all; the Hub model does.
+            enable_network_isolation=True if trained is not None else None,
         )
         # SageMaker checks the image pull with the role when it creates the model.
         self.model.node.add_dependency(self.role.node.find_child("DefaultPolicy"))
-        self.model.add_metadata(
-            "checkov",
-            {
-                "skip": [
-                    {
-                        "id": "CKV_AWS_370",
-                        "comment": "The Hugging Face container downloads HF_MODEL_ID from the Hub when it starts; "
-                        "network isolation would block that.",
-                    }
-                ]
-            },
-        )
+        if trained is None:
+            self.model.add_metadata(
+                "checkov",
+                {
+                    "skip": [
+                        {
+                            "id": "CKV_AWS_370",
+                            "comment": "The Hugging Face container downloads HF_MODEL_ID from the Hub when it "
+                            "starts; network isolation would block that.",
+                        }
+                    ]
+                },
+            )
 
         serverless = settings.endpoint_instance_type is None
         variant = sagemaker.CfnEndpointConfig.ProductionVariantProperty(
@@ -249,3 +264,14 @@ class InferenceEndpoint(Construct):
                     "records the failures (console, `make status`); set alerts_email to get an e-mail.",
                 )
         acknowledge_nist(self.role.node.find_child("DefaultPolicy"), "IAMNoInlinePolicy", INLINE_POLICY)
+
+    def _grant_model_archive(self, stack: cdk.Stack, bucket: s3.IBucket, key: str) -> None:
+        """Read exactly the configured archive, in the data bucket whatever bucket the URL names: a URL outside
+        the data bucket fails when SageMaker downloads it instead of widening the role."""
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ReadModelArchive", actions=["s3:GetObject"], resources=[bucket.arn_for_objects(key)]
+            )
+        )
+        if bucket.encryption_key is not None:  # SSE-S3 (the default data bucket) needs no key grant
+            bucket.encryption_key.grant_decrypt(self.role)

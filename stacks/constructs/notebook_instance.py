@@ -256,6 +256,17 @@ class NotebookInstance(Construct):
                 )
             )
 
+    def allow_passing(self, role: iam.IRole, sid: str) -> None:
+        """Let notebook users start SageMaker jobs or models that run with `role` (and only SageMaker)."""
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid=sid,
+                actions=["iam:PassRole"],
+                resources=[role.role_arn],
+                conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+            )
+        )
+
     def _grant_logs(self, stack: cdk.Stack, prefix: str) -> None:
         def group(name: str, stream: str = "*") -> str:
             return stack.format_arn(

@@ -14,13 +14,14 @@ from aws_cdk import aws_logs as logs
 from tests.conftest import cdk_context, synth_app
 
 NIST = {"compliance_packs": "nist-800-53-r5"}
-# Every optional resource the app can create: alerts, the spending stop, an instance-backed endpoint, the
-# notebook's VPC, a private GPU subnet with endpoints, spot.
+# Every optional resource the app can create: alerts, the spending stop, an instance-backed endpoint serving a
+# trained model, the notebook's VPC, a private GPU subnet with endpoints, spot.
 EVERYTHING_ON = {
     **NIST,
     "budget_email": "ana@example.com",
     "budget_stop_percent": "100",
     "platform.endpoint_instance_type": "ml.m5.large",
+    "platform.model_data_url": "s3://mlstack-data-bucket/models/mlstack-train-1/output/model.tar.gz",
     "platform.notebook_network": "vpc",
     "frameworks.network": "private-endpoints",
     "frameworks.spot": "true",

@@ -11,6 +11,7 @@ from stacks.config import (
     FrameworksSettings,
     Settings,
     SettingsError,
+    TrainingSettings,
     aws_regions,
     load_settings,
     region_and_source,
@@ -189,6 +190,57 @@ def test_public_datasets_from_json() -> None:
             {"frameworks.instance_type": "g7.xlarge"},
             "frameworks.instance_type='g7.xlarge': g7 is not among the instance families the DLAMI release notes list",
         ),
+        (
+            {"training.instance_type": "ml.g9.xlarge"},
+            "training.instance_type='ml.g9.xlarge': not a training instance type mlstack knows the price of; GPU: "
+            "ml.g4dn.xlarge, ",
+        ),
+        ({"training.instance_type": "ml.t3.medium"}, "; CPU: ml.m5.large, ml.m5.xlarge"),
+        ({"training.instance_count": "0"}, "training.instance_count='0': a whole number from 1 to 16, e.g. 1"),
+        ({"training.instance_count": "17"}, "training.instance_count='17': a whole number from 1 to 16, e.g. 1"),
+        ({"training.spot": "sometimes"}, "training.spot='sometimes': true or false, e.g. true"),
+        (
+            {"training.max_runtime_minutes": "0"},
+            "training.max_runtime_minutes='0': a whole number from 1 to 40320, e.g. 120",
+        ),
+        (
+            {"training.max_runtime_minutes": "180", "training.max_wait_minutes": "120"},
+            "training.max_wait_minutes='120': shorter than training.max_runtime_minutes=180: with spot the wait "
+            "includes the training time, so it must be at least 180, e.g. 360",
+        ),
+        ({"training.max_wait_minutes": "50000"}, "training.max_wait_minutes='50000': a whole number from 1 to 40320"),
+        ({"training.epochs": "0"}, "training.epochs='0': a whole number from 1 to 100, e.g. 1"),
+        ({"training.max_rows": "-1"}, "training.max_rows='-1': a whole number of at least 0, e.g. 100000"),
+        (
+            {"training.base_model": "not a model"},
+            "training.base_model='not a model': a Hugging Face Hub model id, owner/name or name",
+        ),
+        (
+            {"training.image_tag": "2.6.0-transformers4.51.3-cpu-py312-ubuntu22.04"},
+            "training.image_tag='2.6.0-transformers4.51.3-cpu-py312-ubuntu22.04': a GPU tag of the Hugging Face "
+            "PyTorch training image",
+        ),
+        ({"training.max_job_usd": "0"}, "training.max_job_usd='0': a number greater than 0, e.g. 5"),
+        (
+            {"platform.model_data_url": "s3://my-bucket/output/model.tar.gz"},
+            "platform.model_data_url='s3://my-bucket/output/model.tar.gz': an s3:// URL of a model archive under "
+            "the data bucket's models/ prefix: s3://<data bucket>/models/<path>/model.tar.gz, e.g. s3://",
+        ),
+        (
+            {"platform.model_data_url": "https://my-bucket.s3.amazonaws.com/models/a/model.tar.gz"},
+            "platform.model_data_url='https://my-bucket.s3.amazonaws.com/models/a/model.tar.gz': an s3:// URL",
+        ),
+        ({"platform.model_data_url": "s3://my-bucket/models/a/model"}, "platform.model_data_url='s3://my-bucket/"),
+        ({"platform.model_data_url": "s3://My_Bucket/models/a/model.tar.gz"}, "an s3:// URL of a model archive"),
+        (
+            {
+                "data.existing_bucket_name": "kept-bucket",
+                "platform.model_data_url": "s3://other-bucket/models/a/model.tar.gz",
+            },
+            "platform.model_data_url='s3://other-bucket/models/a/model.tar.gz': not in the data bucket "
+            "data.existing_bucket_name='kept-bucket', the only bucket the endpoint may read models from; "
+            "use s3://kept-bucket/models/a/model.tar.gz",
+        ),
     ],
 )
 def test_invalid_settings_give_one_line_each(overrides: dict, expected_line: str) -> None:
@@ -207,7 +259,7 @@ REGEX_OR_PYDANTIC = re.compile(r"\^|\$'|\\[dws]|\[a-z0-9|\{\d|should match patte
 
 
 def _leaf_keys() -> list[str]:
-    sections = {"tags", "data", "platform", "frameworks", "api_services", "public_datasets"}
+    sections = {"tags", "data", "platform", "frameworks", "api_services", "training", "public_datasets"}
     return [key for key in setting_keys() if key not in sections]
 
 
@@ -309,3 +361,73 @@ def test_several_problems_are_all_reported() -> None:
 def test_stack_prefix_capitalizes_each_part() -> None:
     assert Settings(prefix="team-a").stack_prefix == "Team-A"
     assert Settings().stack_prefix == "Mlstack"
+
+
+def test_training_defaults() -> None:
+    training = load_settings(cdk_context()).training
+    assert (training.instance_type, training.instance_count, training.spot) == ("ml.g5.xlarge", 1, True)
+    assert (training.max_runtime_minutes, training.epochs, training.max_rows) == (120, 1, 100000)
+    assert training.base_model == "distilbert-base-uncased"
+    assert training.max_job_usd == 5.0
+    assert training.framework_versions == ("2.5.1", "4.49.0", "py311")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected_wait"),
+    [
+        ({}, 240),  # twice the default runtime
+        ({"training.max_runtime_minutes": "300"}, 600),
+        ({"training.max_runtime_minutes": "30000"}, 40320),  # SageMaker's 28-day limit
+        ({"training.max_wait_minutes": "150"}, 150),
+        ({"training.max_wait_minutes": "120"}, 120),  # equal to the runtime is allowed
+        ({"training.spot": "false"}, None),
+        # On demand there is no wait: a wait shorter than the runtime is not an error.
+        ({"training.spot": "false", "training.max_wait_minutes": "10"}, None),
+    ],
+)
+def test_spot_wait_defaults_to_twice_the_runtime(overrides: dict, expected_wait: int | None) -> None:
+    assert load_settings(cdk_context(**overrides)).training.effective_max_wait_minutes == expected_wait
+
+
+def test_every_training_instance_type_is_priced() -> None:
+    """`mlstack train` prices a job before submitting it: a type the settings accept must have a price."""
+    from mlstack.ops.pricing import PriceTable
+
+    prices = PriceTable.load()
+    unpriced = [t for t in TrainingSettings.INSTANCE_TYPES if prices.by_type("sagemaker_training_hour", t) is None]
+    assert unpriced == []
+    assert load_settings(cdk_context(**{"training.instance_type": "ml.p4d.24xlarge"})).training.instance_count == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "s3://mlstack-data-datalakedata1a2b3c/models/mlstack-train-1/output/model.tar.gz",
+        "s3://any-bucket/models/workstation/20261203T101500Z/model.tar.gz",
+    ],
+)
+def test_a_model_archive_under_models_is_accepted(url: str) -> None:
+    platform = load_settings(cdk_context(**{"platform.model_data_url": url})).platform
+    assert platform.model_data_url == url
+    assert platform.model_data_bucket_and_key == (url.split("/")[2], url.split("/", 3)[3])
+
+
+def test_a_model_in_the_adopted_bucket_is_accepted_and_empty_clears_it() -> None:
+    url = "s3://kept-bucket/models/a/model.tar.gz"
+    settings = load_settings(
+        cdk_context(**{"data.existing_bucket_name": "kept-bucket", "platform.model_data_url": url})
+    )
+    assert settings.platform.model_data_url == url
+    assert load_settings(cdk_context(**{"platform.model_data_url": ""})).platform.model_data_bucket_and_key is None
+
+
+def test_readme_documents_every_setting() -> None:
+    """The README's settings tables are the user's reference: each key `-c` accepts has a row."""
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    documented = set(re.findall(r"^\| `([a-z_.]+)`", readme, flags=re.MULTILINE))
+    documented |= {f"tags.{tag}" for tag in ("owner", "project", "cost_center")}
+    sections = {"tags", "data", "platform", "frameworks", "api_services", "training"}
+    missing = [key for key in setting_keys() if key not in documented and key not in sections]
+    assert missing == []

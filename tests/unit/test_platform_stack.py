@@ -221,20 +221,26 @@ def test_notebook_role_sagemaker_statements_are_scoped_to_the_prefix(platform: T
     }
 
 
-def test_notebook_role_passes_only_itself_and_only_to_sagemaker(platform: Template) -> None:
+def _role_id(template: Template, start: str) -> str:
+    [role_id] = [logical_id for logical_id in template.find_resources("AWS::IAM::Role") if logical_id.startswith(start)]
+    return role_id
+
+
+def test_notebook_role_passes_only_itself_and_the_training_role_and_only_to_sagemaker(platform: Template) -> None:
     statements = _role_statements(platform, "StopThisNotebookWhenIdle")
-    [(role_id, _)] = [
-        (logical_id, role)
-        for logical_id, role in platform.find_resources("AWS::IAM::Role").items()
-        if logical_id.startswith("NotebookRole")
-    ]
-    assert statements["PassOwnRoleToSageMaker"] == {
-        "Sid": "PassOwnRoleToSageMaker",
-        "Effect": "Allow",
-        "Action": "iam:PassRole",
-        "Resource": {"Fn::GetAtt": [role_id, "Arn"]},
-        "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
-    }
+    for sid, role_id in (
+        ("PassOwnRoleToSageMaker", _role_id(platform, "NotebookRole")),
+        ("PassTrainingRoleToSageMaker", _role_id(platform, "TrainingRole")),
+    ):
+        assert statements[sid] == {
+            "Sid": sid,
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": {"Fn::GetAtt": [role_id, "Arn"]},
+            "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+        }
+    passes = [s for s in statements.values() if "iam:PassRole" in s["Action"]]
+    assert len(passes) == 2
 
 
 def test_notebook_role_reads_and_writes_the_data_bucket_and_queries_athena(platform: Template) -> None:
@@ -274,6 +280,95 @@ def test_notebook_role_logs_and_image_pulls_are_scoped(platform: Template) -> No
     assert statements["LogInToEcr"]["Action"] == "ecr:GetAuthorizationToken"
     actions = [a for s in statements.values() for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])]
     assert not [a for a in actions if a.startswith("sagemaker:") and "*" in a]
+
+
+# Training role
+
+
+def _objects(prefix: str) -> dict[str, Any]:
+    return {"Fn::Join": ["", [DATA_BUCKET_ARN, f"/{prefix}*"]]}
+
+
+def test_training_role_has_exactly_data_in_model_out_image_logs_and_metrics(platform: Template) -> None:
+    statements = _role_statements(platform, "PullTrainingImage")
+    assert statements == {
+        "ListTrainingInputsAndCheckpoints": {
+            "Sid": "ListTrainingInputsAndCheckpoints",
+            "Effect": "Allow",
+            "Action": "s3:ListBucket",
+            "Resource": DATA_BUCKET_ARN,
+            "Condition": {"StringLike": {"s3:prefix": ["training/*", "checkpoints/*"]}},
+        },
+        "ReadTrainingInputsAndCheckpoints": {
+            "Sid": "ReadTrainingInputsAndCheckpoints",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": [_objects("checkpoints/"), _objects("training/")],
+        },
+        "WriteModelsAndCheckpoints": {
+            "Sid": "WriteModelsAndCheckpoints",
+            "Effect": "Allow",
+            "Action": ["s3:AbortMultipartUpload", "s3:PutObject"],
+            "Resource": [_objects("checkpoints/"), _objects("models/")],
+        },
+        "PullTrainingImage": {
+            "Sid": "PullTrainingImage",
+            "Effect": "Allow",
+            "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            "Resource": "arn:aws:ecr:us-east-1:763104351884:repository/huggingface-pytorch-training",
+        },
+        "LogInToEcr": {"Sid": "LogInToEcr", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+        "WriteOwnJobLogs": {
+            "Sid": "WriteOwnJobLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": _arn("logs", "log-group:/aws/sagemaker/TrainingJobs:log-stream:mlstack-*"),
+        },
+        "CreateTrainingLogGroup": {
+            "Sid": "CreateTrainingLogGroup",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogGroup", "logs:DescribeLogStreams"],
+            "Resource": _arn("logs", "log-group:/aws/sagemaker/TrainingJobs:*"),
+        },
+        "PublishTrainingMetrics": {
+            "Sid": "PublishTrainingMetrics",
+            "Effect": "Allow",
+            "Action": "cloudwatch:PutMetricData",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"cloudwatch:namespace": "/aws/sagemaker/TrainingJobs"}},
+        },
+    }
+    role = platform.find_resources("AWS::IAM::Role")[_role_id(platform, "TrainingRole")]["Properties"]
+    assert role["AssumeRolePolicyDocument"]["Statement"] == [
+        {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}}
+    ]
+    # The public datasets come from the Data stack's read policy, passed as a constructor value (no export).
+    [managed] = role["ManagedPolicyArns"]
+    assert managed["Fn::GetStackOutput"]["OutputName"].startswith("PublishOutputRefPublicDatasetsReadPolicy")
+    # Nothing but the one default policy: no other inline or managed grants.
+    attached = [
+        p for p in platform.find_resources("AWS::IAM::Policy").values()
+        if {"Ref": _role_id(platform, "TrainingRole")} in p["Properties"]["Roles"]
+    ]  # fmt: skip
+    assert len(attached) == 1
+
+
+def test_training_role_scope_follows_the_prefix_and_its_arn_is_an_output() -> None:
+    template = template_of(synth_app(layers="data,platform", prefix="team-a"), "Platform", prefix="Team-A")
+    statements = _role_statements(template, "PullTrainingImage")
+    assert statements["WriteOwnJobLogs"]["Resource"] == _arn(
+        "logs", "log-group:/aws/sagemaker/TrainingJobs:log-stream:team-a-*"
+    )
+    output = template.to_json()["Outputs"]["TrainingRoleArn"]
+    assert output["Value"] == {"Fn::GetAtt": [_role_id(template, "TrainingRole"), "Arn"]}
+
+
+def test_training_role_pulls_no_image_where_aws_publishes_none() -> None:
+    template = template_of(
+        synth_app(layers="data,platform", region="mx-central-1", **{"platform.endpoint_enabled": "false"}), "Platform"
+    )
+    statements = _role_statements(template, "WriteOwnJobLogs")
+    assert {"PullTrainingImage", "LogInToEcr"}.isdisjoint(statements)
 
 
 # Inference endpoint
@@ -332,6 +427,47 @@ def test_model_role_pulls_only_its_image_and_writes_only_its_logs(platform: Temp
     platform.has_resource_properties(
         "AWS::Logs::LogGroup", {"LogGroupName": "/aws/sagemaker/Endpoints/mlstack-endpoint", "RetentionInDays": 30}
     )
+
+
+TRAINED_MODEL = "s3://mlstack-data-bucket/models/mlstack-train-1/output/model.tar.gz"
+
+
+def test_without_model_data_url_the_model_is_the_hub_model_and_the_role_reads_no_s3(platform: Template) -> None:
+    model = _only(platform, "AWS::SageMaker::Model")["Properties"]
+    assert "ModelDataUrl" not in model["PrimaryContainer"]
+    assert "EnableNetworkIsolation" not in model
+    statements = _role_statements(platform, "PullInferenceImage")
+    assert not [s for s in statements.values() if any(a.startswith("s3:") for a in s["Action"])]
+
+
+@pytest.fixture(scope="module")
+def trained() -> Template:
+    return template_of(synth_app(layers="data,platform", **{"platform.model_data_url": TRAINED_MODEL}), "Platform")
+
+
+def test_model_data_url_serves_the_trained_archive_instead_of_the_hub_model(trained: Template) -> None:
+    model = _only(trained, "AWS::SageMaker::Model")["Properties"]
+    assert model["PrimaryContainer"] == {
+        "Image": "763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-inference:"
+        "2.6.0-transformers4.51.3-cpu-py312-ubuntu22.04",
+        "ModelDataUrl": TRAINED_MODEL,
+        "Environment": {"HF_TASK": "text-classification"},
+    }
+    # The archive is downloaded by SageMaker: the container needs no network.
+    assert model["EnableNetworkIsolation"] is True
+    [variant] = _only(trained, "AWS::SageMaker::EndpointConfig")["Properties"]["ProductionVariants"]
+    assert variant["ServerlessConfig"] == {"MemorySizeInMB": 4096, "MaxConcurrency": 2}
+
+
+def test_model_role_reads_exactly_the_trained_archive_in_the_data_bucket(trained: Template) -> None:
+    statements = _role_statements(trained, "PullInferenceImage")
+    assert statements["ReadModelArchive"] == {
+        "Sid": "ReadModelArchive",
+        "Effect": "Allow",
+        "Action": "s3:GetObject",
+        "Resource": {"Fn::Join": ["", [DATA_BUCKET_ARN, "/models/mlstack-train-1/output/model.tar.gz"]]},
+    }
+    assert set(statements) == {"PullInferenceImage", "LogInToEcr", "WriteEndpointLogs", "ReadModelArchive"}
 
 
 def test_endpoint_is_serverless_by_default_without_kms(platform: Template) -> None:

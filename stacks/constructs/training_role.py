@@ -1,0 +1,170 @@
+"""The execution role SageMaker training jobs of this deployment run with: data in, model out, nothing else."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from stacks.config import CHECKPOINTS_PREFIX, MODELS_PREFIX, TRAINING_INPUTS_PREFIX
+from stacks.constructs.nag import INLINE_POLICY, acknowledge_nist, nag_resource
+from stacks.constructs.public_datasets import PublicDatasets
+
+# The Hugging Face PyTorch training Deep Learning Container's repository in AWS's DLC account.
+TRAINING_DLC_REPOSITORY = "huggingface-pytorch-training"
+# SageMaker writes every training job's container logs to this group and its metrics to this namespace.
+TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs"
+TRAINING_METRICS_NAMESPACE = "/aws/sagemaker/TrainingJobs"
+
+
+class TrainingRole(Construct):
+    """An IAM role for SageMaker training jobs named `<prefix>-*`.
+
+    A job may read the configured public datasets and the data bucket's `training/` inputs (where the job's
+    source archive goes too), read and write `checkpoints/` (spot jobs resume from there), write `models/`,
+    pull the Hugging Face training image, write its own log streams and publish its metrics. It cannot
+    create, describe or call anything else. Exposes `role`.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        prefix: str,
+        data_bucket: s3.IBucket,
+        datasets: PublicDatasets,
+        dlc_account: str | None,
+    ) -> None:
+        super().__init__(scope, id_)
+        stack = cdk.Stack.of(self)
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
+            description=f"{prefix}: SageMaker training jobs: read datasets and training/, write models/ and "
+            "checkpoints/",
+        )
+        # Attached from this side: ManagedPolicy.attach_to_role would make the Data stack refer to this role.
+        self.role.add_managed_policy(datasets.read_policy)
+        self._grant_data_bucket(stack, data_bucket)
+        if dlc_account:  # a region without Deep Learning Containers has no image to pull
+            self._grant_image_pull(stack, dlc_account)
+        self._grant_logs_and_metrics(stack, prefix)
+        acknowledge_nist(self.role.node.find_child("DefaultPolicy"), "IAMNoInlinePolicy", INLINE_POLICY)
+
+    def _grant_data_bucket(self, stack: cdk.Stack, bucket: s3.IBucket) -> None:
+        inputs = bucket.arn_for_objects(f"{TRAINING_INPUTS_PREFIX}*")
+        checkpoints = bucket.arn_for_objects(f"{CHECKPOINTS_PREFIX}*")
+        models = bucket.arn_for_objects(f"{MODELS_PREFIX}*")
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ListTrainingInputsAndCheckpoints",
+                actions=["s3:ListBucket"],
+                resources=[bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{TRAINING_INPUTS_PREFIX}*", f"{CHECKPOINTS_PREFIX}*"]}},
+            )
+        )
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ReadTrainingInputsAndCheckpoints", actions=["s3:GetObject"], resources=[inputs, checkpoints]
+            )
+        )
+        # No s3:DeleteObject: a job adds models and checkpoints, it never removes what an earlier job wrote.
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="WriteModelsAndCheckpoints",
+                actions=["s3:PutObject", "s3:AbortMultipartUpload"],
+                resources=[models, checkpoints],
+            )
+        )
+        if bucket.encryption_key is not None:  # SSE-S3 (the default data bucket) needs no key grant
+            bucket.encryption_key.grant_encrypt_decrypt(self.role)
+
+        producer = cdk.Stack.of(bucket)
+        reasons = {
+            inputs: "Training inputs and the jobs' source archives live under keys the user chooses in training/.",
+            checkpoints: "SageMaker syncs a job's checkpoint files under checkpoints/<job>/ with names the "
+            "training script picks; resuming reads them back.",
+            models: "SageMaker writes each job's model.tar.gz under models/<job name>/, a name known only at "
+            "submission.",
+        }
+        for arn, reason in reasons.items():
+            cdk.Validations.of(self.role).acknowledge(
+                cdk.Acknowledgment(
+                    id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{nag_resource(stack, arn, producer)}]",
+                    reason=reason,
+                )
+            )
+
+    def _grant_image_pull(self, stack: cdk.Stack, dlc_account: str) -> None:
+        repository = stack.format_arn(
+            service="ecr", account=dlc_account, resource="repository", resource_name=TRAINING_DLC_REPOSITORY
+        )
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="PullTrainingImage",
+                actions=["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+                resources=[repository],
+            )
+        )
+        # GetAuthorizationToken has no resource-level permissions: it only returns a registry login, and the
+        # pull itself is limited to the one repository above.
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(sid="LogInToEcr", actions=["ecr:GetAuthorizationToken"], resources=["*"])
+        )
+
+    def _grant_logs_and_metrics(self, stack: cdk.Stack, prefix: str) -> None:
+        def group_arn(resource_name: str) -> str:
+            return stack.format_arn(
+                service="logs",
+                resource="log-group",
+                resource_name=resource_name,
+                arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+            )
+
+        # Streams are named `<job name>/algo-<n>-<epoch>`: only this deployment's jobs' streams.
+        streams = group_arn(f"{TRAINING_LOG_GROUP}:log-stream:{prefix}-*")
+        # The group is shared by every training job of the account; creating it (on an account's first job)
+        # and listing streams act on the group, not on other jobs' log events.
+        group = group_arn(f"{TRAINING_LOG_GROUP}:*")
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="WriteOwnJobLogs", actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[streams]
+            )
+        )
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="CreateTrainingLogGroup",
+                actions=["logs:CreateLogGroup", "logs:DescribeLogStreams"],
+                resources=[group],
+            )
+        )
+        # PutMetricData has no resource-level permissions: the namespace condition is the scope.
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="PublishTrainingMetrics",
+                actions=["cloudwatch:PutMetricData"],
+                resources=["*"],
+                conditions={"StringEquals": {"cloudwatch:namespace": TRAINING_METRICS_NAMESPACE}},
+            )
+        )
+        for arn, reason in (
+            (streams, "SageMaker names a job's log streams at run time; only streams of jobs named with the "
+             "prefix."),
+            (group, "logs:CreateLogGroup and logs:DescribeLogStreams on the training jobs' log group; they "
+             "write and read no log events."),
+        ):  # fmt: skip
+            cdk.Validations.of(self.role).acknowledge(
+                cdk.Acknowledgment(
+                    id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{nag_resource(stack, arn)}]", reason=reason
+                )
+            )
+        cdk.Validations.of(self.role).acknowledge(
+            cdk.Acknowledgment(
+                id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+                reason="ecr:GetAuthorizationToken and cloudwatch:PutMetricData support no resource-level "
+                f"permissions; metrics are limited to the {TRAINING_METRICS_NAMESPACE} namespace by condition.",
+            )
+        )
