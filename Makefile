@@ -21,7 +21,7 @@ BROWSER_STAMP := $(VENV)/.browser-installed
 
 .DEFAULT_GOAL := help
 .PHONY: help setup synth test unit lint checkov bench deploy diff destroy bootstrap clean local smoke e2e \
-	test-browser chat conversations preflight cost cost-readme cleanup diagram status \
+	test-browser train chat conversations preflight cost cost-readme cleanup diagram status \
 	gpu-start gpu-stop notebook-start notebook-stop notebook-open
 
 help: ## List the commands
@@ -126,6 +126,9 @@ diagram: setup ## Regenerate docs/architecture.md (Mermaid) from the synthesized
 
 status: setup ## What is deployed under the prefix, what runs now and the burn rate in $/hour
 	$(MLSTACK) status $(ARGS)
+
+train: setup ## Fine-tune the sentiment model as a SageMaker job (ARGS="--local --demo" trains here on CPU)
+	$(MLSTACK) train $(ARGS)
 
 gpu-start: setup ## Start the Frameworks GPU instance
 	$(MLSTACK) gpu start $(ARGS)

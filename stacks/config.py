@@ -549,8 +549,8 @@ class TrainingSettings(_Section):
     instance_count: int = Field(default=1, ge=1, le=16)
     # Managed spot training (up to about 70 % cheaper; interrupted jobs resume from checkpoints). Default true.
     spot: bool = True
-    # The job stops after this many minutes of training (MaxRuntimeInSeconds), 1-40320. Default 120.
-    max_runtime_minutes: int = Field(default=120, ge=1, le=40320)
+    # The job stops after this many minutes of training (MaxRuntimeInSeconds), 1-40320. Default 60.
+    max_runtime_minutes: int = Field(default=60, ge=1, le=40320)
     # Spot only: minutes to wait for spot capacity plus training (MaxWaitTimeInSeconds), at least
     # max_runtime_minutes, at most 40320. Default none: twice max_runtime_minutes.
     max_wait_minutes: int | None = Field(default=None, ge=1, le=40320, examples=[240])

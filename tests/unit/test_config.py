@@ -201,7 +201,7 @@ def test_public_datasets_from_json() -> None:
         ({"training.spot": "sometimes"}, "training.spot='sometimes': true or false, e.g. true"),
         (
             {"training.max_runtime_minutes": "0"},
-            "training.max_runtime_minutes='0': a whole number from 1 to 40320, e.g. 120",
+            "training.max_runtime_minutes='0': a whole number from 1 to 40320, e.g. 60",
         ),
         (
             {"training.max_runtime_minutes": "180", "training.max_wait_minutes": "120"},
@@ -366,7 +366,7 @@ def test_stack_prefix_capitalizes_each_part() -> None:
 def test_training_defaults() -> None:
     training = load_settings(cdk_context()).training
     assert (training.instance_type, training.instance_count, training.spot) == ("ml.g5.xlarge", 1, True)
-    assert (training.max_runtime_minutes, training.epochs, training.max_rows) == (120, 1, 100000)
+    assert (training.max_runtime_minutes, training.epochs, training.max_rows) == (60, 1, 100000)
     assert training.base_model == "distilbert-base-uncased"
     assert training.max_job_usd == 5.0
     assert training.framework_versions == ("2.5.1", "4.49.0", "py311")
@@ -375,11 +375,11 @@ def test_training_defaults() -> None:
 @pytest.mark.parametrize(
     ("overrides", "expected_wait"),
     [
-        ({}, 240),  # twice the default runtime
+        ({}, 120),  # twice the default runtime
         ({"training.max_runtime_minutes": "300"}, 600),
         ({"training.max_runtime_minutes": "30000"}, 40320),  # SageMaker's 28-day limit
-        ({"training.max_wait_minutes": "150"}, 150),
-        ({"training.max_wait_minutes": "120"}, 120),  # equal to the runtime is allowed
+        ({"training.max_wait_minutes": "90"}, 90),
+        ({"training.max_wait_minutes": "60"}, 60),  # equal to the runtime is allowed
         ({"training.spot": "false"}, None),
         # On demand there is no wait: a wait shorter than the runtime is not an error.
         ({"training.spot": "false", "training.max_wait_minutes": "10"}, None),

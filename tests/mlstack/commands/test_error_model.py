@@ -28,6 +28,7 @@ AWS_COMMANDS = [
     ("notebook", "start"),
     ("notebook", "stop"),
     ("notebook", "open"),
+    ("train",),
 ]
 IDS = [" ".join(command) for command in AWS_COMMANDS]
 
@@ -93,7 +94,7 @@ def test_an_aws_refusal_exits_3_naming_the_call_and_the_fix(
     # Credentials that sign but are refused: every API call answers AccessDenied, as IAM would.
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAREFUSED")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "refused")
-    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
     calls: list[str] = []
 
     def refuse(self: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:

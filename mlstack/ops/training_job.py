@@ -1,0 +1,215 @@
+"""A SageMaker training job of training/sentiment/train.py, built from the `training` settings.
+
+Everything here is pure (no AWS calls) except `upload_source` and `follow`, so that `mlstack train`, its
+tests and a reader can see the exact CreateTrainingJob request before anything is submitted. The request is
+what the SageMaker Python SDK's HuggingFace estimator sends for script mode: the source archive and entry
+point as `sagemaker_*` hyperparameters, every hyperparameter JSON-encoded, and
+`sagemaker_torch_distributed_enabled` so that the container's torchrun launcher spans every GPU of every
+instance.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mlstack.ops.pricing import PriceTable
+from mlstack.paths import ROOT
+from stacks.config import CHECKPOINTS_PREFIX, MODELS_PREFIX, TRAINING_INPUTS_PREFIX, Settings, TrainingSettings
+
+SOURCE_DIR = ROOT / "training" / "sentiment"
+ENTRY_POINT = "train.py"
+# The Yelp review polarity corpus as the Registry of Open Data publishes it (fast.ai NLP datasets).
+YELP_ARCHIVE = "s3://fast-ai-nlp/yelp_review_polarity_csv.tgz"
+TRAINING_IMAGE_REPOSITORY = "huggingface-pytorch-training"
+# What SageMaker mounts as /opt/ml/checkpoints and syncs with CheckpointConfig.S3Uri.
+CHECKPOINT_LOCAL_PATH = "/opt/ml/checkpoints"
+TERMINAL_STATES = frozenset({"Completed", "Failed", "Stopped"})
+VOLUME_GB = 30  # the model, checkpoints and the 166 MB archive fit with room to spare
+
+
+@dataclass(frozen=True)
+class WorstCase:
+    """The most a job can cost: every instance billed for the longest the job may run, at the on-demand price."""
+
+    usd: float
+    hourly_usd: float
+    hours: float
+    instances: int
+    instance_type: str
+
+    def explain(self) -> str:
+        return (
+            f"{self.instances} x {self.instance_type} x {self.hours:g} h at ${self.hourly_usd:.3f}/h = ${self.usd:.2f}"
+        )
+
+
+def worst_case(training: TrainingSettings, prices: PriceTable) -> WorstCase:
+    """A spot job may bill up to MaxWaitTimeInSeconds; price it on demand, since spot is at most that."""
+    hourly = prices.by_type("sagemaker_training_hour", training.instance_type)
+    if hourly is None:  # the setting's validator only admits priced types; a stale price table is a bug
+        raise LookupError(f"no training price for {training.instance_type} in mlstack/ops/prices.json")
+    minutes = training.effective_max_wait_minutes or training.max_runtime_minutes
+    hours = minutes / 60
+    return WorstCase(
+        hourly * hours * training.instance_count, hourly, hours, training.instance_count, training.instance_type
+    )
+
+
+def job_name(prefix: str, now: datetime | None = None) -> str:
+    """`<prefix>-train-<UTC time>`: the prefix is what the notebook role and the spending stop match on."""
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
+    return f"{prefix}-train-{stamp}"[:63]
+
+
+def image_uri(account: str, region: str, tag: str) -> str:
+    return f"{account}.dkr.ecr.{region}.amazonaws.com/{TRAINING_IMAGE_REPOSITORY}:{tag}"
+
+
+def source_key(name: str) -> str:
+    return f"{TRAINING_INPUTS_PREFIX}code/{name}/sourcedir.tar.gz"
+
+
+def source_archive(source_dir: Path = SOURCE_DIR) -> bytes:
+    """sourcedir.tar.gz as the SDK builds it: the script folder's files at the archive's root."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for path in sorted(source_dir.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix in (".py", ".txt"):
+                archive.add(path, arcname=str(path.relative_to(source_dir)))
+    return buffer.getvalue()
+
+
+def hyperparameters(training: TrainingSettings, *, name: str, region: str, source_uri: str) -> dict[str, str]:
+    """The script's `--name value` arguments plus the toolkit's `sagemaker_*` keys, each JSON-encoded."""
+    values: dict[str, Any] = {
+        "model_name_or_path": training.base_model,
+        "epochs": training.epochs,
+        "max_rows": training.max_rows,
+        "sagemaker_program": ENTRY_POINT,
+        "sagemaker_submit_directory": source_uri,
+        "sagemaker_region": region,
+        "sagemaker_job_name": name,
+        "sagemaker_container_log_level": 20,
+        "sagemaker_instance_type": training.instance_type,
+        # torchrun on every instance, one process per GPU (SageMaker's launcher sets RANK, WORLD_SIZE...).
+        "sagemaker_torch_distributed_enabled": True,
+    }
+    return {key: json.dumps(value) for key, value in values.items()}
+
+
+def create_request(
+    settings: Settings,
+    *,
+    name: str,
+    region: str,
+    role_arn: str,
+    data_bucket: str,
+    image_account: str,
+    train_uri: str = YELP_ARCHIVE,
+) -> dict[str, Any]:
+    """The CreateTrainingJob parameters (botocore's shape names) for `settings.training`."""
+    training = settings.training
+    stopping: dict[str, int] = {"MaxRuntimeInSeconds": training.max_runtime_minutes * 60}
+    if training.spot:
+        stopping["MaxWaitTimeInSeconds"] = int(training.effective_max_wait_minutes or 0) * 60
+    request: dict[str, Any] = {
+        "TrainingJobName": name,
+        "RoleArn": role_arn,
+        "AlgorithmSpecification": {
+            "TrainingImage": image_uri(image_account, region, training.image_tag),
+            "TrainingInputMode": "File",
+        },
+        "HyperParameters": hyperparameters(
+            training, name=name, region=region, source_uri=f"s3://{data_bucket}/{source_key(name)}"
+        ),
+        "InputDataConfig": [
+            {
+                "ChannelName": "train",
+                "DataSource": {
+                    "S3DataSource": {
+                        "S3DataType": "S3Prefix",
+                        "S3Uri": train_uri,
+                        # Several instances each read the whole corpus; the script shards it by rank.
+                        "S3DataDistributionType": "FullyReplicated",
+                    }
+                },
+            }
+        ],
+        "OutputDataConfig": {"S3OutputPath": f"s3://{data_bucket}/{MODELS_PREFIX}"},
+        "ResourceConfig": {
+            "InstanceType": training.instance_type,
+            "InstanceCount": training.instance_count,
+            "VolumeSizeInGB": VOLUME_GB,
+        },
+        "StoppingCondition": stopping,
+        "EnableManagedSpotTraining": training.spot,
+        "CheckpointConfig": {
+            "S3Uri": f"s3://{data_bucket}/{CHECKPOINTS_PREFIX}{name}/",
+            "LocalPath": CHECKPOINT_LOCAL_PATH,
+        },
+        "Tags": [
+            {"Key": key.replace("_", "-"), "Value": value}
+            for key, value in {**settings.tags.model_dump(), "mlstack:prefix": settings.prefix}.items()
+        ],
+    }
+    return request
+
+
+def upload_source(s3: Any, bucket: str, name: str, source_dir: Path = SOURCE_DIR) -> str:
+    """Upload the script folder as the job's sourcedir.tar.gz; returns its s3:// URI."""
+    key = source_key(name)
+    s3.put_object(Bucket=bucket, Key=key, Body=source_archive(source_dir))
+    return f"s3://{bucket}/{key}"
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One look at a running job, as `mlstack train` shows it."""
+
+    status: str
+    secondary: str
+    billable_seconds: int
+    spot_savings_percent: float | None
+    model_artifacts: str
+    failure: str
+
+    @classmethod
+    def of(cls, described: dict[str, Any]) -> Progress:
+        billable = int(described.get("BillableTimeInSeconds") or 0)
+        trained = int(described.get("TrainingTimeInSeconds") or 0)
+        savings = (1 - billable / trained) * 100 if described.get("EnableManagedSpotTraining") and trained else None
+        return cls(
+            status=str(described.get("TrainingJobStatus", "")),
+            secondary=str(described.get("SecondaryStatus", "")),
+            billable_seconds=billable,
+            spot_savings_percent=savings,
+            model_artifacts=str(described.get("ModelArtifacts", {}).get("S3ModelArtifacts", "")),
+            failure=str(described.get("FailureReason", "")),
+        )
+
+    def line(self) -> str:
+        savings = "" if self.spot_savings_percent is None else f", spot saved {self.spot_savings_percent:.0f} %"
+        return f"{self.status} / {self.secondary}: {self.billable_seconds} billable s{savings}"
+
+
+def follow(
+    sagemaker: Any, name: str, *, poll_seconds: float = 30.0, sleep: Callable[[float], None] = time.sleep
+) -> Iterator[Progress]:
+    """Each change of the job's status until it ends (Completed, Failed or Stopped)."""
+    last: Progress | None = None
+    while True:
+        progress = Progress.of(sagemaker.describe_training_job(TrainingJobName=name))
+        if progress != last:
+            yield progress
+            last = progress
+        if progress.status in TERMINAL_STATES:
+            return
+        sleep(poll_seconds)
