@@ -99,6 +99,8 @@ class Check:
     intent: str
     # The reply must contain one of these fragments (case-insensitive).
     replies: tuple[str, ...]
+    # Instead of a reply: the error code Lex must refuse the turn with (e.g. ValidationException).
+    error: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,8 @@ class Outcome:
 
     @property
     def passed(self) -> bool:
+        if self.check.error:
+            return self.turn is None and self.error.startswith(f"{self.check.error}:")
         return (
             self.turn is not None
             and self.turn.intent == self.check.intent
@@ -121,8 +125,17 @@ def _fragments(value: Any) -> tuple[str, ...]:
     return tuple(item for item in values if isinstance(item, str) and item.strip())
 
 
+def _padded(text: str, length: int) -> str:
+    """`text` lengthened to `length` characters with a repeated filler word (for over-long input turns)."""
+    filler = " la"
+    return (text + filler * (max(length - len(text), 0) // len(filler) + 1))[:length]
+
+
 def load_conversations(path: Path) -> list[list[Check]]:
-    """Conversations from YAML: each a name and turns of {say, intent, reply}; each runs in a fresh session."""
+    """Conversations from YAML: each a name and turns of {say, intent, reply}; each runs in a fresh session.
+
+    A turn may instead name the `error` Lex refuses it with, and `pad_to: N` lengthens `say` to N characters.
+    """
     try:
         document = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as error:
@@ -137,7 +150,13 @@ def load_conversations(path: Path) -> list[list[Check]]:
         if not isinstance(turns, list) or not turns:
             raise ChatError(f"{path}: conversations[{index}] needs a name and a non-empty 'turns' list", ui.EXIT_USAGE)
         checks = []
-        for number, turn in enumerate(turns):
+        for number, written in enumerate(turns):
+            turn = written
+            if isinstance(turn, dict) and isinstance(turn.get("pad_to"), int) and isinstance(turn.get("say"), str):
+                turn = {**turn, "say": _padded(turn["say"], turn["pad_to"])}
+            if isinstance(turn, dict) and isinstance(turn.get("error"), str) and isinstance(turn.get("say"), str):
+                checks.append(Check(name, turn["say"], "", (), error=turn["error"]))
+                continue
             replies = _fragments(turn.get("reply")) if isinstance(turn, dict) else ()
             if not isinstance(turn, dict) or not all(isinstance(turn.get(key), str) for key in ("say", "intent")):
                 raise ChatError(f"{path}: {name} turn {number + 1} needs string fields say and intent", ui.EXIT_USAGE)
@@ -157,8 +176,11 @@ def run_conversations(lex: Any, bot: BotAddress, conversations: Iterable[list[Ch
         for check in checks:
             try:
                 outcomes.append(Outcome(check, ask(lex, bot, session_id, check.say)))
-            except (ClientError, BotoCoreError) as error:
-                outcomes.append(Outcome(check, None, error=str(error)))
+            except ClientError as error:
+                code = error.response.get("Error", {}).get("Code", "ClientError")
+                outcomes.append(Outcome(check, None, error=f"{code}: {error}"))
+            except BotoCoreError as error:
+                outcomes.append(Outcome(check, None, error=f"{type(error).__name__}: {error}"))
     return outcomes
 
 
@@ -175,7 +197,8 @@ def report(outcomes: list[Outcome], write: Callable[[str], None] = print) -> int
         reply = turn.text if turn else outcome.error
         write(
             f"{'PASS' if outcome.passed else 'FAIL':6}  {_cut(outcome.check.conversation, 24):24}  "
-            f"{_cut(outcome.check.say, 34):34}  {outcome.check.intent:17}  {_cut(got, 17):17}  {_cut(reply, 70)}"
+            f"{_cut(outcome.check.say, 34):34}  {_cut(outcome.check.intent or outcome.check.error, 17):17}  "
+            f"{_cut(got, 17):17}  {_cut(reply, 70)}"
         )
         if not outcome.passed and turn:
             write(f"{'':8}expected the reply to contain one of: {', '.join(map(repr, outcome.check.replies))}")

@@ -147,9 +147,24 @@ def test_bad_conversation_files_get_a_one_line_error(tmp_path: Path, text: str, 
         chat.load_conversations(path)
 
 
+def test_a_turn_may_expect_lex_to_refuse_it_and_pad_to_lengthens_it(lex: Any, tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("conversations: [{name: long, turns: [{say: say, pad_to: 1100, error: ValidationException}]}]")
+    [[check]] = chat.load_conversations(path)
+    assert len(check.say) == 1100 and check.say.startswith("say la la") and check.error == "ValidationException"
+    stubber = Stubber(lex)
+    stubber.add_client_error("recognize_text", service_error_code="ValidationException", http_status_code=400)
+    expect(stubber, check.say, lex_reply("Speak", "Fulfilled", "Here is your text"))
+    with stubber:
+        refused = chat.run_conversations(lex, BOT, [[check]])
+        answered = chat.run_conversations(lex, BOT, [[check]])
+    assert refused[0].passed  # Lex refused it with the expected code
+    assert not answered[0].passed  # an answer where a refusal was expected fails
+
+
 def test_the_shipped_conversations_cover_every_intent() -> None:
     conversations = chat.load_conversations(chat.CONVERSATIONS)
-    intents = {check.intent for checks in conversations for check in checks}
+    intents = {check.intent for checks in conversations for check in checks if not check.error}
     assert intents == {
         "Help",
         "DescribeImage",
