@@ -260,14 +260,12 @@ class Checker:
             return "PITR enabled"
 
         def bot() -> str:
-            self.real_account_only("moto has no Lex V2 API (the emulator only gives the templates bot ids)")
             bot_id = stack.output(outputs.BOT_ID)
             described = self.client("lexv2-models").describe_bot(botId=bot_id)
             expect(described["botStatus"] == "Available", f"bot {described['botStatus']}")
             return f"{described['botName']} ({bot_id}): Available"
 
         def conversations() -> str:
-            self.real_account_only("moto has no Lex V2 runtime to converse with")
             from mlstack.commands.chat import CONVERSATIONS, BotAddress, load_conversations, run_conversations
 
             address = BotAddress(

@@ -13,7 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mlstack.emulator import catalogue, cloudformation, deletes, missing_apis, policies, properties, resources
+from mlstack.emulator import (
+    ai_services,
+    catalogue,
+    cloudformation,
+    deletes,
+    missing_apis,
+    policies,
+    properties,
+    resources,
+)
+from mlstack.emulator.lex.runtime_api import install_lex_runtime
 
 MOTO_VERSION = "5.2.5"
 
@@ -35,6 +45,8 @@ INSTALLERS: list[Callable[[], None]] = [
     cloudformation.install_change_sets_per_stack,
     cloudformation.install_ssm_parameter_values,
     missing_apis.install_lifecycle_config_listing,
+    install_lex_runtime,
+    ai_services.install_ai_services,
 ]
 
 _INSTALLED: list[str] = []  # the moto version the extensions were applied to, once per process

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.lambdas.conftest import ENDPOINT, SAMPLES, FakeLambdaContext, lex_event
-from tests.lambdas.lex_format import lex_response_problems
+from mlstack.emulator.lex.response_format import lex_response_problems
 
 EXAMPLES = 2000
 KNOWN_INTENTS = [

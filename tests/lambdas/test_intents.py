@@ -16,7 +16,7 @@ import requests
 from botocore.stub import Stubber
 
 from tests.lambdas.conftest import BUCKET, ENDPOINT, FakeLambdaContext, lex_event, recorded
-from tests.lambdas.lex_format import lex_response_problems
+from mlstack.emulator.lex.response_format import lex_response_problems
 
 
 def invoke(event: dict[str, Any], context: FakeLambdaContext | None = None) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 
 from tests.lambdas.conftest import ENDPOINT, FakeLambdaContext, lex_event
-from tests.lambdas.lex_format import lex_response_problems
+from mlstack.emulator.lex.response_format import lex_response_problems
 
 # A valid request for every intent; the values need only pass validation.
 TURNS: dict[str, dict[str, str]] = {

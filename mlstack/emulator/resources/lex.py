@@ -1,9 +1,11 @@
-"""Lex V2 CloudFormation resources: moto has no Lex V2 at all, so bots, versions and aliases are ids only."""
+"""Lex V2 CloudFormation resources: moto has no Lex V2 at all. Bots and aliases are kept in the emulator's
+bot model (mlstack.emulator.lex.bot_model), which its Lex V2 runtime answers from; versions are numbers."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from mlstack.emulator.lex import bot_model
 from mlstack.emulator.resources.base import EmulatedResource, short_id
 
 
@@ -16,10 +18,15 @@ class LexBot(EmulatedResource):
     def create(self) -> None:
         self.name = short_id()
         self.attributes = {"Id": self.name, "Arn": self.arn("lex", f"bot/{self.name}")}
+        bot_model.register_bot(self.name, self.properties)
 
     def update_from(self, original: EmulatedResource) -> None:
         # A bot keeps its id across updates, so aliases and Lambda permissions stay valid.
         self.name, self.attributes = original.name, dict(original.attributes)
+        bot_model.register_bot(self.name, self.properties)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        bot_model.unregister_bot(self.name)
 
 
 class LexBotVersion(EmulatedResource):
@@ -51,6 +58,13 @@ class LexBotAlias(EmulatedResource):
         bot_id = self.properties.get("BotId", "")
         self.name = f"{alias_id}|{bot_id}"
         self.attributes = {"BotAliasId": alias_id, "Arn": self.arn("lex", f"bot-alias/{bot_id}/{alias_id}")}
+        bot_model.register_alias(str(bot_id), alias_id, self.properties)
 
     def update_from(self, original: EmulatedResource) -> None:
         self.name, self.attributes = original.name, dict(original.attributes)
+        alias_id, _, bot_id = self.name.partition("|")
+        bot_model.register_alias(bot_id, alias_id, self.properties)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        alias_id, _, bot_id = self.name.partition("|")
+        bot_model.unregister_alias(bot_id, alias_id)

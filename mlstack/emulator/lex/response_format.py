@@ -1,4 +1,4 @@
-"""A validator for Lambda responses under the Lex V2 response format (used by the tests, tested itself)."""
+"""The Lex V2 Lambda response format as a validator: the emulator checks every code hook reply with it."""
 
 from __future__ import annotations
 

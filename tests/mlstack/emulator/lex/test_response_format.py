@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.lambdas.conftest import lex_event
-from tests.lambdas.lex_format import lex_response_problems
+from mlstack.emulator.lex.response_format import lex_response_problems
 
 VALID_CLOSE: dict[str, Any] = {
     "sessionState": {
