@@ -25,10 +25,12 @@ from typing import Any, get_args
 import click
 from pydantic import ValidationError
 
-from mlstack.commands import smoke
+from mlstack.commands import local_scenarios, smoke
+from mlstack.commands.cdk import adoption_flags
 from mlstack.ops import cdk_cli, ui
 from mlstack.ops import settings as ops_settings
 from mlstack.paths import ROOT, VENV_BIN
+from stacks import outputs
 from stacks.config import FrameworksSettings
 
 ACCOUNT = "123456789012"
@@ -41,6 +43,8 @@ CDK_QUIET = ["--no-notices", "--no-version-reporting", "--ci"]
 # One CLI command against the emulator takes seconds; a hang (a stack waiting on a state moto never
 # reaches) must fail the round trip rather than block CI.
 CDK_TIMEOUT_SECONDS = int(os.environ.get("MLSTACK_LOCAL_CDK_TIMEOUT", "600"))
+# `--scenario retain` keeps data across a destroy: the layers whose data retain_data keeps.
+RETAIN_LAYERS = "data,api_services"
 
 
 def dlami_parameter_names() -> list[str]:
@@ -145,6 +149,11 @@ class RoundTrip:
         self.leftovers: list[str] = []
         self.baseline: set[str] = set()
         self.unlistable: set[str] = set()
+        self.synth_args: list[str] = []
+        # --scenario retain: what was written before the destroy, what the destroy kept, the flags to adopt it.
+        self.kept_data: local_scenarios.KeptData | None = None
+        self.kept: set[str] = set()
+        self.adoption_args: list[str] = []
 
     def phase(self, name: str, step: Callable[[], None]) -> None:
         print(f"--- {name}", flush=True)
@@ -187,12 +196,14 @@ class RoundTrip:
         return self.session().client(service, endpoint_url=self.endpoint)
 
     # ---- phases
-    def synth(self) -> None:
+    def synth(self, *scenario_args: str) -> None:
+        """`cdk synth` with the scenario's `-c` flags first, so the user's own flags (later) win."""
         shutil.rmtree(OUTDIR, ignore_errors=True)
         app = ["--app", self.app] if self.app else []
         context_file = ROOT / "cdk.context.json"
         existed = context_file.exists()
-        self.cdk("synth", "--quiet", "--output", str(OUTDIR), *app, *self.cdk_args)
+        self.synth_args = [*scenario_args, *self.cdk_args]
+        self.cdk("synth", "--quiet", "--output", str(OUTDIR), *app, *self.synth_args)
         if context_file.exists() and not existed:
             # With the emulator's account in the environment a look-up succeeds here but needs AWS elsewhere.
             looked_up = ", ".join(json.loads(context_file.read_text()))
@@ -253,6 +264,64 @@ class RoundTrip:
 
     def destroy(self) -> None:
         self.cdk("destroy", "--all", "--force", "--app", str(OUTDIR))
+
+    # ---- phases of --scenario retain
+    def stack_outputs(self, layer: str) -> dict[str, str]:
+        """The outputs of this layer's deployed stack (`<prefix>-<layer>`); {} when the layer is not deployed."""
+        name = next((stack for stack in self.stacks if stack.endswith(f"-{layer}")), None)
+        return local_scenarios.stack_outputs(self.client("cloudformation"), name) if name else {}
+
+    def write_kept_data(self) -> None:
+        """Write the samples into the data bucket and results table, and read the flags that adopt them,
+        as `mlstack cdk destroy` does (from the stacks' outputs, before they are gone)."""
+        bucket = self.stack_outputs("Data")[outputs.DATA_BUCKET]
+        table = self.stack_outputs("ApiServices").get(outputs.RESULTS_TABLE)
+        self.kept_data = local_scenarios.write_samples(self.client("s3"), self.client("dynamodb"), bucket, table)
+        settings = ops_settings.load(ops_settings.parse_overrides(ops_settings.context_pairs(self.synth_args)))
+        flags = adoption_flags(settings, cloudformation=self.client("cloudformation"))
+        self.adoption_args = [part for flag in flags for part in flag.split(" ", 1)]
+        print(
+            f"    wrote {len(self.kept_data.objects)} object(s) to {bucket}"
+            + (f" and an item to {table}" if table else "")
+        )
+        print(f"    adopt with: {' '.join(flags)}")
+
+    def check_kept(self) -> None:
+        """After the retain_data destroy: the bucket and table are still there, and nothing else is."""
+        assert self.kept_data is not None
+        self.kept = snapshot(self.client, self.unlistable) - self.baseline
+        expected = {f"bucket:{self.kept_data.bucket}"} | (
+            {f"table:{self.kept_data.table}"} if self.kept_data.table else set()
+        )
+        if expected - self.kept:
+            raise PhaseFailed(f"the retain_data destroy deleted {', '.join(sorted(expected - self.kept))}")
+        leaked = local_scenarios.unexpectedly_kept(self.kept)
+        if leaked:
+            raise PhaseFailed(f"the retain_data destroy left more than data: {', '.join(leaked)}")
+        print(f"    kept: {', '.join(sorted(self.kept))}")
+
+    def synth_adopting(self) -> None:
+        """Synth again, adopting the kept bucket and table, and with retain_data off (the app's default)."""
+        self.synth("-c", f"layers={RETAIN_LAYERS}", *self.adoption_args)
+
+    def read_kept_data(self) -> None:
+        """Read the samples back through the adopting stacks' outputs: the same bucket, objects and item."""
+        assert self.kept_data is not None
+        bucket = self.stack_outputs("Data").get(outputs.DATA_BUCKET, "")
+        table = self.stack_outputs("ApiServices").get(outputs.RESULTS_TABLE)
+        problems = local_scenarios.read_back(self.client("s3"), self.client("dynamodb"), self.kept_data, bucket, table)
+        if problems:
+            raise PhaseFailed("the kept data did not come back: " + "; ".join(problems))
+
+    def delete_kept_data(self) -> None:
+        """Destroying the adopting stacks leaves exactly what was adopted (imported resources are never the
+        stack's to delete); then it is deleted here, as its owner would, so the leftovers check sees zero."""
+        after = snapshot(self.client, self.unlistable) - self.baseline
+        if after - self.kept:
+            raise PhaseFailed(f"the adopting stacks left {', '.join(sorted(after - self.kept))}")
+        if self.kept - after:
+            raise PhaseFailed(f"destroying the adopting stacks deleted adopted {', '.join(sorted(self.kept - after))}")
+        local_scenarios.delete_kept(self.client("s3"), self.client("dynamodb"), self.kept)
 
     def leftovers_check(self) -> None:
         self.leftovers = sorted(snapshot(self.client, self.unlistable) - self.baseline)
@@ -376,7 +445,10 @@ def report(trip: RoundTrip, emulator: Emulator, error: str | None) -> None:
 
 
 def json_report(trip: RoundTrip, emulator: Emulator, error: str | None) -> dict[str, Any]:
-    """What `--json` writes: phases with seconds, every check with its status, stacks and leftovers."""
+    """What `--json` writes: phases with seconds, every check with its status, stacks and leftovers.
+
+    `kept`: what a `--scenario retain` destroy kept (and the run deleted at the end).
+    """
     return {
         "passed": error is None,
         "error": error,
@@ -384,6 +456,7 @@ def json_report(trip: RoundTrip, emulator: Emulator, error: str | None) -> dict[
         "phases": [{"name": name, "seconds": round(seconds, 3)} for name, seconds in trip.timings],
         "checks": [{"name": c.name, "status": c.status, "detail": c.detail} for c in trip.checks],
         "leftovers": trip.leftovers,
+        "kept": sorted(trip.kept),
         "unlistable": sorted(trip.unlistable),
         "not_emulated": emulator.skipped_types,
     }
@@ -402,11 +475,51 @@ def keep_running(endpoint: str) -> None:
         input()
 
 
+Phase = tuple[str, Callable[[], None]]
+SCENARIOS = ("app", "retain")
+
+
+def phases(scenario: str, trip: RoundTrip, emulator: Emulator, keep: bool) -> list[Phase]:
+    """The phases of a scenario, after the emulator has started, in order."""
+    prepare = [("bootstrap", trip.bootstrap), ("clear stuck stacks", trip.clear_stuck_stacks)]
+    finish = [("destroy", trip.destroy), ("leftovers", trip.leftovers_check)]
+    kept_running = [("kept running", lambda: keep_running(emulator.endpoint))] if keep else []
+    if scenario == "retain":
+        # Deploy with retain_data, write, destroy (data kept), deploy adopting it, read it back, destroy with
+        # retain_data off; what was adopted survives that destroy too and is deleted last, by its owner.
+        return [
+            ("synth (retain_data)", lambda: trip.synth("-c", "retain_data=true", "-c", f"layers={RETAIN_LAYERS}")),
+            *prepare,
+            ("deploy", trip.deploy),
+            ("write data", trip.write_kept_data),
+            ("destroy (retain_data)", trip.destroy),
+            ("data kept", trip.check_kept),
+            ("synth (adopting)", trip.synth_adopting),
+            ("deploy (adopting)", trip.deploy),
+            ("read data back", trip.read_kept_data),
+            ("checks", trip.check),
+            *kept_running,
+            ("destroy", trip.destroy),
+            ("delete kept data", trip.delete_kept_data),
+            ("leftovers", trip.leftovers_check),
+        ]
+    return [
+        ("synth", trip.synth),
+        *prepare,
+        ("deploy", trip.deploy),
+        ("seed data", trip.seed_data),
+        ("checks", trip.check),
+        *kept_running,
+        ("redeploy (no changes)", trip.redeploy),
+        *finish,
+    ]
+
+
 @click.command(
     "local",
     context_settings={"ignore_unknown_options": True},
     epilog="Examples: mlstack local    mlstack local -c layers=data,platform    mlstack local --json report.json    "
-    "mlstack local --keep",
+    "mlstack local --keep    mlstack local --scenario retain",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Print the CDK CLI's output.")
 @click.option("--app", help="Another CDK app command than cdk.json's.")
@@ -414,10 +527,20 @@ def keep_running(endpoint: str) -> None:
 @click.option(
     "--keep",
     is_flag=True,
-    help="After the checks, keep the emulated app running (to chat with it) until Enter; then redeploy and destroy.",
+    help="After the checks, keep the emulated app running (to chat with it) until Enter; then finish the run.",
+)
+@click.option(
+    "--scenario",
+    type=click.Choice(SCENARIOS),
+    default="app",
+    show_default=True,
+    help="app: deploy, check, redeploy, destroy. retain: deploy the data and api_services layers with "
+    "retain_data, write data, destroy, deploy adopting the kept bucket and table, read the data back, destroy.",
 )
 @click.argument("cdk_args", nargs=-1, type=click.UNPROCESSED)
-def command(verbose: bool, app: str | None, json_path: Path | None, keep: bool, cdk_args: tuple[str, ...]) -> int:
+def command(
+    *, verbose: bool, app: str | None, json_path: Path | None, keep: bool, scenario: str, cdk_args: tuple[str, ...]
+) -> int:
     """No AWS account needed: deploy, check, redeploy and destroy the app against a local emulator.
 
     Starts the emulator (moto plus mlstack.emulator's extensions) on a free localhost port, runs the real
@@ -434,17 +557,8 @@ def command(verbose: bool, app: str | None, json_path: Path | None, keep: bool, 
         trip.phase("start emulator", emulator.start)
         trip.endpoint = emulator.endpoint
         trip.env = cli_environment(emulator.endpoint)
-        trip.phase("synth", trip.synth)
-        trip.phase("bootstrap", trip.bootstrap)
-        trip.phase("clear stuck stacks", trip.clear_stuck_stacks)
-        trip.phase("deploy", trip.deploy)
-        trip.phase("seed data", trip.seed_data)
-        trip.phase("checks", trip.check)
-        if keep:
-            trip.phase("kept running", lambda: keep_running(emulator.endpoint))
-        trip.phase("redeploy (no changes)", trip.redeploy)
-        trip.phase("destroy", trip.destroy)
-        trip.phase("leftovers", trip.leftovers_check)
+        for name, step in phases(scenario, trip, emulator, keep):
+            trip.phase(name, step)
     except PhaseFailed as failure:
         error = str(failure)
     except KeyboardInterrupt:
