@@ -10,10 +10,12 @@ Extra CDK flags: `mlstack local -c layers=data,platform` (or `make local ARGS=".
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -45,6 +47,11 @@ CDK_QUIET = ["--no-notices", "--no-version-reporting", "--ci"]
 CDK_TIMEOUT_SECONDS = int(os.environ.get("MLSTACK_LOCAL_CDK_TIMEOUT", "600"))
 # `--scenario retain` keeps data across a destroy: the layers whose data retain_data keeps.
 RETAIN_LAYERS = "data,api_services"
+# `--scenario failed-deploy` fails the Data stack in its middle: its Glue tables come after its buckets and database.
+FAULT_RESOURCE_TYPE = "AWS::Glue::Table"
+# Held (flock) for the whole run: a second run in this checkout would share cdk.local.out and race it.
+# Beside cdk.local.out, not in it: synth empties that folder. The kernel releases the lock when the holder dies.
+LOCK_PATH = ROOT / "cdk.local.lock"
 
 
 def dlami_parameter_names() -> list[str]:
@@ -63,10 +70,72 @@ def dlami_parameter_names() -> list[str]:
     return sorted(names)
 
 
-def emulator_command(port: int = 0) -> list[str]:
-    """The emulator's process: `python -m mlstack.emulator`, told which public parameters to seed."""
+def emulator_command(port: int = 0, fail_next_create: tuple[str, ...] = ()) -> list[str]:
+    """The emulator's process: `python -m mlstack.emulator`, told which public parameters to seed (and which
+    resource types' next create to fail, for `--scenario failed-deploy`)."""
     seeds = [arg for name in dlami_parameter_names() for arg in ("--dlami-parameter", name)]
-    return [sys.executable, "-m", "mlstack.emulator", "--port", str(port), *seeds]
+    faults = [arg for resource_type in fail_next_create for arg in ("--fail-next-create", resource_type)]
+    return [sys.executable, "-m", "mlstack.emulator", "--port", str(port), *seeds, *faults]
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived: the run stops, its children are stopped, the report says which signal."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def interruptible() -> Iterator[None]:
+    """SIGINT and SIGTERM raise Interrupted, so the run's `finally` stops the emulator and the CDK CLI.
+
+    (Python's default for SIGTERM ends the process at once: the emulator would outlive it, holding its port.)
+    """
+
+    def handler(signum: int, _frame: object) -> None:
+        raise Interrupted(signum)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+@contextlib.contextmanager
+def run_lock(path: Path = LOCK_PATH) -> Iterator[None]:
+    """Hold the lock of this checkout's `mlstack local` for the block; refuse (exit 1) if another run holds it."""
+    with path.open("a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "unknown"
+            raise ui.CommandError(
+                f"another `mlstack local` is running in this checkout (pid {holder}, lock {path.name}); "
+                "wait for it to finish or stop it",
+                ui.EXIT_FAILED,
+            ) from None
+        lock.truncate(0)
+        lock.write(str(os.getpid()))
+        lock.flush()
+        yield
+
+
+def stop_process_group(process: subprocess.Popen[str], grace: float = 10) -> None:
+    """SIGTERM the process group `process` leads, then SIGKILL what is left after `grace` seconds."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout=grace)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)  # grandchildren that outlived the leader
 
 
 class PhaseFailed(Exception):
@@ -93,22 +162,27 @@ def cli_environment(endpoint: str) -> dict[str, str]:
 class Emulator:
     """The emulator in a child process; `endpoint` once started. Always stopped by `stop()`."""
 
-    def __init__(self, log_path: Path):
+    def __init__(self, log_path: Path, fail_next_create: tuple[str, ...] = ()):
         self.log_path = log_path
+        self.fail_next_create = fail_next_create
         self.process: subprocess.Popen[str] | None = None
         self.endpoint = ""
+        self.pid: int | None = None
         self.skipped_types: list[str] = []
 
     def start(self, timeout: float = 60) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("w")
+        # A process group of its own: a Ctrl-C in the terminal reaches only this command, which stops it.
         self.process = subprocess.Popen(
-            emulator_command(),
+            emulator_command(fail_next_create=self.fail_next_create),
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=self._log,
             text=True,
+            process_group=0,
         )
+        self.pid = self.process.pid
         deadline = time.monotonic() + timeout
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
@@ -125,7 +199,7 @@ class Emulator:
             try:
                 out, _ = self.process.communicate(timeout=15)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                stop_process_group(self.process, grace=5)
                 out, _ = self.process.communicate()
             for line in (out or "").splitlines():
                 if line.startswith("SKIPPED "):
@@ -154,6 +228,8 @@ class RoundTrip:
         self.kept_data: local_scenarios.KeptData | None = None
         self.kept: set[str] = set()
         self.adoption_args: list[str] = []
+        # --scenario failed-deploy: the stacks the failed deploy rolled back.
+        self.rolled_back: list[str] = []
 
     def phase(self, name: str, step: Callable[[], None]) -> None:
         print(f"--- {name}", flush=True)
@@ -164,28 +240,37 @@ class RoundTrip:
             self.timings.append((name, time.perf_counter() - start))
 
     def cdk(self, *args: str) -> str:
-        command = cdk_cli.command(*args, *CDK_QUIET)
+        """Run `cdk ARGS`; its output, or PhaseFailed when it exits non-zero."""
+        code, output = self.cdk_exit(*args)
+        if code != 0:
+            raise PhaseFailed(f"`cdk {' '.join(args)}` exited {code}:\n{_tail(output)}")
+        return output
+
+    def cdk_exit(self, *args: str) -> tuple[int, str]:
+        """Run `cdk ARGS` in a process group of its own, stopped whole on a timeout or an interrupt."""
+        process = subprocess.Popen(
+            cdk_cli.command(*args, *CDK_QUIET),
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            process_group=0,
+        )
         try:
-            result = subprocess.run(
-                command,
-                check=False,
-                cwd=ROOT,
-                env=self.env,
-                capture_output=True,
-                text=True,
-                timeout=CDK_TIMEOUT_SECONDS,
-            )
-        except subprocess.TimeoutExpired as timeout:
-            output = (timeout.stdout or b"").decode() if isinstance(timeout.stdout, bytes) else (timeout.stdout or "")
+            output, _ = process.communicate(timeout=CDK_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            stop_process_group(process)
+            output, _ = process.communicate()
             raise PhaseFailed(
-                f"`cdk {' '.join(args)}` timed out after {CDK_TIMEOUT_SECONDS} s:\n{_tail(output)}"
+                f"`cdk {' '.join(args)}` timed out after {CDK_TIMEOUT_SECONDS} s:\n{_tail(output or '')}"
             ) from None
-        output = result.stdout + result.stderr
+        except BaseException:  # Interrupted, or anything else: the CLI must not outlive this run
+            stop_process_group(process)
+            raise
         if self.verbose:
             print(output)
-        if result.returncode != 0:
-            raise PhaseFailed(f"`cdk {' '.join(args)}` exited {result.returncode}:\n{_tail(output)}")
-        return output
+        return process.returncode, output
 
     def session(self) -> Any:
         import boto3
@@ -264,6 +349,25 @@ class RoundTrip:
 
     def destroy(self) -> None:
         self.cdk("destroy", "--all", "--force", "--app", str(OUTDIR))
+
+    # ---- phases of --scenario failed-deploy
+    def deploy_rolled_back(self) -> None:
+        """The deploy with the injected failure must fail, naming it, and leave only rolled-back stacks behind."""
+        code, output = self.cdk_exit(
+            "deploy", "--all", "--require-approval", "never", "--method=change-set", "--app", str(OUTDIR)
+        )
+        if code == 0 or "injected failure" not in output:
+            raise PhaseFailed(
+                f"the deploy with an injected {FAULT_RESOURCE_TYPE} failure did not fail by it:\n{_tail(output)}"
+            )
+        statuses = {s["StackName"]: s["StackStatus"] for s in self.client("cloudformation").describe_stacks()["Stacks"]}
+        self.rolled_back = sorted(name for name in self.stacks if statuses.get(name) == "ROLLBACK_COMPLETE")
+        if not self.rolled_back:
+            raise PhaseFailed(f"no stack rolled back after the injected failure: {statuses}")
+        left = snapshot(self.client, self.unlistable) - self.baseline - {f"stack:{name}" for name in self.rolled_back}
+        if left:
+            raise PhaseFailed(f"the rollback left {', '.join(sorted(left))}")
+        print(f"    rolled back: {', '.join(self.rolled_back)}")
 
     # ---- phases of --scenario retain
     def stack_outputs(self, layer: str) -> dict[str, str]:
@@ -433,8 +537,8 @@ def report(trip: RoundTrip, emulator: Emulator, error: str | None) -> None:
     counts = {status: sum(1 for c in trip.checks if c.status == status) for status in smoke.STATUSES}
     print(f"resources checked: {len(trip.checks)} (" + ", ".join(f"{counts[s]} {s}" for s in smoke.STATUSES) + ")")
     for name, seconds in trip.timings:
-        print(f"  {name:<22} {seconds:6.1f} s")
-    print(f"  {'total':<22} {sum(s for _, s in trip.timings):6.1f} s")
+        print(f"  {name:<26} {seconds:6.1f} s")
+    print(f"  {'total':<26} {sum(s for _, s in trip.timings):6.1f} s")
     print(f"leftovers:         {len(trip.leftovers)}" + (f" ({', '.join(trip.leftovers)})" if trip.leftovers else ""))
     if trip.unlistable:
         print(f"not listable:      {', '.join(sorted(trip.unlistable))} (the endpoint has no list API)")
@@ -457,6 +561,8 @@ def json_report(trip: RoundTrip, emulator: Emulator, error: str | None) -> dict[
         "checks": [{"name": c.name, "status": c.status, "detail": c.detail} for c in trip.checks],
         "leftovers": trip.leftovers,
         "kept": sorted(trip.kept),
+        "rolled_back": trip.rolled_back,
+        "emulator": {"pid": emulator.pid, "endpoint": emulator.endpoint},
         "unlistable": sorted(trip.unlistable),
         "not_emulated": emulator.skipped_types,
     }
@@ -476,7 +582,7 @@ def keep_running(endpoint: str) -> None:
 
 
 Phase = tuple[str, Callable[[], None]]
-SCENARIOS = ("app", "retain")
+SCENARIOS = ("app", "retain", "failed-deploy")
 
 
 def phases(scenario: str, trip: RoundTrip, emulator: Emulator, keep: bool) -> list[Phase]:
@@ -503,9 +609,17 @@ def phases(scenario: str, trip: RoundTrip, emulator: Emulator, keep: bool) -> li
             ("delete kept data", trip.delete_kept_data),
             ("leftovers", trip.leftovers_check),
         ]
+    # failed-deploy: the emulator fails the first Glue table's create; that deploy must roll back cleanly, and
+    # the next deploy into the same emulator (after the rolled-back stack is deleted) passes as `app` does.
+    retry = (
+        [("deploy (fails, rolls back)", trip.deploy_rolled_back), ("clear rolled-back stacks", trip.clear_stuck_stacks)]
+        if scenario == "failed-deploy"
+        else []
+    )
     return [
         ("synth", trip.synth),
         *prepare,
+        *retry,
         ("deploy", trip.deploy),
         ("seed data", trip.seed_data),
         ("checks", trip.check),
@@ -535,7 +649,8 @@ def phases(scenario: str, trip: RoundTrip, emulator: Emulator, keep: bool) -> li
     default="app",
     show_default=True,
     help="app: deploy, check, redeploy, destroy. retain: deploy the data and api_services layers with "
-    "retain_data, write data, destroy, deploy adopting the kept bucket and table, read the data back, destroy.",
+    "retain_data, write data, destroy, deploy adopting the kept bucket and table, read the data back, destroy. "
+    f"failed-deploy: the emulator fails the first {FAULT_RESOURCE_TYPE}; that deploy must roll back, then as app.",
 )
 @click.argument("cdk_args", nargs=-1, type=click.UNPROCESSED)
 def command(
@@ -550,26 +665,33 @@ def command(
     if not cdk_cli.installed():
         raise ui.CommandError(cdk_cli.INSTALL_HINT, ui.EXIT_USAGE)
     ops_settings.load(ops_settings.parse_overrides(ops_settings.context_pairs(cdk_args)))  # bad settings: exit 2 first
-    emulator = Emulator(Path(tempfile.gettempdir()) / f"mlstack-emulator-{os.getpid()}.log")
+    faults = (FAULT_RESOURCE_TYPE,) if scenario == "failed-deploy" else ()
+    emulator = Emulator(Path(tempfile.gettempdir()) / f"mlstack-emulator-{os.getpid()}.log", faults)
     trip = RoundTrip("", list(cdk_args), verbose, app)
     error: str | None = None
-    try:
-        trip.phase("start emulator", emulator.start)
-        trip.endpoint = emulator.endpoint
-        trip.env = cli_environment(emulator.endpoint)
-        for name, step in phases(scenario, trip, emulator, keep):
-            trip.phase(name, step)
-    except PhaseFailed as failure:
-        error = str(failure)
-    except KeyboardInterrupt:
-        error = "interrupted"
-    except Exception as unexpected:
-        error = f"{type(unexpected).__name__}: {unexpected}"
-    finally:
-        emulator.stop()
-    report(trip, emulator, error.splitlines()[0] if error else None)
-    if json_path is not None:
-        json_path.write_text(json.dumps(json_report(trip, emulator, error), indent=2) + "\n")
+    code = ui.EXIT_OK
+    with run_lock(), interruptible():
+        try:
+            trip.phase("start emulator", emulator.start)
+            trip.endpoint = emulator.endpoint
+            trip.env = cli_environment(emulator.endpoint)
+            for name, step in phases(scenario, trip, emulator, keep):
+                trip.phase(name, step)
+        except PhaseFailed as failure:
+            error, code = str(failure), ui.EXIT_FAILED
+        except (KeyboardInterrupt, Interrupted) as interrupt:
+            signum = interrupt.signum if isinstance(interrupt, Interrupted) else signal.SIGINT
+            # As shells report a process ended by a signal: 130 for SIGINT, 143 for SIGTERM.
+            error, code = f"interrupted by {signal.Signals(signum).name}", 128 + signum
+        except Exception as unexpected:
+            error, code = f"{type(unexpected).__name__}: {unexpected}", ui.EXIT_FAILED
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):  # a second signal must not cut the emulator's stop short
+                signal.signal(sig, signal.SIG_IGN)
+            emulator.stop()
+        report(trip, emulator, error.splitlines()[0] if error else None)
+        if json_path is not None:
+            json_path.write_text(json.dumps(json_report(trip, emulator, error), indent=2) + "\n")
     if error and "\n" in error:
         print(error, file=sys.stderr)
-    return ui.EXIT_FAILED if error else ui.EXIT_OK
+    return code

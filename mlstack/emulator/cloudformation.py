@@ -93,9 +93,11 @@ def install_stack_failure_reporting() -> None:
                 if resolved.change_set_type == "CREATE":
                     try:
                         stack.resource_map.delete()
+                        stack.status = "ROLLBACK_COMPLETE"
                     except Exception:
-                        log.warning("rollback of %s left resources behind", stack.name)
-                    stack.status = "ROLLBACK_COMPLETE"
+                        # As in CloudFormation: the stack says so, and `mlstack local` deletes it before deploying.
+                        log.warning("rollback of %s left resources behind", stack.name, exc_info=True)
+                        stack.status = "ROLLBACK_FAILED"
                 else:
                     stack.status = "UPDATE_ROLLBACK_COMPLETE"
                 stack._add_stack_event(stack.status, resource_status_reason=_message("deploy", error))

@@ -13,7 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mlstack.emulator import catalogue, cloudformation, deletes, missing_apis, policies, properties, resources
+from mlstack.emulator import (
+    catalogue,
+    cloudformation,
+    deletes,
+    faults,
+    missing_apis,
+    policies,
+    properties,
+    resources,
+)
 
 MOTO_VERSION = "5.2.5"
 
@@ -35,6 +44,7 @@ INSTALLERS: list[Callable[[], None]] = [
     cloudformation.install_change_sets_per_stack,
     cloudformation.install_ssm_parameter_values,
     missing_apis.install_lifecycle_config_listing,
+    faults.install_fault_injection,
 ]
 
 _INSTALLED: list[str] = []  # the moto version the extensions were applied to, once per process
