@@ -91,7 +91,7 @@ local: setup ## No AWS account needed: deploy, check, redeploy, destroy every la
 smoke: setup ## Check a deployed app in the current account (the same checks `make local` runs)
 	$(MLSTACK) smoke $(ARGS)
 
-e2e: setup ## The round trips as tests: the whole app, and the Data layer alone
+e2e: setup ## The round trips as tests (CI): the app, one layer, retain-and-adopt, a failed deploy, interrupts, a second run
 	$(PY) -m pytest tests/e2e -q -m round_trip
 
 $(BROWSER_STAMP): requirements-browser.txt $(PY_STAMP)

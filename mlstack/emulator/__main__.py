@@ -1,4 +1,4 @@
-"""`python -m mlstack.emulator [--port N] [--dlami-parameter NAME ...]`: serve until SIGTERM or SIGINT.
+"""`python -m mlstack.emulator [--port N] [--dlami-parameter NAME] [--fail-next-create TYPE]`: serve until stopped.
 
 Prints `READY <endpoint>` once serving (what `mlstack local` waits for) and, on exit, `SKIPPED <json list>`
 of the resource types moto skipped.
@@ -13,6 +13,7 @@ import signal
 import sys
 import threading
 
+from mlstack.emulator import faults
 from mlstack.emulator.resources import SKIPPED_TYPES
 from mlstack.emulator.server import Emulator
 
@@ -27,7 +28,15 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAME",
         help="a public DLAMI SSM parameter path to serve (repeatable)",
     )
+    parser.add_argument(
+        "--fail-next-create",
+        action="append",
+        default=[],
+        metavar="TYPE",
+        help="make the next CloudFormation create of this resource type fail, to test rollback (repeatable)",
+    )
     args = parser.parse_args(argv)
+    faults.arm(args.fail_next_create)
     logging.basicConfig(level=logging.WARNING, format="emulator: %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     emulator = Emulator(args.port, dlami_parameters=args.dlami_parameter).start()

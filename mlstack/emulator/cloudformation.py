@@ -53,6 +53,17 @@ def find_change_set(backend: Any, name_or_arn: str, stack_name: str | None) -> A
     return matches[-1] if matches else None
 
 
+def roll_back(stack: Any) -> str:
+    """Delete what a failed create made; the status CloudFormation would then give the stack."""
+    try:
+        stack.resource_map.delete()
+    except Exception:
+        # As in CloudFormation: the stack says so, and `mlstack local` deletes it before deploying again.
+        log.warning("rollback of %s left resources behind", stack.name, exc_info=True)
+        return "ROLLBACK_FAILED"
+    return "ROLLBACK_COMPLETE"
+
+
 def install_stack_failure_reporting() -> None:
     from moto.cloudformation.exceptions import CloudFormationError, ValidationError
     from moto.cloudformation.models import CloudFormationBackend
@@ -90,14 +101,7 @@ def install_stack_failure_reporting() -> None:
             stack = self.stacks.get(resolved.stack_id) if resolved is not None else None
             if stack is not None:
                 stack.output_map = OutputMap(stack.resource_map, {}, stack.stack_id)
-                if resolved.change_set_type == "CREATE":
-                    try:
-                        stack.resource_map.delete()
-                    except Exception:
-                        log.warning("rollback of %s left resources behind", stack.name)
-                    stack.status = "ROLLBACK_COMPLETE"
-                else:
-                    stack.status = "UPDATE_ROLLBACK_COMPLETE"
+                stack.status = roll_back(stack) if resolved.change_set_type == "CREATE" else "UPDATE_ROLLBACK_COMPLETE"
                 stack._add_stack_event(stack.status, resource_status_reason=_message("deploy", error))
             raise ValidationError(message=_message(f"deploying {stack_name or change_set_name}", error)) from error
 

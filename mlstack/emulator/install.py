@@ -18,6 +18,7 @@ from mlstack.emulator import (
     catalogue,
     cloudformation,
     deletes,
+    faults,
     missing_apis,
     policies,
     properties,
@@ -47,6 +48,7 @@ INSTALLERS: list[Callable[[], None]] = [
     missing_apis.install_lifecycle_config_listing,
     install_lex_runtime,
     ai_services.install_ai_services,
+    faults.install_fault_injection,
 ]
 
 _INSTALLED: list[str] = []  # the moto version the extensions were applied to, once per process

@@ -72,3 +72,27 @@ def test_a_single_layer_round_trips(tmp_path: Path) -> None:
     for layer in ("Platform", "Frameworks", "ApiServices"):
         assert found[f"{layer}: layer"] == "skipped"
     assert report["leftovers"] == []
+
+
+def test_retained_data_is_adopted_by_the_next_deploy(tmp_path: Path) -> None:
+    """`--scenario retain`: retain_data keeps the bucket (objects, versions) and table; the next deploy adopts
+    them by the flags `mlstack cdk destroy` prints, reads the same objects and item back, and its destroy
+    (retain_data off) leaves the adopted ones alone, so the run deletes them itself: zero leftovers."""
+    report = run_local(tmp_path, "--scenario", "retain")
+    assert report["passed"] is True
+    assert report["stacks"] == ["Mlstack-ApiServices", "Mlstack-Data"]
+    names = [phase["name"] for phase in report["phases"]]
+    for earlier, later in [
+        ("write data", "destroy (retain_data)"),
+        ("destroy (retain_data)", "data kept"),
+        ("data kept", "deploy (adopting)"),
+        ("deploy (adopting)", "read data back"),
+        ("read data back", "destroy"),
+        ("destroy", "delete kept data"),
+    ]:
+        assert names.index(earlier) < names.index(later), (earlier, later)
+    kinds = sorted(entry.split(":")[0] for entry in report["kept"])
+    assert kinds == ["bucket", "bucket", "table"]  # data bucket, its access-log bucket, results table
+    assert any(entry.startswith("bucket:mlstack-data-datalakedatabucket") for entry in report["kept"])
+    assert statuses(report)["Data: bucket TLS-only policy"] == "pass"  # enforced again on the adopted bucket
+    assert report["leftovers"] == []
