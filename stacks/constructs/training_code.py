@@ -14,12 +14,13 @@ from stacks.constructs.log_groups import destroyable_log_group
 from stacks.constructs.nag import acknowledge_bucket_deployment
 
 TRAINING_DIR = Path(__file__).resolve().parents[2] / "training"
-# Under training/, which training jobs may read: s3://<data bucket>/training/code/sentiment/train.py.
-TRAINING_CODE_PREFIX = f"{TRAINING_INPUTS_PREFIX}code/"
+# Under training/, which training jobs may read: s3://<data bucket>/training/scripts/sentiment/train.py. Not
+# training/code/, where jobs' source archives go: the deployment prunes whatever else is under its prefix.
+TRAINING_CODE_PREFIX = f"{TRAINING_INPUTS_PREFIX}scripts/"
 
 
 class TrainingCode(Construct):
-    """A BucketDeployment of training/ under `training/code/` in the data bucket: the notebook sample and the GPU
+    """A BucketDeployment of training/ under `training/scripts/` in the data bucket: the notebook sample and the GPU
     workstation sync the script from there at each run, so a deploy is all it takes to update them everywhere.
 
     Exposes `deployment` and `key_prefix`.

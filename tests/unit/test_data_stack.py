@@ -274,11 +274,11 @@ def test_prefix_makes_physical_names_unique() -> None:
     template.has_resource_properties("AWS::Glue::Database", {"DatabaseInput": {"Name": "team_b_datasets"}})
 
 
-def test_training_scripts_are_copied_under_training_code_and_removed_with_the_stack(data: Template) -> None:
+def test_training_scripts_are_copied_under_training_scripts_and_removed_with_the_stack(data: Template) -> None:
     [deployment] = [
         d
         for d in data.find_resources("Custom::CDKBucketDeployment").values()
-        if d["Properties"]["DestinationBucketKeyPrefix"] == "training/code/"
+        if d["Properties"]["DestinationBucketKeyPrefix"] == "training/scripts/"
     ]
     assert deployment["Properties"]["RetainOnDelete"] is False
     [bucket_id] = [i for i in _buckets(data) if i.startswith("DataLakeData")]

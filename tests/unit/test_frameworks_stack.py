@@ -516,7 +516,7 @@ def _train_command(template: Template) -> str:
 def test_user_data_installs_mlstack_train_running_the_training_script_on_every_gpu(frameworks: Template) -> None:
     script = _train_command(frameworks)
     # The script the Data stack copies to the data bucket (a token here: the bucket is the Data stack's).
-    assert 'bucket=<token>\ncode_url="s3://$bucket/training/code/sentiment/"' in script
+    assert 'bucket=<token>\ncode_url="s3://$bucket/training/scripts/sentiment/"' in script
     assert 'data_url="${MLSTACK_TRAIN_DATA:-s3://fast-ai-nlp/yelp_review_polarity_csv.tgz}"' in script
     assert "data_region=us-east-1" in script
     assert "-m torch.distributed.run --standalone --nproc_per_node=gpu train.py" in script

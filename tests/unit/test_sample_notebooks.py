@@ -71,7 +71,7 @@ def test_the_training_sample_runs_the_settings_job_with_the_training_role_inside
         'use_spot_instances=training["spot"]',
         'checkpoint_s3_uri=f"s3://{bucket}/checkpoints/{job_name}/"',  # the role writes checkpoints/ only
         'output_path=f"s3://{bucket}/models/"',  # ...and models/
-        'code_location=f"s3://{bucket}/training/code/jobs"',  # ...and reads training/
+        'code_location=f"s3://{bucket}/training/code"',  # ...and reads training/
         "tags=tags",
     ):
         assert expected in arguments, expected
