@@ -16,13 +16,14 @@ from stacks.constructs.log_groups import own_function_logs
 from stacks.constructs.monthly_budget import MonthlyBudget, prefix_cost_filter
 from stacks.constructs.public_datasets import PublicDatasets
 from stacks.constructs.spending_stop import SpendingStop
+from stacks.constructs.training_code import TrainingCode
 
 
 class DataStack(cdk.Stack):
     """Data bucket, public dataset grants, Glue catalog, Athena workgroup, alerts topic, budget, spending stop.
 
-    Exposes `data_bucket`, `datasets` (read policy, Glue database, Athena workgroup) and `alerts_topic` (None
-    without an alerts e-mail) to other layers.
+    Exposes `data_bucket`, `datasets` (read policy, Glue database, Athena workgroup), `alerts_topic` (None
+    without an alerts e-mail) and `training_code_prefix` (where training/ is copied in the bucket) to other layers.
     """
 
     def __init__(self, scope: Construct, id_: str, *, settings: Settings, **kwargs: Any) -> None:
@@ -72,6 +73,10 @@ class DataStack(cdk.Stack):
             # Budgets checks on create that it may publish to the topics: their policies come first.
             for topic in (alerts.topic, *([stop.topic] if stop else [])):
                 budget.node.add_dependency(topic.node.find_child("Policy"))
+
+        # The training scripts, for the notebook sample and the GPU workstation (and training jobs may read them).
+        code = TrainingCode(self, "TrainingCode", bucket=lake.bucket, log_key=alerts.key if alerts else None)
+        self.training_code_prefix = code.key_prefix
 
         if alerts:
             # The alerts key is paid for anyway: the stack's own handlers log under it too.

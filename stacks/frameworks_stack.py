@@ -8,10 +8,13 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from stacks import outputs
-from stacks.config import Settings
-from stacks.constructs.gpu_workstation import BUSY_METRIC, METRICS_NAMESPACE, GpuWorkstation
+from stacks.config import PublicDataset, Settings
+from stacks.constructs.gpu_workstation import BUSY_METRIC, METRICS_NAMESPACE, GpuWorkstation, train_command_script
 from stacks.constructs.idle_stop import IdleStop
 from stacks.constructs.sandbox_network import SandboxNetwork
+
+# Registry of Open Data bucket of the fast.ai NLP datasets, which holds the Yelp review polarity archive.
+NLP_DATASETS_BUCKET = "fast-ai-nlp"
 
 if TYPE_CHECKING:
     from stacks.data_stack import DataStack
@@ -29,12 +32,24 @@ class FrameworksStack(cdk.Stack):
         frameworks = settings.frameworks
 
         network = SandboxNetwork(self, "Network", mode=frameworks.network)
+        # mlstack-train reads the Yelp archive of the fast.ai NLP datasets, configured (and so readable) by default;
+        # without that entry it still defaults there, and MLSTACK_TRAIN_DATA points it at a readable corpus.
+        corpus = next((d for d in settings.public_datasets if d.bucket == NLP_DATASETS_BUCKET), None) or PublicDataset(
+            id="fast_ai_nlp", bucket=NLP_DATASETS_BUCKET, region="us-east-1", format="archive"
+        )
         workstation = GpuWorkstation(
             self,
             "Workstation",
             settings=frameworks,
             network=network,
             data_bucket_name=data.data_bucket.bucket_name,
+            train_command=train_command_script(
+                data_bucket_name=data.data_bucket.bucket_name,
+                code_prefix=data.training_code_prefix,
+                training=settings.training,
+                corpus=corpus,
+                region=self.region,
+            ),
         )
         workstation.role.add_managed_policy(data.datasets.read_policy)
         workstation.grant_data_bucket(data.data_bucket)

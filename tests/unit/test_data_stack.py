@@ -272,3 +272,21 @@ def test_prefix_makes_physical_names_unique() -> None:
     template = template_of(assembly, "Data", prefix="Team-B")
     template.has_resource_properties("AWS::Athena::WorkGroup", {"Name": "team-b-analytics"})
     template.has_resource_properties("AWS::Glue::Database", {"DatabaseInput": {"Name": "team_b_datasets"}})
+
+
+def test_training_scripts_are_copied_under_training_scripts_and_removed_with_the_stack(data: Template) -> None:
+    [deployment] = [
+        d
+        for d in data.find_resources("Custom::CDKBucketDeployment").values()
+        if d["Properties"]["DestinationBucketKeyPrefix"] == "training/scripts/"
+    ]
+    assert deployment["Properties"]["RetainOnDelete"] is False
+    [bucket_id] = [i for i in _buckets(data) if i.startswith("DataLakeData")]
+    assert deployment["Properties"]["DestinationBucketName"] == {"Ref": bucket_id}
+    # Its handler logs into a group the stack owns (destroyed with it).
+    [log_group_id] = [i for i in data.find_resources("AWS::Logs::LogGroup") if i.startswith("TrainingCodeLogs")]
+    handlers = [
+        f for f in data.find_resources("AWS::Lambda::Function").values()
+        if f["Properties"].get("LoggingConfig") == {"LogGroup": {"Ref": log_group_id}}
+    ]  # fmt: skip
+    assert len(handlers) == 1

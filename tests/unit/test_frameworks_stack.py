@@ -494,3 +494,48 @@ def test_mxnet_fails_the_app_with_one_line_and_no_traceback(tmp_path: Path) -> N
     assert result.returncode == 2
     assert result.stderr.startswith("mlstack: invalid setting: frameworks.framework='mxnet': Apache MXNet is retired")
     assert "Traceback" not in result.stderr
+
+
+# Training on the workstation ------------------------------------------------------------------------------------
+
+
+def _train_command(template: Template) -> str:
+    user_data = _user_data(template)
+    start = user_data.index("cat > /usr/local/bin/mlstack-train <<'MLSTACK_EOF'\n")
+    end = user_data.index("\nMLSTACK_EOF", start)
+    assert "chmod 755 /usr/local/bin/mlstack-train" in user_data[end:]
+    return user_data[start:end]
+
+
+def test_user_data_installs_mlstack_train_running_the_training_script_on_every_gpu(frameworks: Template) -> None:
+    script = _train_command(frameworks)
+    # The script the Data stack copies to the data bucket (a token here: the bucket is the Data stack's).
+    assert 'bucket=<token>\ncode_url="s3://$bucket/training/scripts/sentiment/"' in script
+    assert 'data_url="${MLSTACK_TRAIN_DATA:-s3://fast-ai-nlp/yelp_review_polarity_csv.tgz}"' in script
+    assert "data_region=us-east-1" in script
+    assert "-m torch.distributed.run --standalone --nproc_per_node=gpu train.py" in script
+    # SageMaker's script-mode contract, and the training settings' defaults.
+    for variable in ("SM_MODEL_DIR=", "SM_CHANNEL_TRAIN=", "SM_OUTPUT_DATA_DIR="):
+        assert variable in script
+    assert "--model_name_or_path distilbert-base-uncased --epochs 1 --max_rows 100000" in script
+    # The model goes where the endpoint may serve it from, as the archive the inference container loads.
+    assert 'model_url="s3://$bucket/models/workstation/$stamp/"' in script
+    assert 'tar -czf "$run/model.tar.gz"' in script
+    assert "platform.model_data_url=${model_url}model.tar.gz" in script
+    assert "@@" not in script.replace("@@NAME@@", "")  # every marker filled
+
+
+def test_mlstack_train_follows_the_training_settings() -> None:
+    template = template_of(
+        synth_app(
+            layers=LAYERS,
+            **{"training.base_model": "bert-base-uncased", "training.epochs": "3", "training.max_rows": "0"},
+        ),
+        "Frameworks",
+    )
+    assert "--model_name_or_path bert-base-uncased --epochs 3 --max_rows 0" in _train_command(template)
+
+
+def test_mlstack_train_is_valid_bash() -> None:
+    script = ROOT / "stacks/constructs/gpu_workstation/user_data/mlstack-train.sh"
+    subprocess.run(["bash", "-n", str(script)], check=True)

@@ -12,7 +12,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from stacks.config import FrameworksSettings
+from stacks.config import MODELS_PREFIX, FrameworksSettings, PublicDataset, TrainingSettings
 from stacks.constructs.log_groups import destroyable_log_group
 from stacks.constructs.nag import (
     DEPLOY_TIME_HANDLER,
@@ -45,6 +45,33 @@ def _nag_text(stack: cdk.Stack, value: str) -> str:
     return value
 
 
+# Installed on the instance: runs training/sentiment/train.py on every GPU and saves the model to the data bucket.
+TRAIN_COMMAND = "/usr/local/bin/mlstack-train"
+# The corpus the command trains on by default: the Yelp review polarity archive of the fast.ai NLP datasets.
+YELP_ARCHIVE = "yelp_review_polarity_csv.tgz"
+
+
+def train_command_script(
+    *, data_bucket_name: str, code_prefix: str, training: TrainingSettings, corpus: PublicDataset, region: str
+) -> str:
+    """mlstack-train with the deployment's values filled in (the data bucket may be a token)."""
+    values = {
+        "REGION": region,
+        "DATA_BUCKET": data_bucket_name,
+        "CODE_PREFIX": code_prefix,
+        "MODELS_PREFIX": MODELS_PREFIX,
+        "DATA_URL": f"s3://{corpus.bucket}/{corpus.prefix}{YELP_ARCHIVE}",
+        "DATA_REGION": corpus.region,
+        "BASE_MODEL": training.base_model,
+        "EPOCHS": str(training.epochs),
+        "MAX_ROWS": str(training.max_rows),
+    }
+    script = (USER_DATA_DIR / "mlstack-train.sh").read_text()
+    for key, value in values.items():
+        script = script.replace(f"@@{key}@@", value)
+    return script
+
+
 def _heredoc(path: str, content: str) -> list[str]:
     # Quoted delimiter: bash writes the file verbatim (no $ expansion).
     return [f"cat > {path} <<'MLSTACK_EOF'", content.rstrip("\n"), "MLSTACK_EOF"]
@@ -66,6 +93,7 @@ class GpuWorkstation(Construct):
         settings: FrameworksSettings,
         network: SandboxNetwork,
         data_bucket_name: str,
+        train_command: str,
     ) -> None:
         super().__init__(scope, id_)
         region = cdk.Stack.of(self).region
@@ -123,7 +151,7 @@ class GpuWorkstation(Construct):
             security_group=network.security_group,
             associate_public_ip_address=True if network.assigns_public_ip else None,
             role=self.role,
-            user_data=self._user_data(settings, data_bucket_name),
+            user_data=self._user_data(settings, data_bucket_name, train_command),
             block_devices=[
                 ec2.BlockDevice(
                     device_name=ROOT_DEVICE[settings.os],
@@ -295,7 +323,7 @@ class GpuWorkstation(Construct):
         return policy
 
     @staticmethod
-    def _user_data(settings: FrameworksSettings, data_bucket_name: str) -> ec2.UserData:
+    def _user_data(settings: FrameworksSettings, data_bucket_name: str, train_command: str) -> ec2.UserData:
         user_data = ec2.UserData.for_linux()
         header = [
             f"export MLSTACK_REGION={cdk.Aws.REGION}",
@@ -306,6 +334,8 @@ class GpuWorkstation(Construct):
             "mkdir -p /opt/mlstack",
             *_heredoc("/opt/mlstack/cloudwatch-agent.json", (USER_DATA_DIR / "cloudwatch-agent.json").read_text()),
             *_heredoc("/opt/mlstack/jupyterlab.service", (USER_DATA_DIR / "jupyterlab.service").read_text()),
+            *_heredoc(TRAIN_COMMAND, train_command),
+            f"chmod 755 {TRAIN_COMMAND}",
         ]
         scripts = ["setup.sh", *(["tensorflow.sh"] if settings.framework == "tensorflow" else [])]
         user_data.add_commands(*header, *((USER_DATA_DIR / script).read_text() for script in scripts))
