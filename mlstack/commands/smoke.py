@@ -273,12 +273,15 @@ class Checker:
             )
             turns = run_conversations(self.client("lexv2-runtime"), address, load_conversations(CONVERSATIONS))
             failed = [turn for turn in turns if not turn.passed]
+
+            def seen(outcome: Any) -> str:
+                got = f"{outcome.turn.intent}: {outcome.turn.text}" if outcome.turn else outcome.error
+                return f"{outcome.check.say[:40]!r} -> {got[:120]}"
+
             expect(
                 not failed,
-                f"{len(failed)} of {len(turns)} turns answered otherwise, first: {failed[0].check.say!r} -> "
-                f"{failed[0].turn.intent if failed[0].turn else failed[0].error} (`mlstack conversations` for all)"
-                if failed
-                else "",
+                f"{len(failed)} of {len(turns)} turns answered otherwise (`mlstack conversations` for the table): "
+                + "; ".join(seen(outcome) for outcome in failed),
             )
             return (
                 f"{len(turns)} turns of {CONVERSATIONS.relative_to(ROOT)} answered with the expected intent and reply"

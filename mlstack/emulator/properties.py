@@ -31,7 +31,8 @@ def install_function_properties() -> None:
     from moto.awslambda.models import LambdaFunction
 
     # moto 5.2.5 builds a CloudFormation function from a fixed list of properties that leaves out Layers,
-    # Architectures and TracingConfig (so arm64 read back as x86_64 and layers were never checked).
+    # Architectures, TracingConfig and LoggingConfig (so arm64 read back as x86_64, layers were never checked
+    # and the Lex runtime's code hook could not write the function's output to its log group).
     def complete(function: Any, properties: dict[str, Any], account_id: str, region_name: str) -> None:
         if properties.get("Layers"):
             # A Ref to a stack's own AWS::Lambda::LayerVersion resolves to moto's object, not its ARN.
@@ -41,6 +42,8 @@ def install_function_properties() -> None:
             function.architectures = properties["Architectures"]
         if properties.get("TracingConfig"):
             function.tracing_config = properties["TracingConfig"]
+        if properties.get("LoggingConfig"):
+            function.logging_config = properties["LoggingConfig"]
 
     complete_cloudformation_create(LambdaFunction, complete)
 

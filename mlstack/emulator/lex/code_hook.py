@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 import zipfile
 from dataclasses import dataclass
@@ -84,6 +85,23 @@ def deployed_function(arn: str) -> Any:
     return lambda_backends[account_id][region].get_function(arn)
 
 
+def write_logs(function: Any, output: str) -> None:
+    """The invocation's output into the function's log group, as Lambda does, when that group exists (the
+    app creates it; creating it here would leave a log group behind after `cdk destroy`)."""
+    from moto.logs.models import logs_backends
+
+    backend = logs_backends[function.account_id][function.region]
+    configured = (getattr(function, "logging_config", None) or {}).get("LogGroup")  # properties.py keeps it
+    group = configured or f"/aws/lambda/{function.function_name}"
+    lines = [line for line in output.splitlines() if line.strip()]
+    if group not in backend.groups or not lines:
+        return
+    stream = f"emulated/{uuid.uuid4().hex}"
+    backend.create_log_stream(group, stream)
+    now = int(time.time() * 1000)
+    backend.put_log_events(group, stream, [{"timestamp": now, "message": line} for line in lines])
+
+
 def invoke(function: Any, event: dict[str, Any], *, endpoint_url: str, region: str) -> dict[str, Any]:
     """Run the function's handler on `event` with its deployed environment; the validated reply."""
     env = {
@@ -117,6 +135,7 @@ def invoke(function: Any, event: dict[str, Any], *, endpoint_url: str, region: s
             )
         except subprocess.TimeoutExpired:
             raise CodeHookFailed(f"{function.function_name} timed out after {function.timeout} s") from None
+        write_logs(function, finished.stdout + finished.stderr)
         if finished.returncode != 0 or not result_file.exists():
             last = (finished.stderr.strip().splitlines() or ["no output"])[-1]
             raise CodeHookFailed(f"{function.function_name} failed: {last}")

@@ -11,9 +11,24 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import socket
 import sys
 import time
 import uuid
+from typing import Any
+
+
+def resolve_localhost_subdomains() -> None:
+    """`<bucket>.localhost` to loopback, as RFC 6761 asks of `.localhost` names (Node and browsers do; glibc
+    does not): the function's S3 client uses virtual-hosted addressing against the emulator on localhost."""
+    original = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(host, str) and host.endswith(".localhost"):
+            host = "127.0.0.1"
+        return original(host, *args, **kwargs)
+
+    socket.getaddrinfo = getaddrinfo
 
 
 class Context:
@@ -35,6 +50,7 @@ class Context:
 
 def main() -> int:
     code_dir, handler_path, result_file = sys.argv[1:4]
+    resolve_localhost_subdomains()
     sys.path.insert(0, code_dir)
     module_name, _, function_name = handler_path.rpartition(".")
     handler = getattr(importlib.import_module(module_name), function_name)
