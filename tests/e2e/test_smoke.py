@@ -154,22 +154,26 @@ def test_frameworks_checks_read_imdsv2_from_the_launch_template(
     assert "HttpTokens=optional" in lax["Frameworks: IMDSv2 required"].detail
 
 
-def test_bot_is_not_checkable_in_the_emulator_but_is_checked_elsewhere(
+def test_the_lex_bot_check_reads_the_bot_the_emulator_deployed(
     aws: Callable[[str], Any], session: Any, emulator: Emulator
 ) -> None:
     template = {
         "Resources": {
-            "Bot": {"Type": "AWS::Lex::Bot", "Properties": {"Name": "b", "RoleArn": "arn:aws:iam::1:role/r"}}
+            "Bot": {
+                "Type": "AWS::Lex::Bot",
+                "Properties": {"Name": "b", "RoleArn": "arn:aws:iam::1:role/r", "IdleSessionTTLInSeconds": 300},
+            }
         },
         "Outputs": {outputs.BOT_ID: {"Value": {"Ref": "Bot"}}},
     }
     deploy(aws, template, "Bot-ApiServices")
-    in_emulator = results_by_name(session, emulator, ["Bot-ApiServices"])["ApiServices: Lex bot"]
-    assert in_emulator.status == smoke.NOT_CHECKABLE
-    assert "only a real account can answer" in in_emulator.detail
-    # Outside emulator mode the check calls Lex V2, which this endpoint lacks: a failure, never a silent pass.
-    elsewhere = results_by_name(session, emulator, ["Bot-ApiServices"], in_emulator=False)["ApiServices: Lex bot"]
-    assert elsewhere.status == smoke.FAIL
+    found = results_by_name(session, emulator, ["Bot-ApiServices"])["ApiServices: Lex bot"]
+    assert found.status == smoke.PASS, found.detail
+    assert found.detail.startswith("b (") and found.detail.endswith("): Available")
+    # A bot id that names no deployed bot is a failure, never a silent pass.
+    missing = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}, "Outputs": {outputs.BOT_ID: {"Value": "NOBOT"}}}
+    deploy(aws, missing, "Gone-ApiServices")
+    assert results_by_name(session, emulator, ["Gone-ApiServices"])["ApiServices: Lex bot"].status == smoke.FAIL
 
 
 def test_api_services_function_must_name_the_results_table(
@@ -253,8 +257,17 @@ def test_bot_conversations_run_the_scripted_turns_outside_the_emulator(
     turns = [turn for conversation in load_conversations(CONVERSATIONS) for turn in conversation]
     lex = boto3.client("lexv2-runtime", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
     stubber = Stubber(lex)
+    expected_params = {"botId": "BOT1234567", "botAliasId": "ALIAS12345", "localeId": "en_US", "sessionId": ANY}
     for index, turn in enumerate(turns):
         intent = "FallbackIntent" if index == wrong_turn else turn.intent
+        if turn.error:  # a turn Lex must refuse (over-long input)
+            stubber.add_client_error(
+                "recognize_text",
+                service_error_code=turn.error,
+                http_status_code=400,
+                expected_params={**expected_params, "text": turn.say},
+            )
+            continue
         stubber.add_response(
             "recognize_text",
             {
@@ -287,13 +300,13 @@ def test_bot_conversations_run_the_scripted_turns_outside_the_emulator(
         assert f"{len(turns)} turns" in check.detail
     else:
         assert check.status == smoke.FAIL
-        assert f"1 of {len(turns)} turns answered otherwise, first: {turns[0].say!r} -> FallbackIntent" in check.detail
+        assert f"1 of {len(turns)} turns answered otherwise" in check.detail
+        assert f"{turns[0].say!r} -> FallbackIntent" in check.detail
 
 
-def test_bot_conversations_are_not_checkable_in_the_emulator(
-    aws: Callable[[str], Any], session: Any, emulator: Emulator
-) -> None:
+def test_bot_conversations_need_the_bot_outputs(aws: Callable[[str], Any], session: Any, emulator: Emulator) -> None:
     template = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}, "Outputs": {outputs.BOT_ID: {"Value": "B"}}}
     deploy(aws, template, "Quiet-ApiServices")
     result = results_by_name(session, emulator, ["Quiet-ApiServices"])["ApiServices: bot conversations"]
-    assert result.status == smoke.NOT_CHECKABLE
+    assert result.status == smoke.FAIL
+    assert f"has no output {outputs.BOT_ALIAS_ID}" in result.detail

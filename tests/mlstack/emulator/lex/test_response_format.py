@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.lambdas.conftest import lex_event
 from mlstack.emulator.lex.response_format import lex_response_problems
+from tests.lambdas.conftest import lex_event
 
 VALID_CLOSE: dict[str, Any] = {
     "sessionState": {
