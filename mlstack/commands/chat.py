@@ -248,7 +248,7 @@ def _deployment(
     def client(service: str) -> Any:
         return session.client(service, endpoint_url=endpoint_url)
 
-    bot = find_bot(client("cloudformation"), f"{settings.stack_prefix}-ApiServices")
+    bot = find_bot(client("cloudformation"), settings.stack_name("api_services"))
     return client("lexv2-runtime"), bot, client
 
 
@@ -267,12 +267,12 @@ def data_bucket(cloudformation: Any, stack: str) -> str:
 
 
 def serve_web(
-    lex: Any, bot: BotAddress, client: Callable[[str], Any], *, stack_prefix: str, port: int, open_browser: bool
+    lex: Any, bot: BotAddress, client: Callable[[str], Any], *, data_stack: str, port: int, open_browser: bool
 ) -> int:
     """Serve the chat page on 127.0.0.1 until Ctrl-C."""
     from mlstack.webchat.server import BotConnection, ChatServer
 
-    bucket = data_bucket(client("cloudformation"), f"{stack_prefix}-Data")
+    bucket = data_bucket(client("cloudformation"), data_stack)
     connection = BotConnection(
         lex, client("s3"), bot_id=bot.bot_id, alias_id=bot.alias_id, locale_id=bot.locale_id, data_bucket=bucket
     )
@@ -327,7 +327,9 @@ def command(
     lex, bot, client = _deployment(prefix, context, endpoint_url)
     if web:
         settings = ops_settings.load(ops_settings.parse_overrides(context, prefix))
-        return serve_web(lex, bot, client, stack_prefix=settings.stack_prefix, port=port, open_browser=not no_browser)
+        return serve_web(
+            lex, bot, client, data_stack=settings.stack_name("data"), port=port, open_browser=not no_browser
+        )
     if say is not None:
         turn = ask(lex, bot, f"chat-{uuid.uuid4()}", say)
         print("\n".join(turn.messages) or "(no message)")

@@ -18,6 +18,7 @@ from mlstack.ops import settings as ops_settings
 from mlstack.ops import ui
 from mlstack.ops.aws import STACK_TAG_KEY, ClientFactory, clients_for, error_code, paginate, tag_dict
 from mlstack.ops.settings import settings_options
+from stacks import naming
 from stacks.config import PREFIX_TAG_KEY, Settings
 
 
@@ -91,7 +92,7 @@ def _log_group_leftovers(client: ClientFactory, settings: Settings, deleting: se
     # The services name these after the function, endpoint or notebook; the app's functions are named
     # after their stack (`Mlstack-ApiServices-...`), what users create after the prefix (`mlstack-...`).
     prefixes = {
-        f"/aws/lambda/{settings.stack_prefix}-",
+        *(f"/aws/lambda/{stack}-" for stack in naming.stack_names(settings.prefix)),
         f"/aws/lambda/{settings.prefix}-",
         f"/aws/sagemaker/Endpoints/{settings.prefix}-",
         f"/aws/sagemaker/NotebookInstances/{settings.prefix}-",

@@ -21,11 +21,10 @@ from mlstack.ops import settings as ops_settings
 from mlstack.ops import ui
 from mlstack.ops.settings import settings_options
 from mlstack.paths import ROOT
-from stacks import outputs
+from stacks import naming, outputs
 
 PASS, FAIL, NOT_CHECKABLE, SKIPPED = "pass", "fail", "not checkable here", "skipped"
 STATUSES = (PASS, FAIL, NOT_CHECKABLE, SKIPPED)
-LAYERS = ("Data", "Platform", "Frameworks", "ApiServices")
 
 
 @dataclass(frozen=True)
@@ -311,17 +310,17 @@ def run_checks(
     cloudformation = checker.client("cloudformation")
     deployed = {s["StackName"] for s in cloudformation.describe_stacks()["Stacks"]}
     wanted = stacks if stacks is not None else sorted(deployed)
-    by_layer = {name.rsplit("-", 1)[-1]: name for name in wanted}
+    by_layer = {naming.layer_of(name): name for name in wanted}
     runners = {
-        "Data": checker.data,
-        "Platform": checker.platform,
-        "Frameworks": checker.frameworks,
-        "ApiServices": checker.api_services,
+        "data": checker.data,
+        "platform": checker.platform,
+        "frameworks": checker.frameworks,
+        "api_services": checker.api_services,
     }
-    for layer in LAYERS:
+    for layer in naming.LAYERS:
         name = by_layer.get(layer)
         if name is None or name not in deployed:
-            checker.results.append(CheckResult(f"{layer}: layer", SKIPPED, "stack not deployed"))
+            checker.results.append(CheckResult(f"{naming.LAYER_TITLES[layer]}: layer", SKIPPED, "stack not deployed"))
             continue
         runners[layer](DeployedStack(cloudformation, name))
     return checker.results
@@ -346,7 +345,7 @@ def command(prefix: str | None, context: tuple[str, ...], endpoint_url: str | No
     session = ops_settings.session_for(settings)
     if not endpoint_url and session.get_credentials() is None:
         raise NoCredentialsError()
-    stacks = [f"{settings.stack_prefix}-{layer}" for layer in LAYERS]
+    stacks = naming.stack_names(settings.prefix)
     results = run_checks(session, endpoint_url=endpoint_url, emulator=emulator, stacks=stacks)
     for result in results:
         print(result.line())

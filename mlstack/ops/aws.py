@@ -8,6 +8,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from stacks import naming
 from stacks.config import PREFIX_TAG_KEY, Settings
 
 ClientFactory = Callable[[str], Any]
@@ -50,7 +51,7 @@ def prefix_stacks(client: ClientFactory, settings: Settings) -> list[dict[str, A
     stacks = []
     for stack in paginate(client("cloudformation"), "describe_stacks", "Stacks"):
         tags = tag_dict(stack.get("Tags"))
-        named = stack["StackName"].startswith(f"{settings.stack_prefix}-") and PREFIX_TAG_KEY not in tags
+        named = naming.is_stack_of(settings.prefix, stack["StackName"]) and PREFIX_TAG_KEY not in tags
         if (tags.get(PREFIX_TAG_KEY) == settings.prefix or named) and stack["StackStatus"] != "DELETE_COMPLETE":
             stacks.append(stack)
     return stacks

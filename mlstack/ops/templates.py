@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mlstack.ops.settings import ROOT, cdk_context
+from stacks import naming
 
 CDK_OUT = ROOT / "cdk.out"
 UNKNOWN_REGION = "unknown-region"
@@ -36,8 +37,9 @@ class StackTemplate:
 
     @property
     def layer(self) -> str:
-        """`Mlstack-ApiServices` -> `ApiServices`: the part after the prefix."""
-        return self.name.rsplit("-", 1)[-1]
+        """`Mlstack-ApiServices` -> `ApiServices`: the layer's title (the whole name for a stack of no layer)."""
+        layer = naming.layer_of(self.name)
+        return naming.LAYER_TITLES[layer] if layer else self.name
 
     def path_of(self, logical_id: str) -> str:
         """The construct path without the stack name and a trailing `/Resource`: readable and stable."""

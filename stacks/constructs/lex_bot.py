@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
@@ -20,36 +21,16 @@ ALIAS_NAME = "live"
 # Lex V2's Lambda request/response format version for code hooks.
 CODE_HOOK_INTERFACE_VERSION = "1.0"
 NLU_CONFIDENCE_THRESHOLD = 0.40
-FALLBACK_INTENT = "FallbackIntent"
 
-# Target languages of TranslateText: spoken name, ISO 639-1 code Amazon Translate takes (a synonym, so
-# "to fr" works too).
-TARGET_LANGUAGES: dict[str, str] = {
-    "Arabic": "ar",
-    "Chinese": "zh",
-    "Dutch": "nl",
-    "French": "fr",
-    "German": "de",
-    "Hindi": "hi",
-    "Italian": "it",
-    "Japanese": "ja",
-    "Korean": "ko",
-    "Portuguese": "pt",
-    "Russian": "ru",
-    "Spanish": "es",
-}
+# The bot's intents, slots, slot types and target languages: one file, next to the fulfillment function,
+# which reads the same file, so the bot and the function cannot disagree on what the bot understands.
+BOT_MODEL_FILE = Path(__file__).resolve().parents[2] / "lambdas" / "lex_fulfillment" / "bot_model.json"
 # Free text (what to say, translate or analyse): a custom type with ORIGINAL_VALUE resolution returns
 # whatever the user typed. AMAZON.FreeFormInput cannot appear in intent sample utterances (so no
 # "translate {Text} to {TargetLanguage}") and is only recognised when elicited; AMAZON.AlphaNumeric is
-# meant for codes, not sentences. The sample values only teach Lex what such text looks like.
-FREE_TEXT_EXAMPLES = (
-    "hello world",
-    "good morning",
-    "where is the train station",
-    "I love this product",
-    "the service was terrible",
-    "thank you very much",
-)
+# meant for codes, not sentences. The model's sample values only teach Lex what such text looks like.
+# LanguageName resolves with TOP_RESOLUTION: "fr" and "French" both resolve to "French". ImageName with
+# ORIGINAL_VALUE: the value is what the user said, so keys beyond the samples work.
 
 
 @dataclass(frozen=True)
@@ -67,72 +48,59 @@ class Intent:
     slots: tuple[Slot, ...] = field(default=())
 
 
-IMAGE_SLOT = Slot("ImageName", "ImageName", "Which image? Say a sample name ({samples}) or an S3 key under images/.")
-TEXT_SLOT = Slot("Text", "FreeText", "What text?")
+@dataclass(frozen=True)
+class SlotType:
+    name: str
+    description: str
+    resolution: str
+    # Literal values, or where they come from: "sample_images" or "target_languages".
+    values: tuple[str, ...] = ()
+    values_from: str = ""
 
-INTENTS: tuple[Intent, ...] = (
-    Intent(
-        "DescribeImage",
-        "Labels Rekognition detects in an image",
-        (
-            "describe {ImageName}",
-            "describe image {ImageName}",
-            "what is in {ImageName}",
-            "what do you see in {ImageName}",
-            "label {ImageName}",
-            "describe an image",
-            "what is in the picture",
-        ),
-        (IMAGE_SLOT,),
-    ),
-    Intent(
-        "ReadText",
-        "Text Rekognition reads in an image",
-        (
-            "read {ImageName}",
-            "read text in {ImageName}",
-            "read the text in {ImageName}",
-            "what does {ImageName} say",
-            "read text in an image",
-            "read the text",
-        ),
-        (IMAGE_SLOT,),
-    ),
-    Intent(
-        "Speak",
-        "Speech synthesized by Polly, returned as a link to an MP3",
-        ("say {Text}", "speak {Text}", "pronounce {Text}", "read aloud {Text}", "say something", "speak"),
-        (TEXT_SLOT,),
-    ),
-    Intent(
-        "TranslateText",
-        "Text translated by Amazon Translate",
-        (
-            "translate {Text} to {TargetLanguage}",
-            "translate {Text} into {TargetLanguage}",
-            "how do you say {Text} in {TargetLanguage}",
-            "say {Text} in {TargetLanguage}",
-            "translate {Text}",
-            "translate to {TargetLanguage}",
-            "translate",
-        ),
-        (TEXT_SLOT, Slot("TargetLanguage", "LanguageName", "Into which language?")),
-    ),
-    Intent(
-        "AnalyzeSentiment",
-        "Sentiment of a text from the Platform layer's SageMaker endpoint",
-        (
-            "analyze sentiment of {Text}",
-            "analyse sentiment of {Text}",
-            "what is the sentiment of {Text}",
-            "sentiment of {Text}",
-            "how does this sound {Text}",
-            "analyze sentiment",
-        ),
-        (TEXT_SLOT,),
-    ),
-    Intent("Help", "What the bot can do", ("help", "what can you do", "hello", "hi", "how does this work")),
-)
+
+@dataclass(frozen=True)
+class BotModel:
+    """bot_model.json, typed."""
+
+    intents: tuple[Intent, ...]
+    slot_types: tuple[SlotType, ...]
+    fallback_intent: str
+    # Spoken name -> the synonyms the slot type also resolves (e.g. its ISO 639-1 code).
+    target_languages: dict[str, tuple[str, ...]]
+
+    @classmethod
+    def load(cls, path: Path = BOT_MODEL_FILE) -> BotModel:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        slots = {name: Slot(name, slot["slot_type"], slot["prompt"]) for name, slot in raw["slots"].items()}
+        return cls(
+            intents=tuple(
+                Intent(
+                    intent["name"],
+                    intent["description"],
+                    tuple(intent["utterances"]),
+                    tuple(slots[name] for name in intent["slots"]),
+                )
+                for intent in raw["intents"]
+            ),
+            slot_types=tuple(
+                SlotType(
+                    name,
+                    slot_type["description"],
+                    slot_type["resolution"],
+                    tuple(slot_type.get("values", ())),
+                    slot_type.get("values_from", ""),
+                )
+                for name, slot_type in raw["slot_types"].items()
+            ),
+            fallback_intent=raw["fallback_intent"],
+            target_languages={language["name"]: tuple(language["synonyms"]) for language in raw["target_languages"]},
+        )
+
+
+BOT_MODEL = BotModel.load()
+INTENTS = BOT_MODEL.intents
+FALLBACK_INTENT = BOT_MODEL.fallback_intent
+TARGET_LANGUAGES = BOT_MODEL.target_languages
 
 
 class LexBot(Construct):
@@ -313,28 +281,7 @@ class LexBot(Construct):
             locale_id=locale,
             nlu_confidence_threshold=NLU_CONFIDENCE_THRESHOLD,
             voice_settings=lex.CfnBot.VoiceSettingsProperty(voice_id=voice_id, engine="neural"),
-            slot_types=[
-                lex.CfnBot.SlotTypeProperty(
-                    name="ImageName",
-                    description="A sample image name, or any S3 key the user types",
-                    slot_type_values=[_value(sample) for sample in sample_image_names],
-                    # ORIGINAL_VALUE: the value is what the user said, so keys beyond the samples work.
-                    value_selection_setting=_selection("ORIGINAL_VALUE"),
-                ),
-                lex.CfnBot.SlotTypeProperty(
-                    name="LanguageName",
-                    description="Target languages of Amazon Translate, by name or ISO 639-1 code",
-                    slot_type_values=[_value(language, code) for language, code in TARGET_LANGUAGES.items()],
-                    # TOP_RESOLUTION: "fr" and "French" both resolve to "French".
-                    value_selection_setting=_selection("TOP_RESOLUTION"),
-                ),
-                lex.CfnBot.SlotTypeProperty(
-                    name="FreeText",
-                    description="Any text to speak, translate or analyse",
-                    slot_type_values=[_value(text) for text in FREE_TEXT_EXAMPLES],
-                    value_selection_setting=_selection("ORIGINAL_VALUE"),
-                ),
-            ],
+            slot_types=[LexBot._slot_type(slot_type, sample_image_names) for slot_type in BOT_MODEL.slot_types],
             intents=[
                 *(LexBot._intent(intent, samples) for intent in INTENTS),
                 lex.CfnBot.IntentProperty(
@@ -344,6 +291,26 @@ class LexBot(Construct):
                     fulfillment_code_hook=lex.CfnBot.FulfillmentCodeHookSettingProperty(enabled=True),
                 ),
             ],
+        )
+
+    @staticmethod
+    def _slot_type(slot_type: SlotType, sample_image_names: Sequence[str]) -> lex.CfnBot.SlotTypeProperty:
+        if slot_type.values_from == "sample_images":
+            values = [_value(sample) for sample in sample_image_names]
+        elif slot_type.values_from == "target_languages":
+            values = [_value(name, *synonyms) for name, synonyms in TARGET_LANGUAGES.items()]
+        elif slot_type.values_from:
+            raise ValueError(
+                f"{BOT_MODEL_FILE}: slot type {slot_type.name} takes values_from "
+                f"{slot_type.values_from!r}; allowed: sample_images, target_languages"
+            )
+        else:
+            values = [_value(value) for value in slot_type.values]
+        return lex.CfnBot.SlotTypeProperty(
+            name=slot_type.name,
+            description=slot_type.description,
+            slot_type_values=values,
+            value_selection_setting=_selection(slot_type.resolution),
         )
 
     @staticmethod

@@ -13,8 +13,8 @@ from botocore.exceptions import ClientError, ReadTimeoutError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.lambdas.conftest import ENDPOINT, SAMPLES, FakeLambdaContext, lex_event
 from mlstack.emulator.lex.response_format import lex_response_problems
+from tests.lambdas.conftest import ENDPOINT, SAMPLES, FakeLambdaContext, lex_event
 
 EXAMPLES = 2000
 KNOWN_INTENTS = [

@@ -15,8 +15,8 @@ import pytest
 import requests
 from botocore.stub import Stubber
 
-from tests.lambdas.conftest import BUCKET, ENDPOINT, FakeLambdaContext, lex_event, recorded
 from mlstack.emulator.lex.response_format import lex_response_problems
+from tests.lambdas.conftest import BUCKET, ENDPOINT, FakeLambdaContext, lex_event, recorded
 
 
 def invoke(event: dict[str, Any], context: FakeLambdaContext | None = None) -> dict[str, Any]:

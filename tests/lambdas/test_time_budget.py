@@ -20,8 +20,8 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 
-from tests.lambdas.conftest import ENDPOINT, FakeLambdaContext, lex_event
 from mlstack.emulator.lex.response_format import lex_response_problems
+from tests.lambdas.conftest import ENDPOINT, FakeLambdaContext, lex_event
 
 # A valid request for every intent; the values need only pass validation.
 TURNS: dict[str, dict[str, str]] = {

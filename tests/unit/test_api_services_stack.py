@@ -157,11 +157,42 @@ def test_slot_types_accept_any_image_key_languages_by_name_or_code_and_free_text
         for v in slot_types["LanguageName"]["SlotTypeValues"]
     }
     assert languages["French"] == ["fr"]
-    assert languages == {name: [code] for name, code in TARGET_LANGUAGES.items()}
+    assert languages["Traditional Chinese"] == ["zh-TW"]
+    assert "no" not in languages["Norwegian"]  # "no" answers the question; it is not a language
+    assert languages == {name: list(synonyms) for name, synonyms in TARGET_LANGUAGES.items()}
     assert slot_types["LanguageName"]["ValueSelectionSetting"] == {"ResolutionStrategy": "TOP_RESOLUTION"}
 
     assert slot_types["FreeText"]["ValueSelectionSetting"] == {"ResolutionStrategy": "ORIGINAL_VALUE"}
     assert slot_types["FreeText"]["SlotTypeValues"]
+
+
+def _fulfillment_bot_model() -> Any:
+    """The function's own reader of bot_model.json, loaded from its file as the Lambda runtime would."""
+    spec = importlib.util.spec_from_file_location("fulfillment_bot_model", FULFILLMENT_CODE_DIR / "bot_model.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_synthesized_bot_and_the_function_know_the_same_target_languages(api: Template) -> None:
+    [language_type] = [t for t in locale(api)["SlotTypes"] if t["Name"] == "LanguageName"]
+    said = {
+        value["SampleValue"]["Value"]: [value["SampleValue"]["Value"], *(s["Value"] for s in value["Synonyms"])]
+        for value in language_type["SlotTypeValues"]
+    }
+    model = _fulfillment_bot_model()
+    function_table = model.target_languages()
+    names = model.language_names()
+    # Every value the bot can resolve, and every synonym of it, is one language the function translates into...
+    for name, forms in said.items():
+        codes = {function_table.get(form.lower()) for form in forms}
+        assert len(codes) == 1 and None not in codes, (name, forms, codes)
+        assert names[codes.pop()] == name
+    # ...and the function takes nothing the bot cannot resolve.
+    assert set(function_table) == {form.lower() for forms in said.values() for form in forms}
+    assert len(said) == len(names) == 30
+    assert all(re.fullmatch(r"[a-z]{2}(-[A-Z]{2})?", code) for code in names), "not a Translate language code"
 
 
 def test_image_prompt_names_the_samples(api: Template) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bot_model
 from lex import LexRequest, Reply, close, elicit_slot
 
 from intents import Deps, require_text
@@ -12,51 +13,19 @@ LANGUAGE_SLOT = "TargetLanguage"
 # TranslateText accepts at most 10,000 bytes of UTF-8 text.
 MAX_BYTES = 10_000
 
-# Target languages by spoken name; the bot's TargetLanguage slot type lists the same names.
-LANGUAGES: dict[str, str] = {
-    "arabic": "ar",
-    "chinese": "zh",
-    "traditional chinese": "zh-TW",
-    "czech": "cs",
-    "danish": "da",
-    "dutch": "nl",
-    "english": "en",
-    "finnish": "fi",
-    "french": "fr",
-    "german": "de",
-    "greek": "el",
-    "hebrew": "he",
-    "hindi": "hi",
-    "hungarian": "hu",
-    "indonesian": "id",
-    "italian": "it",
-    "japanese": "ja",
-    "korean": "ko",
-    "norwegian": "no",
-    "polish": "pl",
-    "portuguese": "pt",
-    "romanian": "ro",
-    "russian": "ru",
-    "spanish": "es",
-    "swedish": "sv",
-    "thai": "th",
-    "turkish": "tr",
-    "ukrainian": "uk",
-    "vietnamese": "vi",
-    "welsh": "cy",
-}
-_CODES = {code.lower(): code for code in LANGUAGES.values()}
-_NAMES = {code: name for name, code in LANGUAGES.items()}
+# What the bot's TargetLanguage slot resolves to, read from the model the bot is built from.
+LANGUAGES: dict[str, str] = bot_model.target_languages()
+_NAMES: dict[str, str] = bot_model.language_names()
 
 
 def language_code(spoken: str) -> str | None:
-    """'French', 'french', 'fr', 'FR', 'zh-tw' -> a Translate language code; None when unsupported."""
+    """'French', 'french', 'fr', 'FR', 'zh-tw' -> a Translate language code; None when the bot has no such language."""
     value = " ".join(spoken.lower().replace("_", "-").split())
-    return LANGUAGES.get(value) or _CODES.get(value)
+    return LANGUAGES.get(value)
 
 
 def language_question() -> str:
-    names = ", ".join(name.title() for name in LANGUAGES)
+    names = ", ".join(_NAMES.values())
     return f"Which language should I translate into? I know {names}."
 
 
@@ -86,4 +55,4 @@ def fulfil(request: LexRequest, deps: Deps) -> Reply:
         return close(request, "Amazon Translate returned no text for that.", result="empty translation")
     # The languages travel as session attributes so that a chat client can show them beside the text.
     languages = {"sourceLanguage": str(response.get("SourceLanguageCode") or "auto"), "targetLanguage": code}
-    return close(request, f"In {_NAMES[code].title()}: {translated}", result=translated, session_attributes=languages)
+    return close(request, f"In {_NAMES[code]}: {translated}", result=translated, session_attributes=languages)
