@@ -9,21 +9,23 @@ import click
 
 from mlstack.ops import ui
 
-BENCHMARKS = ("synth", "lambda", "gate")
+BENCHMARKS = ("synth", "lambda", "training", "gate")
 
 
-@click.command("bench", epilog="Examples: mlstack bench    mlstack bench --only lambda    mlstack bench --only gate")
+@click.command(
+    "bench", epilog="Examples: mlstack bench    mlstack bench --only lambda    mlstack bench --only training"
+)
 @click.option(
     "--only",
     "only",
     multiple=True,
     type=click.Choice(BENCHMARKS),
-    help="Run only these (repeatable). Default: synth and lambda; `gate` times a whole `make test`.",
+    help="Run only these (repeatable). Default: synth, lambda and training; `gate` times a whole `make test`.",
 )
 def command(only: tuple[str, ...]) -> int:
     """Synth time against a one-bucket baseline, the fulfillment Lambda's cold import, warm call and size,
-    and (with --only gate) the wall time of the CI gate `make test`."""
-    chosen = only or ("synth", "lambda")
+    training throughput (tiny model, one process and two), and (with --only gate) `make test`'s wall time."""
+    chosen = only or ("synth", "lambda", "training")
     if "synth" in chosen:
         from mlstack.bench.synth import synth_figures
 
@@ -36,6 +38,12 @@ def command(only: tuple[str, ...]) -> int:
         with ui.spinner("Timing the fulfillment Lambda..."):
             function = lambda_figures()
         print("\n".join(function.lines()))
+    if "training" in chosen:
+        from mlstack.bench.training import training_figures
+
+        with ui.spinner("Training the tiny model, one process then two..."):
+            training = training_figures()
+        print("\n".join(training.lines()))
     if "gate" in chosen:
         from mlstack.bench.synth import gate_seconds
 

@@ -20,7 +20,9 @@ FUNCTION_CODE = Path(__file__).resolve().parents[4] / "lambdas" / "lex_fulfillme
 def zipped(folder: Path) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        for path in folder.rglob("*.py"):
+        for path in folder.rglob("*"):
+            if not path.is_file() or "__pycache__" in path.parts:
+                continue
             archive.write(path, str(path.relative_to(folder)))
     return buffer.getvalue()
 
