@@ -11,7 +11,6 @@ every other CSV is training data.
 from __future__ import annotations
 
 import csv
-import io
 import sys
 import tarfile
 from collections.abc import Iterable, Iterator
@@ -43,9 +42,11 @@ class Splits:
     test_labels: list[int] = field(default_factory=list)
 
 
-def parse_rows(stream: IO[str], source: str) -> Iterator[tuple[int, str]]:
+def parse_rows(lines: Iterable[str], source: str) -> Iterator[tuple[int, str]]:
     """(label, text) for each `label,text` row; a bad row raises ReviewDataError naming source and line."""
-    for line_number, row in enumerate(csv.reader(stream), start=1):
+    reader = csv.reader(lines)
+    for row in reader:
+        line_number = reader.line_num  # the row's last line: a quoted review may span several
         if not row:
             continue
         if len(row) < 2 or row[0].strip() not in YELP_LABELS:
@@ -72,8 +73,10 @@ def _take(rows: Iterable[tuple[int, str]], texts: list[str], labels: list[int], 
 
 
 def _add_file(splits: Splits, name: str, stream: IO[bytes], source: str, *, max_train: int, max_test: int) -> None:
-    text_stream = io.TextIOWrapper(stream, encoding="utf-8", newline="")
-    rows = parse_rows(text_stream, source)
+    # Line by line rather than io.TextIOWrapper: a member of a tar read in stream mode has no seekable()
+    # on Python 3.11, which TextIOWrapper calls. A UTF-8 character never contains the byte of `\n`.
+    lines = (line.decode("utf-8") for line in stream)
+    rows = parse_rows(lines, source)
     if Path(name).name == TEST_FILE:
         _take(rows, splits.test_texts, splits.test_labels, max_test)
     else:
