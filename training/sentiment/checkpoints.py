@@ -8,6 +8,7 @@ job restarts, so a file there must never be half-written under its final name: e
 from __future__ import annotations
 
 import os
+import pickle
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,7 +72,7 @@ def load_latest(directory: Path, shape: RunShape) -> dict[str, Any] | None:
         try:
             # weights_only: tensors, numbers and dicts only; a checkpoint copied from S3 runs no code.
             state: dict[str, Any] = torch.load(path, map_location="cpu", weights_only=True)
-        except (OSError, RuntimeError, EOFError) as error:
+        except (OSError, RuntimeError, EOFError, pickle.UnpicklingError) as error:
             print(f"skipping unreadable checkpoint {path}: {error}", flush=True)
             continue
         if state.get("shape") != shape.as_dict():
