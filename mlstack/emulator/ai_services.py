@@ -12,14 +12,12 @@
 
 from __future__ import annotations
 
-import io
 import json
 import re
-from collections.abc import Callable, Iterable
 from typing import Any
 
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-_CREDENTIAL = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/")
+from mlstack.emulator.wsgi import WSGIApp, json_response, request_body, signing_scope
+
 _INVOCATIONS = re.compile(r"^/endpoints/(?P<name>[^/]+)/invocations$")
 POSITIVE_WORDS = frozenset(
     [
@@ -40,27 +38,8 @@ POSITIVE_WORDS = frozenset(
 NEGATIVE_WORDS = frozenset(
     ["hate", "hated", "terrible", "bad", "awful", "worst", "poor", "horrible", "sad", "disappointing", "broken", "slow"]
 )
+AMZ_JSON = "application/x-amz-json-1.1"  # the JSON protocol of Translate and Rekognition
 ACCOUNT_ID = "123456789012"  # the account moto serves by default, where `mlstack local` deploys
-
-
-def _json(status: int, body: Any, content_type: str = "application/x-amz-json-1.1", error: str = "") -> WSGIApp:
-    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        payload = json.dumps(body).encode()
-        headers = [("Content-Type", content_type), ("Content-Length", str(len(payload)))]
-        if error:
-            headers.append(("x-amzn-ErrorType", error))
-        start_response(f"{status} {'OK' if status == 200 else 'Bad Request'}", headers)
-        return [payload]
-
-    return app
-
-
-def _body(environ: dict[str, Any]) -> bytes:
-    """The request body, put back so that moto can still read it when this module lets the request pass."""
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    raw = environ["wsgi.input"].read(length) if length else b""
-    environ["wsgi.input"] = io.BytesIO(raw)
-    return raw
 
 
 def translate_text(request: dict[str, Any]) -> dict[str, Any]:
@@ -95,28 +74,28 @@ def _s3_object_exists(bucket: str, key: str) -> bool:
 
 
 def handle(environ: dict[str, Any]) -> WSGIApp | None:
-    signed = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
-    if signed is None:
+    scope = signing_scope(environ)
+    if scope is None:
         return None
-    service, region = signed["service"], signed["region"]
+    service, region = scope
     target = environ.get("HTTP_X_AMZ_TARGET", "")
     if service == "translate" and target.endswith(".TranslateText"):
-        return _json(200, translate_text(json.loads(_body(environ) or b"{}")))
+        return json_response(200, translate_text(json.loads(request_body(environ) or b"{}")), content_type=AMZ_JSON)
     invocation = _INVOCATIONS.match(environ.get("PATH_INFO", ""))
     if service == "sagemaker" and invocation and environ.get("REQUEST_METHOD") == "POST":
         name = invocation["name"]
         if not _endpoint_exists(name, region):
             message = f"Endpoint {name} of account {ACCOUNT_ID} not found."
-            return _json(400, {"__type": "ValidationError", "message": message}, "application/json", "ValidationError")
-        payload = json.loads(_body(environ) or b"{}")
+            return json_response(400, {"__type": "ValidationError", "message": message}, error="ValidationError")
+        payload = json.loads(request_body(environ) or b"{}")
         text = payload.get("inputs", "") if isinstance(payload, dict) else ""
-        return _json(200, sentiment(str(text)), "application/json")
+        return json_response(200, sentiment(str(text)))
     if service == "rekognition" and target.split(".")[-1] in ("DetectLabels", "DetectText"):
-        image = json.loads(_body(environ) or b"{}").get("Image", {}).get("S3Object", {})
+        image = json.loads(request_body(environ) or b"{}").get("Image", {}).get("S3Object", {})
         if image and not _s3_object_exists(str(image.get("Bucket", "")), str(image.get("Name", ""))):
             message = "Unable to get object metadata from S3. Check object key, region and/or access permissions."
             error = "InvalidS3ObjectException"
-            return _json(400, {"__type": error, "Message": message}, error=error)
+            return json_response(400, {"__type": error, "Message": message}, content_type=AMZ_JSON, error=error)
     return None
 
 

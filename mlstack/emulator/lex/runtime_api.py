@@ -10,66 +10,48 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 from mlstack.emulator.lex import bot_model
 from mlstack.emulator.lex.code_hook import CodeHookFailed, deployed_function, invoke
 from mlstack.emulator.lex.dialog import LexError, Sessions, recognize_text
+from mlstack.emulator.wsgi import WSGIApp, json_response, request_body, signing_scope
 
 _SESSION_PATH = re.compile(
     r"^/bots/(?P<bot>[^/]+)/botAliases/(?P<alias>[^/]+)/botLocales/(?P<locale>[^/]+)/sessions/(?P<session>[^/]+)"
     r"(?P<text>/text)?/?$"
 )
 _BOT_PATH = re.compile(r"^/bots/(?P<bot>[^/]+)/?$")
-_CREDENTIAL = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/")
 
 SESSIONS = Sessions()
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-
-
-def _respond(status: int, body: dict[str, Any], error: str = "") -> WSGIApp:
-    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        payload = json.dumps(body).encode()
-        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
-        if error:
-            headers.append(("x-amzn-ErrorType", error))
-        reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 424: "Failed Dependency"}.get(status, "Error")
-        start_response(f"{status} {reason}", headers)
-        return [payload]
-
-    return app
 
 
 def _error(error: LexError) -> WSGIApp:
-    return _respond(error.status, {"__type": error.code, "message": str(error)}, error.code)
+    return json_response(error.status, {"__type": error.code, "message": str(error)}, error=error.code)
 
 
 def _read_json(environ: dict[str, Any]) -> dict[str, Any]:
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    raw = environ["wsgi.input"].read(length) if length else b""
-    document = json.loads(raw or b"{}")
+    document = json.loads(request_body(environ) or b"{}")
     return document if isinstance(document, dict) else {}
 
 
-def _signed_for_lex(environ: dict[str, Any]) -> re.Match[str] | None:
-    match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
-    return match if match and match["service"] == "lex" else None
+def _signed_for_lex(environ: dict[str, Any]) -> bool:
+    scope = signing_scope(environ)
+    return scope is not None and scope[0] == "lex"
 
 
 def handle(environ: dict[str, Any]) -> WSGIApp | None:
     """The WSGI app answering this request, or None to leave it to moto."""
-    signed = _signed_for_lex(environ)
-    if signed is None:
+    if not _signed_for_lex(environ):
         return None
     path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
     session_match = _SESSION_PATH.match(path)
     if session_match:
-        return _session_request(environ, method, session_match, signed["region"])
+        return _session_request(environ, method, session_match)
     bot_match = _BOT_PATH.match(path)
     if bot_match and method == "GET" and bot_match["bot"] in bot_model.BOTS:
-        return _respond(200, describe_bot(bot_model.BOTS[bot_match["bot"]]))
+        return json_response(200, describe_bot(bot_model.BOTS[bot_match["bot"]]))
     return None
 
 
@@ -88,7 +70,7 @@ def describe_bot(bot: bot_model.Bot) -> dict[str, Any]:
     }
 
 
-def _session_request(environ: dict[str, Any], method: str, match: re.Match[str], region: str) -> WSGIApp:
+def _session_request(environ: dict[str, Any], method: str, match: re.Match[str]) -> WSGIApp:
     bot = bot_model.BOTS.get(match["bot"])
     alias = bot.aliases.get(match["alias"]) if bot else None
     if bot is None or alias is None:
@@ -98,13 +80,13 @@ def _session_request(environ: dict[str, Any], method: str, match: re.Match[str],
     if method == "DELETE":
         SESSIONS.delete(key)
         ids = {"botId": bot.bot_id, "botAliasId": alias.alias_id, "localeId": match["locale"]}
-        return _respond(200, {**ids, "sessionId": match["session"]})
+        return json_response(200, {**ids, "sessionId": match["session"]})
     if method == "GET":
         session = SESSIONS.get(key, bot.idle_session_ttl_seconds)
         if session is None:
             return _error(LexError("ResourceNotFoundException", 404, f"session {match['session']} not found"))
         state = session.state()
-        return _respond(
+        return json_response(
             200, {"sessionId": match["session"], "messages": [], "interpretations": [], "sessionState": state}
         )
     if method != "POST" or not match["text"]:
@@ -135,7 +117,7 @@ def _recognize(environ: dict[str, Any], bot: bot_model.Bot, alias: bot_model.Ali
         return _error(error)
     except CodeHookFailed as error:
         return _error(LexError("DependencyFailedException", 424, f"Invalid Lambda Response: {error}"))
-    return _respond(200, response)
+    return json_response(200, response)
 
 
 def install_lex_runtime() -> None:

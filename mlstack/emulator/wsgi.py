@@ -1,0 +1,42 @@
+"""What the emulator's own request handlers share: who a request is signed for, and a JSON answer."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
+from typing import Any
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+# The SigV4 credential scope: <key>/<date>/<region>/<service>/aws4_request.
+_CREDENTIAL = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/")
+
+
+def signing_scope(environ: dict[str, Any]) -> tuple[str, str] | None:
+    """(service, region) the request is signed for, or None when it is not SigV4-signed."""
+    match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return (match["service"], match["region"]) if match else None
+
+
+def request_body(environ: dict[str, Any]) -> bytes:
+    """The request body, put back so that moto can still read it when the handler lets the request pass."""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    raw = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(raw)
+    return raw
+
+
+def json_response(status: int, body: Any, *, content_type: str = "application/json", error: str = "") -> WSGIApp:
+    """A WSGI app answering `body` as JSON; `error` sets x-amzn-ErrorType, which botocore reads as the code."""
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        payload = json.dumps(body).encode()
+        headers = [("Content-Type", content_type), ("Content-Length", str(len(payload)))]
+        if error:
+            headers.append(("x-amzn-ErrorType", error))
+        start_response(f"{status} {HTTPStatus(status).phrase}", headers)
+        return [payload]
+
+    return app
