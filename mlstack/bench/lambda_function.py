@@ -30,12 +30,22 @@ ENV = {
     "AWS_REGION": "us-east-1",
     "POWERTOOLS_SERVICE_NAME": "lex-fulfillment-bench",
     "POWERTOOLS_METRICS_NAMESPACE": "mlstack-bench",
-    "POWERTOOLS_TRACE_DISABLED": "true",
     "POWERTOOLS_LOG_LEVEL": "WARNING",
     "DATA_BUCKET": "bench-bucket",
     "RESULTS_TABLE": "bench-results",
     "SAMPLE_IMAGES": "house,poster,sign",
 }
+# The Lambda runtime's own variables, for the cold import: the X-Ray SDK and Powertools' Tracer pick their
+# Lambda behaviour from them (a local sampler instead of the centralized one, which builds an X-Ray client at
+# import; tracing on), so without them the import would time a code path the function never runs.
+LAMBDA_RUNTIME_ENV = {
+    "LAMBDA_TASK_ROOT": str(FUNCTION_DIR),
+    "AWS_LAMBDA_FUNCTION_NAME": "lex-fulfillment",
+    "AWS_EXECUTION_ENV": "AWS_Lambda_python3.14",
+    "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
+}
+# The warm invocations run outside a Lambda sandbox, with no trace header to join: tracing off there.
+WARM_ENV = {"POWERTOOLS_TRACE_DISABLED": "true"}
 # The function's modules import each other as top-level modules, as in the Lambda runtime: the timed
 # interpreter gets the function folder as PYTHONPATH, like the runtime's /var/task.
 IMPORT_TIMER = "import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
@@ -43,7 +53,7 @@ IMPORT_TIMER = "import time; t = time.perf_counter(); import {module}; print(tim
 
 def cold_import_seconds(module: str) -> float:
     """Median wall time of `import module`, each in a fresh interpreter (bytecode caches already warm)."""
-    env = {**os.environ, **ENV, "PYTHONPATH": str(FUNCTION_DIR)}
+    env = {**os.environ, **ENV, **LAMBDA_RUNTIME_ENV, "PYTHONPATH": str(FUNCTION_DIR)}
     samples = []
     for _ in range(REPEAT):
         code = IMPORT_TIMER.format(module=module)
@@ -79,7 +89,7 @@ class FakeContext:
 
 def warm_invocation_ms() -> tuple[float, float]:
     """Median and p95 ms of a DescribeImage invocation, measured in a fresh process (mlstack.bench.lambda_warm)."""
-    env = {**os.environ, **ENV, "PYTHONPATH": os.pathsep.join([str(FUNCTION_DIR), str(ROOT)])}
+    env = {**os.environ, **ENV, **WARM_ENV, "PYTHONPATH": os.pathsep.join([str(FUNCTION_DIR), str(ROOT)])}
     output = subprocess.run(
         [sys.executable, "-m", "mlstack.bench.lambda_warm", str(WARM_INVOCATIONS)],
         env=env,
