@@ -18,6 +18,8 @@ PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 BROWSER_STAMP := $(VENV)/.browser-installed
+# apt needs root: CI runs as root; elsewhere sudo asks.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup synth test unit lint checkov bench deploy diff destroy bootstrap clean local smoke e2e \
@@ -96,7 +98,7 @@ e2e: setup ## The round trips as tests (CI): the app, one layer, retain-and-adop
 
 $(BROWSER_STAMP): requirements-browser.txt $(PY_STAMP)
 	# Debian's chromium (Playwright cannot download browsers here); only the browser tests need it.
-	command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+	command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
 	$(PY) -m pip install --quiet -r requirements-browser.txt
 	touch $@
 

@@ -7,11 +7,14 @@ TranslateText. Session attributes outlive a turn, so each is read only for the i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 IMAGE_INTENTS = frozenset({"DescribeImage", "ReadText"})
+# The Speak reply carries a presigned link for chat clients that cannot play audio; the page plays it instead.
+LINK = re.compile(r"https?://\S+")
 
 
 @dataclass(frozen=True)
@@ -26,7 +29,8 @@ class ChatReply:
 
     def to_page(self, object_url: Callable[[str], str]) -> dict[str, Any]:
         """The JSON the page renders; media as URLs of this server (the page talks to nothing else)."""
-        page: dict[str, Any] = {"intent": self.intent, "state": self.state, "messages": list(self.messages)}
+        messages = [LINK.sub("(the player below)", m) for m in self.messages] if self.audio_key else list(self.messages)
+        page: dict[str, Any] = {"intent": self.intent, "state": self.state, "messages": messages}
         if self.image_key:
             page["image"] = object_url(self.image_key)
         if self.audio_key:

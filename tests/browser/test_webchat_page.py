@@ -6,17 +6,19 @@ the bot the way a user would. `make test-browser` runs this; it installs the bro
 from __future__ import annotations
 
 import os
+import queue
 import re
-import selectors
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+from urllib.parse import urljoin
 
 import pytest
 import requests
@@ -43,10 +45,16 @@ EMULATOR_ENV = {
 class Running:
     process: subprocess.Popen[str]
     found: re.Match[str]
+    output: list[str]
+    reader: threading.Thread
 
 
 def start_until(command: list[str], pattern: str, timeout: float, **kwargs: Any) -> Running:
-    """Start `command` in its own process group and read its output until a line matches `pattern`."""
+    """Start `command` in its own process group and read its output until a line matches `pattern`.
+
+    A thread reads the output into a list (a select() on the pipe would miss lines that Python's buffered
+    reader has already taken off it) and keeps reading after the match, so the pipe never fills up.
+    """
     process = subprocess.Popen(
         command,
         cwd=ROOT,
@@ -58,22 +66,28 @@ def start_until(command: list[str], pattern: str, timeout: float, **kwargs: Any)
         **kwargs,
     )
     assert process.stdout is not None
-    selector = selectors.DefaultSelector()
-    selector.register(process.stdout, selectors.EVENT_READ)
+    lines: queue.Queue[str | None] = queue.Queue()
     seen: list[str] = []
+
+    def read(stream: IO[str]) -> None:
+        for line in stream:
+            seen.append(line)
+            lines.put(line)
+        lines.put(None)
+
+    reader = threading.Thread(target=read, args=(process.stdout,), daemon=True)
+    reader.start()
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not selector.select(timeout=1):
-            if process.poll() is not None:
-                break
-            continue
-        line = process.stdout.readline()
-        if not line and process.poll() is not None:
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            line = lines.get(timeout=left)
+        except queue.Empty:
             break
-        seen.append(line)
+        if line is None:
+            break
         found = re.search(pattern, line)
         if found:
-            return Running(process, found)
+            return Running(process, found, seen, reader)
     stop(process)
     raise AssertionError(f"{' '.join(command)} never printed {pattern!r}:\n{''.join(seen)[-4000:]}")
 
@@ -101,12 +115,14 @@ def emulated_app() -> Iterator[str]:
     # Enter ends the kept run: the command redeploys, destroys and checks for leftovers.
     assert running.process.stdin is not None
     running.process.stdin.write("\n")
-    running.process.stdin.flush()
+    running.process.stdin.close()
     try:
-        output, _ = running.process.communicate(timeout=600)
+        running.process.wait(timeout=600)
     except subprocess.TimeoutExpired:
         stop(running.process)
         raise
+    running.reader.join(timeout=30)  # the last lines off the pipe
+    output = "".join(running.output)
     assert running.process.returncode == 0, output[-4000:]
     assert re.search(r"leftovers:\s+0", output), output[-4000:]
 
@@ -166,7 +182,7 @@ def test_the_page_chats_with_the_emulated_bot_and_shows_images_audio_and_languag
     assert speak.locator("p.intent").inner_text().startswith("Speak: Fulfilled")
     audio = speak.locator("audio.speech")
     assert audio.get_attribute("src").startswith("/api/object?")
-    served = page.request.get(audio.get_attribute("src"))
+    served = page.request.get(urljoin(page.url, audio.get_attribute("src")))
     assert served.status == 200 and served.headers["content-type"] == "audio/mpeg"
 
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
@@ -185,6 +201,9 @@ def test_the_server_refuses_a_foreign_origin_and_a_missing_token(chat_page: str)
     assert requests.post(say_url, json=body, headers=headers, timeout=30).status_code == 200
     foreign = requests.post(say_url, json=body, headers={**headers, "Origin": "https://evil.example"}, timeout=30)
     assert foreign.status_code == 403
-    assert requests.post(say_url, json=body, timeout=30).status_code == 403
+    # No token, or another run's token: 401, the page's URL carries the right one.
+    assert requests.post(say_url, json=body, timeout=30).status_code == 401
+    wrong = requests.post(say_url, json=body, headers={"X-Mlstack-Token": token[::-1]}, timeout=30)
+    assert wrong.status_code == 401
     rebound = requests.post(say_url, json=body, headers={**headers, "Host": "evil.example"}, timeout=30)
     assert rebound.status_code == 403

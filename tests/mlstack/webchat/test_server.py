@@ -130,7 +130,11 @@ def test_a_described_image_is_shown_through_the_local_server(page: Page) -> None
 
 
 def test_speech_is_an_audio_source_and_a_translation_names_its_languages(page: Page) -> None:
-    spoken = page.say("say good morning", lex_response("Speak", "Here it is", speechKey="generated/speech/a.mp3"))
+    link = "https://bucket.s3.amazonaws.com/generated/speech/a.mp3?X-Amz-Signature=abc"
+    spoken = page.say(
+        "say good morning", lex_response("Speak", f"Here it is: {link}", speechKey="generated/speech/a.mp3")
+    )
+    assert spoken["messages"] == ["Here it is: (the player below)"]  # the page plays it; no presigned link shown
     status, headers, body = page.request("GET", spoken["audio"], token=None)
     assert status == 200 and body == b"ID3..." and headers["Content-Type"] == "audio/mpeg"
     translated = page.say(
