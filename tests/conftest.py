@@ -29,12 +29,24 @@ def cdk_context(**overrides: Any) -> dict[str, Any]:
     return context
 
 
+# Synthesized assemblies by their settings: tests only read them, and a synth with nag takes seconds.
+_ASSEMBLIES: dict[str, Any] = {}
+
+
 def synth_app(*, account: str | None = None, **overrides: Any) -> Any:
     """Create and synthesize the app with cdk-nag attached; returns the CloudAssembly.
 
     `account` plays CDK_DEFAULT_ACCOUNT, which the CLI sets when it finds credentials (default: none).
-    Raises (RuntimeError: ValidationFailed) when a nag finding is not acknowledged.
+    Raises (RuntimeError: ValidationFailed) when a nag finding is not acknowledged. The same settings give
+    the same assembly object, synthesized once per session: treat it as read-only.
     """
+    key = json.dumps({"account": account, **overrides}, sort_keys=True, default=str)
+    if key not in _ASSEMBLIES:
+        _ASSEMBLIES[key] = _synth(account, overrides)
+    return _ASSEMBLIES[key]
+
+
+def _synth(account: str | None, overrides: dict[str, Any]) -> Any:
     from app import create_app
 
     previous = os.environ.pop("CDK_DEFAULT_ACCOUNT", None)
