@@ -14,7 +14,7 @@ from constructs import Construct
 from stacks.config import PREFIX_TAG_KEY, PlatformSettings
 from stacks.constructs.data_lake import ATHENA_RESULTS_PREFIX
 from stacks.constructs.nag import INLINE_POLICY, acknowledge_nist, nag_resource
-from stacks.constructs.notebook_network import NotebookNetwork
+from stacks.constructs.network import Network
 from stacks.constructs.public_datasets import PublicDatasets
 
 LIFECYCLE_DIR = Path(__file__).parent / "notebook_lifecycle"
@@ -85,7 +85,7 @@ class NotebookInstance(Construct):
         datasets: PublicDatasets,
         samples_prefix: str,
         dlc_account: str | None,
-        network: NotebookNetwork | None,
+        network: Network | None,
     ) -> None:
         super().__init__(scope, id_)
         stack = cdk.Stack.of(self)

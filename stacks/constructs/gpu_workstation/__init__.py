@@ -21,7 +21,7 @@ from stacks.constructs.nag import (
     acknowledge_nist,
     nag_resource,
 )
-from stacks.constructs.sandbox_network import SandboxNetwork
+from stacks.constructs.network import Network
 
 USER_DATA_DIR = Path(__file__).resolve().parent / "user_data"
 CLOUDWATCH_AGENT_CONFIG = json.loads((USER_DATA_DIR / "cloudwatch-agent.json").read_text())
@@ -91,7 +91,7 @@ class GpuWorkstation(Construct):
         id_: str,
         *,
         settings: FrameworksSettings,
-        network: SandboxNetwork,
+        network: Network,
         data_bucket_name: str,
         train_command: str,
     ) -> None:
@@ -147,7 +147,7 @@ class GpuWorkstation(Construct):
             instance_type=ec2.InstanceType(settings.instance_type),
             machine_image=machine_image,
             vpc=network.vpc,
-            vpc_subnets=network.instance_subnets,
+            vpc_subnets=network.workload_subnets,
             security_group=network.security_group,
             associate_public_ip_address=True if network.assigns_public_ip else None,
             role=self.role,
