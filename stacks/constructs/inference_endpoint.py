@@ -18,7 +18,7 @@ from constructs import Construct
 
 from stacks.config import PlatformSettings, Settings, SettingsError, prefixed
 from stacks.constructs.log_groups import destroyable_log_group
-from stacks.constructs.nag import INLINE_POLICY, acknowledge_nist
+from stacks.constructs.nag import INLINE_POLICY, acknowledge_aws_solutions, acknowledge_nist
 
 DLC_REPOSITORY = "huggingface-pytorch-inference"
 VARIANT_NAME = "AllTraffic"
@@ -143,11 +143,8 @@ class InferenceEndpoint(Construct):
                 resources=[log_group.log_group_arn],
             )
         )
-        cdk.Validations.of(self.role).acknowledge(
-            cdk.Acknowledgment(
-                id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
-                reason="ecr:GetAuthorizationToken supports no resource-level permissions.",
-            )
+        acknowledge_aws_solutions(
+            self.role, "IAM5[Resource::*]", "ecr:GetAuthorizationToken supports no resource-level permissions."
         )
 
         trained = settings.model_data_bucket_and_key

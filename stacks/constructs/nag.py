@@ -17,6 +17,7 @@ from constructs import IConstruct
 # NIST 800-53 rev 5 (cdk-nag's NIST.800.53.R5 pack, `-c compliance_packs=nist-800-53-r5`): reasons that recur
 # across constructs, each tied to the sandbox's design (zero idle cost, teardown by cdk destroy, no VPC needed).
 NIST = "NIST.800.53.R5"
+AWS_SOLUTIONS = "AwsSolutions"
 INLINE_POLICY = (
     "Inline on purpose: the policy belongs to exactly this role, changes with it and is deleted with it by cdk "
     "destroy (IAM's guide recommends inline policies for such a strict one-to-one relationship); a customer "
@@ -45,6 +46,11 @@ def acknowledge(construct: IConstruct, rule: str, reason: str) -> None:
     """
     pack = rule.split("-", 1)[0]
     cdk.Validations.of(construct).acknowledge(cdk.Acknowledgment(id=f"{pack}::{rule}", reason=reason))
+
+
+def acknowledge_aws_solutions(construct: IConstruct, rule: str, reason: str) -> None:
+    """`acknowledge` for a rule of the AwsSolutions pack, named without the pack (e.g. `IAM5[Resource::*]`)."""
+    acknowledge(construct, f"{AWS_SOLUTIONS}-{rule}", reason)
 
 
 def acknowledge_nist(construct: IConstruct, rule: str, reason: str) -> None:
@@ -146,10 +152,10 @@ def acknowledge_bucket_deployment(
         },
     }
     for finding, reason in acknowledgements.items():
-        acknowledge(handler_role, f"AwsSolutions-IAM5[{finding}]", reason)
-    acknowledge(
+        acknowledge_aws_solutions(handler_role, f"IAM5[{finding}]", reason)
+    acknowledge_aws_solutions(
         handler,
-        "AwsSolutions-L1",
+        "L1",
         "CDK's BucketDeployment handler: its runtime is chosen by aws-cdk-lib, not configurable, and moves with it.",
     )
     handler.node.default_child.add_metadata(  # type: ignore[union-attr]

@@ -12,7 +12,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from stacks.constructs.alerts import BUDGETS, service_topic
-from stacks.constructs.nag import nag_resource
+from stacks.constructs.nag import acknowledge_aws_solutions, nag_resource
 from stacks.constructs.python_function import PythonFunction
 
 CODE_DIR = Path(__file__).resolve().parents[2] / "lambdas" / "spending_stop"
@@ -147,8 +147,4 @@ class SpendingStop(Construct):
             },
         }
         for resource, reason in reasons.items():
-            cdk.Validations.of(self.policy).acknowledge(
-                cdk.Acknowledgment(
-                    id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{nag_resource(stack, resource)}]", reason=reason
-                )
-            )
+            acknowledge_aws_solutions(self.policy, f"IAM5[Resource::{nag_resource(stack, resource)}]", reason)
