@@ -31,6 +31,12 @@ from pydantic.fields import FieldInfo
 from stacks import naming
 from stacks.naming import LAYERS, Layer
 
+# Retention periods CloudWatch Logs accepts, in days, ascending: what log-retention settings may be set to, and
+# (mapped to aws_logs.RetentionDays in stacks/constructs/log_groups.py) what log groups are created with.
+LOG_RETENTION_DAYS: tuple[int, ...] = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+
 CONTEXT_KEY = "mlstack"
 # Every resource, and everything the samples create from the notebook, carries this tag with the prefix
 # as its value, so that `make cleanup` and `make status` can find what belongs to one deployment.
@@ -647,10 +653,6 @@ class ApiServicesSettings(_Section):
     POLLY_NEURAL_ENGLISH_VOICES: ClassVar[tuple[str, ...]] = tuple(
         voice for voices in POLLY_NEURAL_VOICES.values() for voice in voices
     )
-    # Retention periods CloudWatch Logs accepts, in days.
-    LOG_RETENTION_DAYS: ClassVar[tuple[int, ...]] = (
-        1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-    )  # fmt: skip
 
     # Bot locales; the first is the one scripts talk to (output BotLocaleId). Default ["en_US"].
     # Allowed: en_US, en_GB, en_AU, en_IN, en_ZA (the utterances are English), each at most once. One voice
@@ -736,9 +738,9 @@ class ApiServicesSettings(_Section):
     @field_validator("log_retention_days")
     @classmethod
     def _cloudwatch_retention(cls, days: int) -> int:
-        if days not in cls.LOG_RETENTION_DAYS:
+        if days not in LOG_RETENTION_DAYS:
             raise ValueError(
-                f"a CloudWatch Logs retention in days, one of {', '.join(map(str, cls.LOG_RETENTION_DAYS))}; e.g. 30"
+                f"a CloudWatch Logs retention in days, one of {', '.join(map(str, LOG_RETENTION_DAYS))}; e.g. 30"
             )
         return days
 

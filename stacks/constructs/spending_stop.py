@@ -18,7 +18,7 @@ from stacks.constructs.python_function import PythonFunction
 CODE_DIR = Path(__file__).resolve().parents[2] / "lambdas" / "spending_stop"
 # CloudFormation's own tag on every resource it creates: endpoints with it belong to a stack.
 STACK_TAG = "aws:cloudformation:stack-name"
-LOG_RETENTION_DAYS = 90  # a record of what was stopped, and why, for a billing dispute
+STOP_LOG_RETENTION_DAYS = 90  # a record of what was stopped, and why, for a billing dispute
 
 
 class SpendingStop(Construct):
@@ -51,7 +51,7 @@ class SpendingStop(Construct):
             description=f"{prefix}: stop the running compute tagged {tag_key}={prefix} when the budget runs out",
             service_name="spending-stop",
             metrics_namespace="mlstack",
-            log_retention_days=LOG_RETENTION_DAYS,
+            log_retention_days=STOP_LOG_RETENTION_DAYS,
             memory_size_mb=256,
             # Listing and stopping take seconds; each AWS call is bounded by its client config (connect 5 s,
             # read 15 s, 4 attempts), and a few dozen resources fit in this many times over.

@@ -13,7 +13,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from stacks.config import MODELS_PREFIX, FrameworksSettings, PublicDataset, TrainingSettings
-from stacks.constructs.log_groups import destroyable_log_group
+from stacks.constructs.log_groups import HANDLER_LOG_RETENTION_DAYS, destroyable_log_group
 from stacks.constructs.nag import (
     DEPLOY_TIME_HANDLER,
     INLINE_POLICY,
@@ -230,7 +230,7 @@ class GpuWorkstation(Construct):
         # Terminating an instance of a persistent spot request reopens the request, and EC2 would launch a new
         # instance after `cdk destroy`. This resource records the request id and cancels the request on delete;
         # it depends on the instance, so CloudFormation deletes it (cancels) before terminating the instance.
-        log_group = destroyable_log_group(self, "SpotRequestCleanupLogs", retention_days=7)
+        log_group = destroyable_log_group(self, "SpotRequestCleanupLogs", retention_days=HANDLER_LOG_RETENTION_DAYS)
         request_id_path = "Reservations.0.Instances.0.SpotInstanceRequestId"
         find_request = cr.AwsSdkCall(
             service="EC2",
