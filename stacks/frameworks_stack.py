@@ -11,7 +11,7 @@ from stacks import outputs
 from stacks.config import PublicDataset, Settings
 from stacks.constructs.gpu_workstation import BUSY_METRIC, METRICS_NAMESPACE, GpuWorkstation, train_command_script
 from stacks.constructs.idle_stop import IdleStop
-from stacks.constructs.sandbox_network import SandboxNetwork
+from stacks.constructs.network import WORKSTATION, Network
 
 # Registry of Open Data bucket of the fast.ai NLP datasets, which holds the Yelp review polarity archive.
 NLP_DATASETS_BUCKET = "fast-ai-nlp"
@@ -31,7 +31,7 @@ class FrameworksStack(cdk.Stack):
         super().__init__(scope, id_, description="mlstack Frameworks layer: DLAMI GPU instance over SSM", **kwargs)
         frameworks = settings.frameworks
 
-        network = SandboxNetwork(self, "Network", mode=frameworks.network)
+        network = Network(self, "Network", profile=WORKSTATION[frameworks.network])
         # mlstack-train reads the Yelp archive of the fast.ai NLP datasets, configured (and so readable) by default;
         # without that entry it still defaults there, and MLSTACK_TRAIN_DATA points it at a readable corpus.
         corpus = next((d for d in settings.public_datasets if d.bucket == NLP_DATASETS_BUCKET), None) or PublicDataset(

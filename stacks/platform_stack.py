@@ -12,8 +12,8 @@ from stacks import outputs
 from stacks.config import PREFIX_TAG_KEY, Settings, prefixed
 from stacks.constructs.inference_endpoint import ENDPOINT_NAME, InferenceEndpoint, dlc_account, dlc_image_uri
 from stacks.constructs.log_groups import own_function_logs
+from stacks.constructs.network import NOTEBOOK, Network
 from stacks.constructs.notebook_instance import NotebookInstance
-from stacks.constructs.notebook_network import NotebookNetwork
 from stacks.constructs.platform_key import PlatformKey
 from stacks.constructs.sample_notebooks import SampleNotebooks
 from stacks.constructs.training_role import TRAINING_DLC_REPOSITORY, TrainingRole
@@ -60,7 +60,9 @@ class PlatformStack(cdk.Stack):
             datasets=data.datasets,
             dlc_account=dlc,
         ).role
-        network = NotebookNetwork(self, "Network", log_key=key) if platform.notebook_network == "vpc" else None
+        network = (
+            Network(self, "Network", profile=NOTEBOOK, log_key=key) if platform.notebook_network == "vpc" else None
+        )
         self.notebook = NotebookInstance(
             self,
             "Notebook",

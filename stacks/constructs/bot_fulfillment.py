@@ -13,7 +13,7 @@ from constructs import Construct
 
 from stacks.config import ApiServicesSettings
 from stacks.constructs.data_lake import GENERATED_MEDIA_PREFIX
-from stacks.constructs.nag import INLINE_POLICY, acknowledge_nist, nag_resource
+from stacks.constructs.nag import INLINE_POLICY, acknowledge_aws_solutions, acknowledge_nist, nag_resource
 from stacks.constructs.python_function import PythonFunction
 
 SERVICE_NAME = "lex-fulfillment"
@@ -120,12 +120,11 @@ class BotFulfillment(Construct):
         acknowledge_nist(data_access, "IAMNoInlinePolicy", INLINE_POLICY)
         bucket_arn = nag_resource(cdk.Stack.of(self), data_bucket.bucket_arn, data_bucket.stack)
         for prefix in (sample_images_prefix, USER_IMAGES_PREFIX, SPEECH_PREFIX):
-            cdk.Validations.of(data_access).acknowledge(
-                cdk.Acknowledgment(
-                    id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{bucket_arn}/{prefix}*]",
-                    reason=f"Object keys under {prefix} are chosen at run time (user uploads, generated "
-                    "speech, samples); the grant is limited to that one prefix of the data bucket.",
-                )
+            acknowledge_aws_solutions(
+                data_access,
+                f"IAM5[Resource::{bucket_arn}/{prefix}*]",
+                f"Object keys under {prefix} are chosen at run time (user uploads, generated "
+                "speech, samples); the grant is limited to that one prefix of the data bucket.",
             )
 
         # Rekognition DetectLabels/DetectText and Translate TranslateText have no resource types; Polly's
@@ -151,11 +150,10 @@ class BotFulfillment(Construct):
             ],
         )
         acknowledge_nist(ai_services, "IAMNoInlinePolicy", INLINE_POLICY)
-        cdk.Validations.of(ai_services).acknowledge(
-            cdk.Acknowledgment(
-                id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
-                reason="rekognition:DetectLabels/DetectText, translate:TranslateText and "
-                "comprehend:DetectDominantLanguage have no resource-level permissions; "
-                "polly:SynthesizeSpeech scopes only lexicons, which are not used.",
-            )
+        acknowledge_aws_solutions(
+            ai_services,
+            "IAM5[Resource::*]",
+            "rekognition:DetectLabels/DetectText, translate:TranslateText and "
+            "comprehend:DetectDominantLanguage have no resource-level permissions; "
+            "polly:SynthesizeSpeech scopes only lexicons, which are not used.",
         )

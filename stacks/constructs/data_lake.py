@@ -8,7 +8,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.config import DataSettings
-from stacks.constructs.nag import acknowledge_nist
+from stacks.constructs.nag import acknowledge_aws_solutions, acknowledge_nist
 from stacks.constructs.secure_bucket import SecureBucket
 
 # Key prefixes inside the data bucket that other layers rely on.
@@ -48,11 +48,8 @@ class DataLake(Construct):
             lifecycle_rules=[s3.LifecycleRule(id="ExpireLogs", expiration=cdk.Duration.days(90))],
         )
         self.access_logs_bucket: s3.IBucket | None = logs.bucket
-        cdk.Validations.of(logs.bucket).acknowledge(
-            cdk.Acknowledgment(
-                id="AwsSolutions::AwsSolutions-S1",
-                reason="This bucket is the server access log target; logging it to itself would loop.",
-            )
+        acknowledge_aws_solutions(
+            logs.bucket, "S1", "This bucket is the server access log target; logging it to itself would loop."
         )
         logs.bucket.node.default_child.add_metadata(  # type: ignore[union-attr]
             "checkov",

@@ -18,7 +18,10 @@ from constructs import Construct
 
 from stacks.config import PlatformSettings, Settings, SettingsError, prefixed
 from stacks.constructs.log_groups import destroyable_log_group
-from stacks.constructs.nag import INLINE_POLICY, acknowledge_nist
+from stacks.constructs.nag import INLINE_POLICY, acknowledge_aws_solutions, acknowledge_nist
+
+# Days the endpoint's container logs are kept: enough to debug a deployment, no archive.
+ENDPOINT_LOG_RETENTION_DAYS = 30
 
 DLC_REPOSITORY = "huggingface-pytorch-inference"
 VARIANT_NAME = "AllTraffic"
@@ -114,7 +117,11 @@ class InferenceEndpoint(Construct):
 
         # SageMaker writes container logs here; created by the stack so `cdk destroy` removes it.
         log_group = destroyable_log_group(
-            self, "Logs", retention_days=30, encryption_key=key, log_group_name=f"/aws/sagemaker/Endpoints/{name}"
+            self,
+            "Logs",
+            retention_days=ENDPOINT_LOG_RETENTION_DAYS,
+            encryption_key=key,
+            log_group_name=f"/aws/sagemaker/Endpoints/{name}",
         )
         self.role = iam.Role(
             self,
@@ -143,11 +150,8 @@ class InferenceEndpoint(Construct):
                 resources=[log_group.log_group_arn],
             )
         )
-        cdk.Validations.of(self.role).acknowledge(
-            cdk.Acknowledgment(
-                id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
-                reason="ecr:GetAuthorizationToken supports no resource-level permissions.",
-            )
+        acknowledge_aws_solutions(
+            self.role, "IAM5[Resource::*]", "ecr:GetAuthorizationToken supports no resource-level permissions."
         )
 
         trained = settings.model_data_bucket_and_key

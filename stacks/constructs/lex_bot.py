@@ -15,7 +15,7 @@ from aws_cdk import aws_lex as lex
 from constructs import Construct
 
 from stacks.constructs.log_groups import destroyable_log_group
-from stacks.constructs.nag import INLINE_POLICY, acknowledge_nist
+from stacks.constructs.nag import INLINE_POLICY, acknowledge_aws_solutions, acknowledge_nist
 
 ALIAS_NAME = "live"
 # Lex V2's Lambda request/response format version for code hooks.
@@ -156,12 +156,11 @@ class LexBot(Construct):
         )
         acknowledge_nist(voice, "IAMNoInlinePolicy", INLINE_POLICY)
         acknowledge_nist(self.role.node.find_child("DefaultPolicy"), "IAMNoInlinePolicy", INLINE_POLICY)
-        cdk.Validations.of(voice).acknowledge(
-            cdk.Acknowledgment(
-                id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
-                reason="Lex speaks replies on the voice channel with polly:SynthesizeSpeech, whose only resource "
-                "type is lexicons, which this bot does not use.",
-            )
+        acknowledge_aws_solutions(
+            voice,
+            "IAM5[Resource::*]",
+            "Lex speaks replies on the voice channel with polly:SynthesizeSpeech, whose only resource "
+            "type is lexicons, which this bot does not use.",
         )
 
         lambda_hook = {
@@ -250,13 +249,12 @@ class LexBot(Construct):
         )
         # Lex checks on create that its role may write to the log group.
         self.alias.node.add_dependency(self.role)
-        cdk.Validations.of(self.alias).acknowledge(
-            cdk.Acknowledgment(
-                id="AwsSolutions::AwsSolutions-LEX4",
-                reason="Text logs go to a log group that CloudWatch Logs encrypts at rest with its own key; a "
-                "customer managed KMS key would cost $1 a month idle and outlive `cdk destroy` for its "
-                "7-30 day pending-deletion window, against the sandbox's idle-cost and teardown defaults.",
-            )
+        acknowledge_aws_solutions(
+            self.alias,
+            "LEX4",
+            "Text logs go to a log group that CloudWatch Logs encrypts at rest with its own key; a "
+            "customer managed KMS key would cost $1 a month idle and outlive `cdk destroy` for its "
+            "7-30 day pending-deletion window, against the sandbox's idle-cost and teardown defaults.",
         )
 
         # One permission for every alias of this bot: the test alias (TSTALIASID) and `live`.

@@ -14,33 +14,13 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from stacks.config import LOG_RETENTION_DAYS
 from stacks.constructs.nag import acknowledge_nist
 
-_RETENTION: dict[int, logs.RetentionDays] = {
-    1: logs.RetentionDays.ONE_DAY,
-    3: logs.RetentionDays.THREE_DAYS,
-    5: logs.RetentionDays.FIVE_DAYS,
-    7: logs.RetentionDays.ONE_WEEK,
-    14: logs.RetentionDays.TWO_WEEKS,
-    30: logs.RetentionDays.ONE_MONTH,
-    60: logs.RetentionDays.TWO_MONTHS,
-    90: logs.RetentionDays.THREE_MONTHS,
-    120: logs.RetentionDays.FOUR_MONTHS,
-    150: logs.RetentionDays.FIVE_MONTHS,
-    180: logs.RetentionDays.SIX_MONTHS,
-    365: logs.RetentionDays.ONE_YEAR,
-    400: logs.RetentionDays.THIRTEEN_MONTHS,
-    545: logs.RetentionDays.EIGHTEEN_MONTHS,
-    731: logs.RetentionDays.TWO_YEARS,
-    1096: logs.RetentionDays.THREE_YEARS,
-    1827: logs.RetentionDays.FIVE_YEARS,
-    2192: logs.RetentionDays.SIX_YEARS,
-    2557: logs.RetentionDays.SEVEN_YEARS,
-    2922: logs.RetentionDays.EIGHT_YEARS,
-    3288: logs.RetentionDays.NINE_YEARS,
-    3653: logs.RetentionDays.TEN_YEARS,
-}
-RETENTION_DAYS: tuple[int, ...] = tuple(_RETENTION)
+# CDK lists RetentionDays in ascending order, INFINITE last; strict: a member added on either side fails at import.
+_RETENTION: dict[int, logs.RetentionDays] = dict(
+    zip(LOG_RETENTION_DAYS, [d for d in logs.RetentionDays if d is not logs.RetentionDays.INFINITE], strict=True)
+)
 
 # Why log groups without a key use CloudWatch Logs' default encryption rather than a customer managed key.
 LOG_GROUP_KMS_SKIP = {
@@ -53,7 +33,9 @@ HANDLER_LOG_RETENTION_DAYS = 7
 
 
 def log_retention(days: int) -> logs.RetentionDays:
-    """The RetentionDays member for a number of days (settings validate the number first)."""
+    """The RetentionDays member for a number of days, one of LOG_RETENTION_DAYS (which settings validate against)."""
+    if days not in _RETENTION:
+        raise ValueError(f"{days} days is not a CloudWatch Logs retention; one of {', '.join(map(str, _RETENTION))}")
     return _RETENTION[days]
 
 

@@ -17,6 +17,7 @@ from constructs import IConstruct
 # NIST 800-53 rev 5 (cdk-nag's NIST.800.53.R5 pack, `-c compliance_packs=nist-800-53-r5`): reasons that recur
 # across constructs, each tied to the sandbox's design (zero idle cost, teardown by cdk destroy, no VPC needed).
 NIST = "NIST.800.53.R5"
+AWS_SOLUTIONS = "AwsSolutions"
 INLINE_POLICY = (
     "Inline on purpose: the policy belongs to exactly this role, changes with it and is deleted with it by cdk "
     "destroy (IAM's guide recommends inline policies for such a strict one-to-one relationship); a customer "
@@ -45,6 +46,11 @@ def acknowledge(construct: IConstruct, rule: str, reason: str) -> None:
     """
     pack = rule.split("-", 1)[0]
     cdk.Validations.of(construct).acknowledge(cdk.Acknowledgment(id=f"{pack}::{rule}", reason=reason))
+
+
+def acknowledge_aws_solutions(construct: IConstruct, rule: str, reason: str) -> None:
+    """`acknowledge` for a rule of the AwsSolutions pack, named without the pack (e.g. `IAM5[Resource::*]`)."""
+    acknowledge(construct, f"{AWS_SOLUTIONS}-{rule}", reason)
 
 
 def acknowledge_nist(construct: IConstruct, rule: str, reason: str) -> None:
@@ -124,44 +130,35 @@ def nag_asset_bucket_objects(stack: cdk.Stack) -> str:
     return nag_resource(stack, f"arn:{known_partition or stack.partition}:s3:::{bucket}/*")
 
 
-def acknowledge_bucket_deployment(deployment: s3_deployment.BucketDeployment, bucket: s3.IBucket, what: str) -> None:
-    """The findings on CDK's BucketDeployment handler (a singleton per stack) that copies `what` into `bucket`."""
+def acknowledge_bucket_deployment(
+    deployment: s3_deployment.BucketDeployment, handler: IConstruct, bucket: s3.IBucket, what: str
+) -> None:
+    """The findings on CDK's BucketDeployment `handler` (a singleton per stack) and on the role it runs with,
+    which copies `what` into `bucket` (stacks/constructs/asset_upload.py)."""
     stack = cdk.Stack.of(deployment)
-    # The handler is CDK's own singleton function for BucketDeployment; its role and runtime are set by CDK.
     handler_role = deployment.handler_role
-    handler = handler_role.node.scope
-    assert handler is not None  # the role's parent is the handler function
     acknowledge_deployment_handler(handler, handler_role)
     objects = nag_resource(stack, bucket.arn_for_objects("*"), cdk.Stack.of(bucket))
     acknowledgements = {
-        "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]": (
-            "CDK's BucketDeployment handler role; the managed policy only writes the function's logs."
-        ),
-        f"IAM5[Resource::{objects}]": f"The deployment syncs {what} under their prefix; CDK scopes "
-        "its grant to the destination bucket.",
-        f"IAM5[Resource::{nag_asset_bucket_objects(stack)}]": (
-            f"CDK's bootstrap asset bucket, read to fetch the archive of {what}."
-        ),
+        f"Resource::{objects}": f"The deployment syncs {what} under their prefix; CDK scopes its grant to the "
+        "destination bucket.",
+        f"Resource::{nag_asset_bucket_objects(stack)}": f"CDK's bootstrap asset bucket, read to fetch the archive "
+        f"of {what}.",
+        # CDK grants these wildcard actions with grantRead/grantReadWrite; the copy needs a subset of each.
         **{
-            f"IAM5[Action::{action}]": "CDK's bucket grants for the deployment handler (read assets, sync destination)."
+            f"Action::{action}": "CDK's bucket grants for the deployment handler (read assets, sync destination); "
+            "it runs only during deploys."
             for action in ("s3:Abort*", "s3:DeleteObject*", "s3:GetBucket*", "s3:GetObject*", "s3:List*")
         },
     }
     for finding, reason in acknowledgements.items():
-        cdk.Validations.of(handler_role).acknowledge(
-            cdk.Acknowledgment(id=f"AwsSolutions::AwsSolutions-{finding}", reason=reason)
-        )
+        acknowledge_aws_solutions(handler_role, f"IAM5[{finding}]", reason)
+    acknowledge_aws_solutions(
+        handler,
+        "L1",
+        "CDK's BucketDeployment handler: its runtime is chosen by aws-cdk-lib, not configurable, and moves with it.",
+    )
     handler.node.default_child.add_metadata(  # type: ignore[union-attr]
         "checkov",
-        {
-            "skip": [
-                {"id": "CKV_AWS_173", "comment": "CDK's BucketDeployment handler; its environment holds no secrets."}
-            ]
-        },
-    )
-    cdk.Validations.of(handler).acknowledge(
-        cdk.Acknowledgment(
-            id="AwsSolutions::AwsSolutions-L1",
-            reason="CDK's BucketDeployment handler: its runtime is chosen by aws-cdk-lib and moves with it.",
-        )
+        {"skip": [{"id": "CKV_AWS_173", "comment": "CDK's handler sets only AWS_CA_BUNDLE, a file path, no secret."}]},
     )

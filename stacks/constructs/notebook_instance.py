@@ -13,8 +13,8 @@ from constructs import Construct
 
 from stacks.config import PREFIX_TAG_KEY, PlatformSettings
 from stacks.constructs.data_lake import ATHENA_RESULTS_PREFIX
-from stacks.constructs.nag import INLINE_POLICY, acknowledge_nist, nag_resource
-from stacks.constructs.notebook_network import NotebookNetwork
+from stacks.constructs.nag import INLINE_POLICY, acknowledge_aws_solutions, acknowledge_nist, nag_resource
+from stacks.constructs.network import Network
 from stacks.constructs.public_datasets import PublicDatasets
 
 LIFECYCLE_DIR = Path(__file__).parent / "notebook_lifecycle"
@@ -85,7 +85,7 @@ class NotebookInstance(Construct):
         datasets: PublicDatasets,
         samples_prefix: str,
         dlc_account: str | None,
-        network: NotebookNetwork | None,
+        network: Network | None,
     ) -> None:
         super().__init__(scope, id_)
         stack = cdk.Stack.of(self)
@@ -152,9 +152,7 @@ class NotebookInstance(Construct):
                 ("SM3", "network=public by design: the notebook downloads packages and models directly; "
                  "set platform.notebook_network=vpc to turn direct internet access off."),
             ):  # fmt: skip
-                cdk.Validations.of(self.notebook).acknowledge(
-                    cdk.Acknowledgment(id=f"AwsSolutions::AwsSolutions-{rule}", reason=why)
-                )
+                acknowledge_aws_solutions(self.notebook, rule, why)
             self.notebook.add_metadata(
                 "checkov",
                 {"skip": [{"id": "CKV_AWS_122", "comment": "network=public by design (zero idle cost)."}]},
@@ -206,9 +204,7 @@ class NotebookInstance(Construct):
             },
         }
         for finding, reason in acknowledgements.items():
-            cdk.Validations.of(self.role).acknowledge(
-                cdk.Acknowledgment(id=f"AwsSolutions::AwsSolutions-IAM5[{finding}]", reason=reason)
-            )
+            acknowledge_aws_solutions(self.role, f"IAM5[{finding}]", reason)
 
     def _grant_sagemaker(self, stack: cdk.Stack, prefix: str) -> None:
         prefixed_arns = [
@@ -248,12 +244,11 @@ class NotebookInstance(Construct):
             )
         )
         for arn in prefixed_arns:
-            cdk.Validations.of(self.role).acknowledge(
-                cdk.Acknowledgment(
-                    id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{nag_resource(stack, arn)}]",
-                    reason="Only SageMaker resources named with this deployment's prefix; creating one "
-                    "also requires the prefix tag.",
-                )
+            acknowledge_aws_solutions(
+                self.role,
+                f"IAM5[Resource::{nag_resource(stack, arn)}]",
+                "Only SageMaker resources named with this deployment's prefix; creating one "
+                "also requires the prefix tag.",
             )
 
     def allow_passing(self, role: iam.IRole, sid: str) -> None:
@@ -298,12 +293,11 @@ class NotebookInstance(Construct):
             )
         )
         for arn in writable:
-            cdk.Validations.of(self.role).acknowledge(
-                cdk.Acknowledgment(
-                    id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{nag_resource(stack, arn)}]",
-                    reason="SageMaker names log streams after each job and instance at run time; groups "
-                    "are limited to this notebook, training jobs, and endpoints named with the prefix.",
-                )
+            acknowledge_aws_solutions(
+                self.role,
+                f"IAM5[Resource::{nag_resource(stack, arn)}]",
+                "SageMaker names log streams after each job and instance at run time; groups "
+                "are limited to this notebook, training jobs, and endpoints named with the prefix.",
             )
 
     def _grant_dlc_pull(self, stack: cdk.Stack, dlc_account: str) -> None:
@@ -317,16 +311,12 @@ class NotebookInstance(Construct):
         self.role.add_to_principal_policy(
             iam.PolicyStatement(sid="LogInToEcr", actions=["ecr:GetAuthorizationToken"], resources=["*"])
         )
-        cdk.Validations.of(self.role).acknowledge(
-            cdk.Acknowledgment(
-                id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{nag_resource(stack, repositories)}]",
-                reason="Read-only pulls from AWS's Deep Learning Containers account for the images jobs "
-                "and models run; AWS publishes many framework repositories there.",
-            )
+        acknowledge_aws_solutions(
+            self.role,
+            f"IAM5[Resource::{nag_resource(stack, repositories)}]",
+            "Read-only pulls from AWS's Deep Learning Containers account for the images jobs "
+            "and models run; AWS publishes many framework repositories there.",
         )
-        cdk.Validations.of(self.role).acknowledge(
-            cdk.Acknowledgment(
-                id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
-                reason="ecr:GetAuthorizationToken supports no resource-level permissions.",
-            )
+        acknowledge_aws_solutions(
+            self.role, "IAM5[Resource::*]", "ecr:GetAuthorizationToken supports no resource-level permissions."
         )

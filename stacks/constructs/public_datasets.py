@@ -14,6 +14,7 @@ from constructs import Construct
 
 from stacks.config import PublicDataset
 from stacks.constructs.data_lake import ATHENA_RESULTS_PREFIX
+from stacks.constructs.nag import acknowledge_aws_solutions
 
 GHCN_BUCKET = "noaa-ghcn-pds"
 # GHCN-D elements the Parquet table's partition projection enumerates (the ones most people query).
@@ -70,12 +71,11 @@ class PublicDatasets(Construct):
             statements=self._read_statements(),
         )
         for dataset in self.datasets:
-            cdk.Validations.of(self.read_policy).acknowledge(
-                cdk.Acknowledgment(
-                    id=f"AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::{dataset.bucket}/{dataset.prefix}*]",
-                    reason="Objects of a public dataset are read by key under its configured prefix; "
-                    "the bucket is read-only and public, so no narrower object list exists.",
-                )
+            acknowledge_aws_solutions(
+                self.read_policy,
+                f"IAM5[Resource::arn:<AWS::Partition>:s3:::{dataset.bucket}/{dataset.prefix}*]",
+                "Objects of a public dataset are read by key under its configured prefix; "
+                "the bucket is read-only and public, so no narrower object list exists.",
             )
 
         glue_name = name_prefix.replace("-", "_")

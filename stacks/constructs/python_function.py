@@ -14,7 +14,13 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from stacks.constructs.log_groups import destroyable_log_group
-from stacks.constructs.nag import INLINE_POLICY, LAMBDA_OUTSIDE_VPC, NO_RESERVED_CONCURRENCY, acknowledge_nist
+from stacks.constructs.nag import (
+    INLINE_POLICY,
+    LAMBDA_OUTSIDE_VPC,
+    NO_RESERVED_CONCURRENCY,
+    acknowledge_aws_solutions,
+    acknowledge_nist,
+)
 
 # Latest Python runtime in aws-cdk-lib 2.275 (cdk-nag L1 wants the latest) with a Powertools v3 layer.
 RUNTIME = lambda_.Runtime.PYTHON_3_14
@@ -119,12 +125,11 @@ class PythonFunction(Construct):
         # The default policy holds only the log-write and X-Ray statements; callers attach their own
         # policies for anything else, so this acknowledgement covers nothing they add.
         default_policy = self.role.node.find_child("DefaultPolicy")
-        cdk.Validations.of(default_policy).acknowledge(
-            cdk.Acknowledgment(
-                id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
-                reason="Active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, "
-                "which have no resource-level permissions.",
-            )
+        acknowledge_aws_solutions(
+            default_policy,
+            "IAM5[Resource::*]",
+            "Active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, "
+            "which have no resource-level permissions.",
         )
         acknowledge_nist(default_policy, "IAMNoInlinePolicy", INLINE_POLICY)
         acknowledge_nist(self.function, "LambdaInsideVPC", LAMBDA_OUTSIDE_VPC)

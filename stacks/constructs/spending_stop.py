@@ -12,13 +12,13 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from stacks.constructs.alerts import BUDGETS, service_topic
-from stacks.constructs.nag import nag_resource
+from stacks.constructs.nag import acknowledge_aws_solutions, nag_resource
 from stacks.constructs.python_function import PythonFunction
 
 CODE_DIR = Path(__file__).resolve().parents[2] / "lambdas" / "spending_stop"
 # CloudFormation's own tag on every resource it creates: endpoints with it belong to a stack.
 STACK_TAG = "aws:cloudformation:stack-name"
-LOG_RETENTION_DAYS = 90  # a record of what was stopped, and why, for a billing dispute
+STOP_LOG_RETENTION_DAYS = 90  # a record of what was stopped, and why, for a billing dispute
 
 
 class SpendingStop(Construct):
@@ -51,7 +51,7 @@ class SpendingStop(Construct):
             description=f"{prefix}: stop the running compute tagged {tag_key}={prefix} when the budget runs out",
             service_name="spending-stop",
             metrics_namespace="mlstack",
-            log_retention_days=LOG_RETENTION_DAYS,
+            log_retention_days=STOP_LOG_RETENTION_DAYS,
             memory_size_mb=256,
             # Listing and stopping take seconds; each AWS call is bounded by its client config (connect 5 s,
             # read 15 s, 4 attempts), and a few dozen resources fit in this many times over.
@@ -147,8 +147,4 @@ class SpendingStop(Construct):
             },
         }
         for resource, reason in reasons.items():
-            cdk.Validations.of(self.policy).acknowledge(
-                cdk.Acknowledgment(
-                    id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{nag_resource(stack, resource)}]", reason=reason
-                )
-            )
+            acknowledge_aws_solutions(self.policy, f"IAM5[Resource::{nag_resource(stack, resource)}]", reason)

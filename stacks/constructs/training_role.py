@@ -8,7 +8,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.config import CHECKPOINTS_PREFIX, MODELS_PREFIX, TRAINING_INPUTS_PREFIX
-from stacks.constructs.nag import INLINE_POLICY, acknowledge_nist, nag_resource
+from stacks.constructs.nag import INLINE_POLICY, acknowledge_aws_solutions, acknowledge_nist, nag_resource
 from stacks.constructs.public_datasets import PublicDatasets
 
 # The Hugging Face PyTorch training Deep Learning Container's repository in AWS's DLC account.
@@ -91,12 +91,7 @@ class TrainingRole(Construct):
             "submission.",
         }
         for arn, reason in reasons.items():
-            cdk.Validations.of(self.role).acknowledge(
-                cdk.Acknowledgment(
-                    id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{nag_resource(stack, arn, producer)}]",
-                    reason=reason,
-                )
-            )
+            acknowledge_aws_solutions(self.role, f"IAM5[Resource::{nag_resource(stack, arn, producer)}]", reason)
 
     def _grant_image_pull(self, stack: cdk.Stack, dlc_account: str) -> None:
         repository = stack.format_arn(
@@ -156,15 +151,10 @@ class TrainingRole(Construct):
             (group, "logs:CreateLogGroup and logs:DescribeLogStreams on the training jobs' log group; they "
              "write and read no log events."),
         ):  # fmt: skip
-            cdk.Validations.of(self.role).acknowledge(
-                cdk.Acknowledgment(
-                    id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{nag_resource(stack, arn)}]", reason=reason
-                )
-            )
-        cdk.Validations.of(self.role).acknowledge(
-            cdk.Acknowledgment(
-                id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
-                reason="ecr:GetAuthorizationToken and cloudwatch:PutMetricData support no resource-level "
-                f"permissions; metrics are limited to the {TRAINING_METRICS_NAMESPACE} namespace by condition.",
-            )
+            acknowledge_aws_solutions(self.role, f"IAM5[Resource::{nag_resource(stack, arn)}]", reason)
+        acknowledge_aws_solutions(
+            self.role,
+            "IAM5[Resource::*]",
+            "ecr:GetAuthorizationToken and cloudwatch:PutMetricData support no resource-level "
+            f"permissions; metrics are limited to the {TRAINING_METRICS_NAMESPACE} namespace by condition.",
         )

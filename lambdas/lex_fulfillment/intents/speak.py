@@ -25,7 +25,7 @@ def validate(request: LexRequest, deps: Deps) -> Reply | None:
 def fulfil(request: LexRequest, deps: Deps) -> Reply:
     text = request.slot(SLOT) or ""
     env = deps.env
-    # The neural engine: the voice setting only admits neural English voices (stacks/config.py).
+    # The neural engine: the voice setting only admits neural English voices (stacks/config/api_services.py).
     speech = deps.clients.polly.synthesize_speech(
         Text=text, OutputFormat="mp3", VoiceId=env.polly_voice, Engine="neural"
     )

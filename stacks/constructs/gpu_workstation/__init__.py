@@ -13,15 +13,16 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from stacks.config import MODELS_PREFIX, FrameworksSettings, PublicDataset, TrainingSettings
-from stacks.constructs.log_groups import destroyable_log_group
+from stacks.constructs.log_groups import HANDLER_LOG_RETENTION_DAYS, destroyable_log_group
 from stacks.constructs.nag import (
     DEPLOY_TIME_HANDLER,
     INLINE_POLICY,
     LAMBDA_OUTSIDE_VPC,
+    acknowledge_aws_solutions,
     acknowledge_nist,
     nag_resource,
 )
-from stacks.constructs.sandbox_network import SandboxNetwork
+from stacks.constructs.network import Network
 
 USER_DATA_DIR = Path(__file__).resolve().parent / "user_data"
 CLOUDWATCH_AGENT_CONFIG = json.loads((USER_DATA_DIR / "cloudwatch-agent.json").read_text())
@@ -91,7 +92,7 @@ class GpuWorkstation(Construct):
         id_: str,
         *,
         settings: FrameworksSettings,
-        network: SandboxNetwork,
+        network: Network,
         data_bucket_name: str,
         train_command: str,
     ) -> None:
@@ -105,12 +106,11 @@ class GpuWorkstation(Construct):
             description="mlstack GPU workstation: SSM access, idle-signal metrics, data bucket and public datasets",
             managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("AmazonSSMManagedInstanceCore")],
         )
-        cdk.Validations.of(self.role).acknowledge(
-            cdk.Acknowledgment(
-                id="AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]",
-                reason="AWS's own policy for the SSM agent (Session Manager is the only way onto this instance); "
-                "AWS updates it as the agent's API needs change.",
-            )
+        acknowledge_aws_solutions(
+            self.role,
+            "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]",
+            "AWS's own policy for the SSM agent (Session Manager is the only way onto this instance); "
+            "AWS updates it as the agent's API needs change.",
         )
         # The agent's only call: metrics into our namespace. PutMetricData has no resource-level permissions, so
         # the namespace condition is the scope.
@@ -122,12 +122,11 @@ class GpuWorkstation(Construct):
                 conditions={"StringEquals": {"cloudwatch:namespace": METRICS_NAMESPACE}},
             )
         )
-        cdk.Validations.of(self.role).acknowledge(
-            cdk.Acknowledgment(
-                id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
-                reason="cloudwatch:PutMetricData supports no resource ARNs; the statement is limited to the "
-                f"{METRICS_NAMESPACE} namespace by the cloudwatch:namespace condition.",
-            )
+        acknowledge_aws_solutions(
+            self.role,
+            "IAM5[Resource::*]",
+            "cloudwatch:PutMetricData supports no resource ARNs; the statement is limited to the "
+            f"{METRICS_NAMESPACE} namespace by the cloudwatch:namespace condition.",
         )
 
         if settings.ami_id:
@@ -147,7 +146,7 @@ class GpuWorkstation(Construct):
             instance_type=ec2.InstanceType(settings.instance_type),
             machine_image=machine_image,
             vpc=network.vpc,
-            vpc_subnets=network.instance_subnets,
+            vpc_subnets=network.workload_subnets,
             security_group=network.security_group,
             associate_public_ip_address=True if network.assigns_public_ip else None,
             role=self.role,
@@ -175,12 +174,11 @@ class GpuWorkstation(Construct):
         cfn_instance.metadata_options = ec2.CfnInstance.MetadataOptionsProperty(
             http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=2
         )
-        cdk.Validations.of(self.instance).acknowledge(
-            cdk.Acknowledgment(
-                id="AwsSolutions::AwsSolutions-EC29",
-                reason="A sandbox instance must go away with `cdk destroy`; termination protection would block "
-                "the teardown. The root volume holds no data the data bucket does not.",
-            )
+        acknowledge_aws_solutions(
+            self.instance,
+            "EC29",
+            "A sandbox instance must go away with `cdk destroy`; termination protection would block "
+            "the teardown. The root volume holds no data the data bucket does not.",
         )
         acknowledge_nist(self.role.node.find_child("DefaultPolicy"), "IAMNoInlinePolicy", INLINE_POLICY)
         if network.assigns_public_ip:
@@ -232,7 +230,7 @@ class GpuWorkstation(Construct):
         # Terminating an instance of a persistent spot request reopens the request, and EC2 would launch a new
         # instance after `cdk destroy`. This resource records the request id and cancels the request on delete;
         # it depends on the instance, so CloudFormation deletes it (cancels) before terminating the instance.
-        log_group = destroyable_log_group(self, "SpotRequestCleanupLogs", retention_days=7)
+        log_group = destroyable_log_group(self, "SpotRequestCleanupLogs", retention_days=HANDLER_LOG_RETENTION_DAYS)
         request_id_path = "Reservations.0.Instances.0.SpotInstanceRequestId"
         find_request = cr.AwsSdkCall(
             service="EC2",
@@ -271,16 +269,14 @@ class GpuWorkstation(Construct):
         )
         policy = self.spot_request_cleanup.node.find_child("CustomResourcePolicy")
         acknowledge_nist(policy, "IAMNoInlinePolicy", INLINE_POLICY)
-        cdk.Validations.of(policy).acknowledge(
-            cdk.Acknowledgment(
-                id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
-                reason="ec2:DescribeInstances supports no resource-level permissions.",
-            ),
-            cdk.Acknowledgment(
-                id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{_nag_text(stack, request_arns)}]",
-                reason="The spot request id exists only after launch; the statement is limited to spot requests "
-                "of this account and region, and the call only cancels.",
-            ),
+        acknowledge_aws_solutions(
+            policy, "IAM5[Resource::*]", "ec2:DescribeInstances supports no resource-level permissions."
+        )
+        acknowledge_aws_solutions(
+            policy,
+            f"IAM5[Resource::{_nag_text(stack, request_arns)}]",
+            "The spot request id exists only after launch; the statement is limited to spot requests "
+            "of this account and region, and the call only cancels.",
         )
         # AwsCustomResource's function is a stack-wide singleton created by CDK under this fixed id.
         singleton = stack.node.find_child("AWS679f53fac002430cb0da5b7982bd2287")
@@ -288,12 +284,10 @@ class GpuWorkstation(Construct):
             acknowledge_nist(singleton, rule, DEPLOY_TIME_HANDLER)
         acknowledge_nist(singleton, "LambdaInsideVPC", LAMBDA_OUTSIDE_VPC)
         singleton_role = singleton.node.find_child("ServiceRole")
-        cdk.Validations.of(singleton_role).acknowledge(
-            cdk.Acknowledgment(
-                id="AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-                "AWSLambdaBasicExecutionRole]",
-                reason="CDK's AwsCustomResource function role; the AWS policy grants only writing its own logs.",
-            )
+        acknowledge_aws_solutions(
+            singleton_role,
+            "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+            "CDK's AwsCustomResource function role; the AWS policy grants only writing its own logs.",
         )
 
     def grant_data_bucket(self, bucket: s3.IBucket) -> iam.Policy:
@@ -313,12 +307,11 @@ class GpuWorkstation(Construct):
         policy.attach_to_role(self.role)
         acknowledge_nist(policy, "IAMNoInlinePolicy", INLINE_POLICY)
         bucket_arn = nag_resource(cdk.Stack.of(self), bucket.bucket_arn, cdk.Stack.of(bucket))
-        cdk.Validations.of(policy).acknowledge(
-            cdk.Acknowledgment(
-                id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{bucket_arn}/*]",
-                reason="Objects of the project's own data bucket: notebooks read and write arbitrary keys in it; "
-                "the actions are listed one by one and the bucket is the only resource.",
-            )
+        acknowledge_aws_solutions(
+            policy,
+            f"IAM5[Resource::{bucket_arn}/*]",
+            "Objects of the project's own data bucket: notebooks read and write arbitrary keys in it; "
+            "the actions are listed one by one and the bucket is the only resource.",
         )
         return policy
 

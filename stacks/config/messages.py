@@ -1,0 +1,142 @@
+"""Validation errors as one line each: `setting='value': what is allowed, e.g. ...`, worded from the field's
+type and constraints rather than pydantic's own messages."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from typing import Any, Literal, Union, get_args, get_origin
+
+from pydantic import AfterValidator, BaseModel
+from pydantic.fields import FieldInfo
+
+from stacks.config.settings import Settings
+
+
+def _unoptional(annotation: Any) -> Any:
+    """`X | None` -> X; anything else unchanged."""
+    if get_origin(annotation) in (Union, type(int | None)):
+        arms = [arm for arm in get_args(annotation) if arm is not type(None)]
+        return arms[0] if len(arms) == 1 else annotation
+    return annotation
+
+
+def _field_at(loc: tuple[Any, ...]) -> tuple[FieldInfo | None, Any, bool]:
+    """The settings field an error location points at, the type there, and whether it is a list item."""
+    annotation: Any = Settings
+    field: FieldInfo | None = None
+    item = False
+    for part in loc:
+        if isinstance(part, int):  # an item of a tuple[X, ...] setting
+            args = get_args(annotation)
+            annotation, item = (args[0] if args else Any), True
+            continue
+        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+        if model is None or part not in model.model_fields:
+            return None, None, False
+        field, item = model.model_fields[part], False
+        annotation = _unoptional(field.annotation)
+    return field, annotation, item
+
+
+def _number_in_words(annotation: Any, field: FieldInfo) -> str:
+    names = {"Ge": "ge", "Gt": "gt", "Le": "le", "Lt": "lt", "MultipleOf": "multiple_of"}
+    bounds = {
+        type(m).__name__: getattr(m, names[type(m).__name__]) for m in field.metadata if type(m).__name__ in names
+    }
+    words = "a whole number" if annotation is int else "a number"
+    low, high = bounds.get("Ge", bounds.get("Gt")), bounds.get("Le", bounds.get("Lt"))
+    if "Ge" in bounds and "Le" in bounds:
+        words += f" from {low:g} to {high:g}"
+    else:
+        if "Ge" in bounds:
+            words += f" of at least {low:g}"
+        if "Gt" in bounds:
+            words += f" greater than {low:g}"
+        if "Gt" in bounds or "Ge" in bounds:
+            words += " and" if high is not None else ""
+        if "Le" in bounds:
+            words += f" at most {high:g}"
+        if "Lt" in bounds:
+            words += f" less than {high:g}"
+    if "MultipleOf" in bounds:
+        words += f" in steps of {bounds['MultipleOf']:g}"
+    return words
+
+
+def _example(field: FieldInfo, annotation: Any, item: bool) -> str | None:
+    value: Any = field.examples[0] if field.examples else (None if field.is_required() else field.default)
+    if item and isinstance(value, tuple):
+        value = value[0] if value else None
+    if value is None and get_origin(annotation) is Literal:
+        value = get_args(annotation)[0]
+    if (
+        value is None
+        or isinstance(value, BaseModel)
+        or (isinstance(value, tuple) and value[:1] and isinstance(value[0], BaseModel))
+    ):
+        return None
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, tuple):
+        return ",".join(map(str, value))
+    return str(value)
+
+
+def _allowed_in_words(loc: tuple[Any, ...]) -> str | None:
+    """What a field accepts, in words with an example (e.g. 'a whole number from 10 to 1440 in steps of 5,
+    e.g. 60'), from its type and constraints; None where the field is unknown."""
+    field, annotation, item = _field_at(loc)
+    if field is None:
+        return None
+    if get_origin(annotation) is tuple and not item:
+        annotation = get_args(annotation)[0]
+        words = "a comma-separated list, each item"
+    else:
+        words = ""
+    if get_origin(annotation) is Literal:
+        allowed = "one of " + ", ".join(map(str, get_args(annotation)))
+    elif annotation is bool:
+        allowed = "true or false"
+    elif annotation in (int, float):
+        allowed = _number_in_words(annotation, field)
+    elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        allowed = f"an object (JSON) with the keys {', '.join(annotation.model_fields)}"
+    else:
+        described = [getattr(m.func, "allowed", None) for m in field.metadata if isinstance(m, AfterValidator)]
+        if described and described[0]:
+            return str(described[0])  # the validator's own words, with its example
+        allowed = "text"
+    example = _example(field, annotation, item)
+    text = f"{words} {allowed}" if words else allowed
+    return f"{text}, e.g. {example}" if example is not None else text
+
+
+def format_error(error: Mapping[str, Any]) -> str:
+    """One pydantic error as `setting='value': what is allowed, e.g. ...`."""
+    loc = tuple(error["loc"])
+    location = ""
+    for part in loc:
+        location += f"[{part}]" if isinstance(part, int) else (f".{part}" if location else str(part))
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        return f"{location}: unknown setting"
+    if not location:  # model-level rule: the message names the settings itself
+        return message
+    if error["type"] not in ("value_error", "assertion_error"):
+        # pydantic's own wording ("Input should be ...") becomes the field's rule in words, with an example.
+        allowed = _allowed_in_words(loc)
+        if allowed is not None:
+            message = f"missing; give {allowed}" if error["type"] == "missing" else allowed
+    value = error.get("input")
+    if isinstance(value, Mapping):
+        return f"{location}: {message}"
+    return f"{location}={value!r}: {message}"
+
+
+def unknown_key(key: str, value: Any, known: set[str]) -> str:
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f"did you mean {close[0]}? " if close else ""
+    return f"{key}={value!r}: unknown setting; {hint}known settings: {', '.join(sorted(known))}"

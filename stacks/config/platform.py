@@ -1,0 +1,130 @@
+"""Platform layer settings: the SageMaker notebook instance and inference endpoint."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+
+from stacks.config.data import MODELS_PREFIX
+from stacks.config.fields import Section, is_s3_bucket_name, pattern
+
+# SageMaker instance families (`ml.<family>.<size>`) accepted for the notebook and the endpoint. Not every
+# family is offered for both, nor in every region: the service reports that at deploy time.
+SAGEMAKER_INSTANCE_FAMILIES = (
+    "t2", "t3", "m4", "m5", "m5d", "m6i", "m6id", "m7i", "c4", "c5", "c5d", "c6i", "c6id", "c7i",
+    "r5", "r5d", "r6i", "r6id", "r7i", "g4dn", "g5", "g6", "g6e", "p3", "p3dn", "p4d", "p5", "inf1", "inf2",
+)  # fmt: skip
+
+
+def _sagemaker_instance_type(value: str) -> str:
+    match = re.fullmatch(r"ml\.([a-z0-9]+)\.([a-z0-9]+)", value)
+    if not match:
+        raise ValueError("a SageMaker instance type: ml.<family>.<size>, e.g. ml.t3.medium")
+    if match.group(1) not in SAGEMAKER_INSTANCE_FAMILIES:
+        raise ValueError(
+            f"unknown instance type family ml.{match.group(1)}; allowed families: "
+            + ", ".join(f"ml.{family}" for family in SAGEMAKER_INSTANCE_FAMILIES)
+            + "; e.g. ml.t3.medium"
+        )
+    return value
+
+
+class PlatformSettings(Section):
+    """Platform layer: SageMaker notebook instance and inference endpoint."""
+
+    # Notebook instance type, ml.<family>.<size> of a known family. Default ml.t3.medium (about $0.05/h).
+    notebook_instance_type: str = "ml.t3.medium"
+    # Notebook ML storage volume in GB, 5-16384. Billed while it exists, running or stopped. Default 5.
+    notebook_volume_size_gb: int = Field(default=5, ge=5, le=16384)
+    # Notebook platform: notebook-al2023-v<n> (Amazon Linux 2023) or notebook-al2-v<n>. Default notebook-al2023-v1.
+    notebook_platform: Annotated[
+        str,
+        pattern(
+            r"notebook-al2(023)?-v\d+",
+            "notebook-al2023-v<number> (Amazon Linux 2023) or notebook-al2-v<number>, e.g. notebook-al2023-v1",
+        ),
+    ] = "notebook-al2023-v1"
+    # Root access for notebook users (sudo). Default false.
+    notebook_root_access: bool = False
+    # public: direct internet access, nothing else to pay for; vpc: a private isolated VPC with S3 and
+    # SageMaker endpoints, no direct internet (interface endpoints bill hourly). Default public.
+    notebook_network: Literal["public", "vpc"] = "public"
+    # Minutes without kernel or terminal activity before the instance stops itself, 0-1440; 0 disables. Default 60.
+    notebook_idle_stop_minutes: int = Field(default=60, ge=0, le=1440)
+    # Create the inference endpoint. Default true.
+    endpoint_enabled: bool = True
+    # Hugging Face Hub model the endpoint serves (HF_MODEL_ID). Default a DistilBERT SST-2 sentiment model.
+    hf_model_id: Annotated[
+        str,
+        pattern(
+            r"[A-Za-z0-9][\w.-]*(/[\w.-]+)?",
+            "a Hugging Face Hub model id, owner/name or name, of letters, digits, dots, underscores and hyphens, "
+            "e.g. distilbert/distilbert-base-uncased-finetuned-sst-2-english",
+        ),
+    ] = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
+    # transformers pipeline task (HF_TASK). Default text-classification.
+    hf_task: Annotated[
+        str,
+        pattern(
+            r"[a-z][a-z0-9-]*",
+            "a transformers pipeline task: lowercase letters, digits and hyphens, e.g. text-classification",
+        ),
+    ] = "text-classification"
+    # Tag of the Hugging Face PyTorch inference DLC (CPU). Default 2.6.0-transformers4.51.3-cpu-py312-ubuntu22.04.
+    endpoint_image_tag: Annotated[
+        str,
+        pattern(
+            r"[\w.-]+-cpu-[\w.-]+",
+            "a CPU tag of the Hugging Face PyTorch inference image (it contains -cpu-), "
+            "e.g. 2.6.0-transformers4.51.3-cpu-py312-ubuntu22.04",
+        ),
+    ] = "2.6.0-transformers4.51.3-cpu-py312-ubuntu22.04"
+    # Serverless memory in MB: 1024-6144 in steps of 1024 (service limits); CPU share grows with it. The
+    # Hugging Face container (a Java model server plus PyTorch) needs headroom beyond the model. Default 4096.
+    endpoint_memory_mb: int = Field(default=4096, ge=1024, le=6144, multiple_of=1024)
+    # Serverless maximum concurrent invocations, 1-200 (service limits). Default 2.
+    endpoint_max_concurrency: int = Field(default=2, ge=1, le=200)
+    # Instance type for an instance-backed endpoint instead of serverless, ml.<family>.<size>; it bills
+    # every hour it exists. Default none (serverless).
+    endpoint_instance_type: str | None = None
+    # A model artifact (model.tar.gz) the endpoint serves instead of hf_model_id, e.g. one `mlstack train` wrote:
+    # s3://<data bucket>/models/<...>/model.tar.gz. The model role may read only the data bucket's models/ prefix,
+    # so a URL in another bucket fails when the endpoint starts. Default none: the Hub model.
+    model_data_url: str | None = Field(
+        default=None, examples=["s3://mlstack-data-datalakedata1a2b3c/models/mlstack-train-1/output/model.tar.gz"]
+    )
+
+    @field_validator("model_data_url")
+    @classmethod
+    def _model_in_models_prefix(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        bucket, _, key = url.removeprefix("s3://").partition("/")
+        if not (
+            url.startswith("s3://")
+            and is_s3_bucket_name(bucket)
+            and key.startswith(MODELS_PREFIX)
+            and key.endswith(".tar.gz")
+            and len(key) > len(MODELS_PREFIX) + len(".tar.gz")
+        ):
+            raise ValueError(
+                f"an s3:// URL of a model archive under the data bucket's {MODELS_PREFIX} prefix: "
+                f"s3://<data bucket>/{MODELS_PREFIX}<path>/model.tar.gz, "
+                "e.g. s3://mlstack-data-datalakedata1a2b3c/models/mlstack-train-1/output/model.tar.gz"
+            )
+        return url
+
+    @property
+    def model_data_bucket_and_key(self) -> tuple[str, str] | None:
+        """(bucket, key) of model_data_url, or None when the endpoint serves the Hub model."""
+        if self.model_data_url is None:
+            return None
+        bucket, _, key = self.model_data_url.removeprefix("s3://").partition("/")
+        return bucket, key
+
+    @field_validator("notebook_instance_type", "endpoint_instance_type")
+    @classmethod
+    def _instance_type(cls, value: str | None) -> str | None:
+        return None if value is None else _sagemaker_instance_type(value)

@@ -1,0 +1,97 @@
+"""Regions: the one region order of the app and every command, and whether a name is an AWS region or zone."""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import os
+from collections.abc import Callable
+from typing import Annotated
+
+from pydantic import AfterValidator
+
+# Region when neither the `region` setting nor the environment names one (app.py and the commands alike).
+DEFAULT_REGION = "us-east-1"
+
+
+# The profile's region, or a function that looks it up only when no setting or variable names a region.
+ProfileRegion = str | None | Callable[[], str | None]
+
+
+def region_and_source(setting: str | None, profile_region: ProfileRegion = None) -> tuple[str, str]:
+    """The effective region and where it came from (`region`, `AWS_REGION`, ...), in the one region order
+    of the app and every command: the `region` setting (`-c region=`), then AWS_REGION /
+    AWS_DEFAULT_REGION, then the profile's region, then us-east-1.
+
+    app.py passes CDK_DEFAULT_REGION as the profile's region: the CDK CLI sets it from the profile.
+    """
+    if setting:
+        return setting, "region"
+    for variable in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        if os.environ.get(variable):
+            return os.environ[variable], variable
+    profile = profile_region() if callable(profile_region) else profile_region
+    if profile:
+        return profile, "the AWS profile's region"
+    return DEFAULT_REGION, "the default region"
+
+
+def resolve_region(setting: str | None, profile_region: ProfileRegion = None) -> str:
+    """The region the app deploys to and every command talks to (see `region_and_source`)."""
+    return region_and_source(setting, profile_region)[0]
+
+
+@functools.cache
+def aws_regions() -> dict[str, tuple[str, ...]]:
+    """Partition (aws, aws-cn, aws-us-gov, ...) -> its region names, from the endpoint data botocore ships.
+
+    Offline and as current as the installed botocore; the `*-global` pseudo-regions are left out.
+    """
+    from botocore.loaders import create_loader  # botocore ships with boto3, a runtime requirement
+
+    loader = create_loader()
+    regions: dict[str, set[str]] = {}
+    for data in ("partitions", "endpoints"):
+        for partition in loader.load_data(data)["partitions"]:
+            name = partition.get("id") or partition.get("partition")
+            regions.setdefault(name, set()).update(r for r in partition["regions"] if not r.endswith("-global"))
+    return {name: tuple(sorted(names)) for name, names in regions.items()}
+
+
+def region_problem(value: str) -> str | None:
+    """Why `value` is not an AWS region (naming close matches or the partitions' regions), or None."""
+    known = [region for regions in aws_regions().values() for region in regions]
+    if value in known:
+        return None
+    close = difflib.get_close_matches(value, known, n=3, cutoff=0.75)
+    if close:
+        return f"not an AWS region; did you mean {' or '.join(close)}?"
+    area = value.split("-", 1)[0]
+    same_area = [region for region in known if region.split("-", 1)[0] == area and len(area) == 2]
+    if same_area:
+        return f"not an AWS region; the {area}- regions are {', '.join(same_area)}"
+    partitions = "; ".join(f"{name}: {', '.join(regions)}" for name, regions in sorted(aws_regions().items()))
+    return f"not an AWS region, e.g. us-east-1; regions by partition: {partitions}"
+
+
+def _known_region(value: str) -> str:
+    problem = region_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+# A region botocore's partition data lists (aws, aws-cn, aws-us-gov, ...).
+AwsRegion = Annotated[str, AfterValidator(_known_region)]
+
+
+def _zone_name(value: str) -> str:
+    """An availability zone name: a known region plus one zone letter (us-east-1b)."""
+    region, letter = value[:-1], value[-1:]
+    if not (letter.isalpha() and letter.islower()) or region_problem(region):
+        raise ValueError("an availability zone: the region's name and a zone letter, e.g. us-east-1b")
+    return value
+
+
+# An availability zone of a known region, e.g. us-east-1b.
+AvailabilityZone = Annotated[str, AfterValidator(_zone_name)]
