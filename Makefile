@@ -54,7 +54,8 @@ synth: setup ## Synthesize every enabled stack into cdk.out (offline, cdk-nag en
 	$(MLSTACK) cdk synth --quiet $(ARGS)
 
 unit: setup ## Unit tests only: templates, settings, Lambda code, commands, emulator extensions and smoke checks
-	$(PY) -m pytest tests/unit tests/lambdas tests/mlstack tests/training tests/e2e -q -m "not round_trip"
+	$(PY) -m pytest tests/unit tests/lambdas tests/mlstack tests/training tests/e2e -q -m "not round_trip" \
+		-n auto --dist loadfile
 
 lint: setup ## ruff, mypy, then checkov over the synthesized templates
 	$(BIN)/ruff check $(CODE)
