@@ -29,7 +29,7 @@ from pydantic import ValidationError
 
 from mlstack.commands import local_scenarios, smoke
 from mlstack.commands.cdk import adoption_flags
-from mlstack.ops import cdk_cli, ui
+from mlstack.ops import cdk_cli, checks, ui
 from mlstack.ops import settings as ops_settings
 from mlstack.paths import ROOT, VENV_BIN
 from stacks import outputs
@@ -219,7 +219,7 @@ class RoundTrip:
         self.verbose = verbose
         self.timings: list[tuple[str, float]] = []
         self.stacks: list[str] = []
-        self.checks: list[smoke.CheckResult] = []
+        self.checks: list[checks.CheckResult] = []
         self.leftovers: list[str] = []
         self.baseline: set[str] = set()
         self.unlistable: set[str] = set()
@@ -335,7 +335,7 @@ class RoundTrip:
 
     def check(self) -> None:
         self.checks = smoke.run_checks(self.session(), endpoint_url=self.endpoint, emulator=True, stacks=self.stacks)
-        failed = [c for c in self.checks if c.status == smoke.FAIL]
+        failed = checks.failed(self.checks)
         for result in self.checks:
             print(f"    {result.line()}")
         if failed:
@@ -534,8 +534,7 @@ def snapshot(client: Callable[[str], Any], unlistable: set[str] | None = None) -
 def report(trip: RoundTrip, emulator: Emulator, error: str | None) -> None:
     print("\n=== mlstack local round trip")
     print(f"stacks deployed:   {', '.join(trip.stacks) or 'none'}")
-    counts = {status: sum(1 for c in trip.checks if c.status == status) for status in smoke.STATUSES}
-    print(f"resources checked: {len(trip.checks)} (" + ", ".join(f"{counts[s]} {s}" for s in smoke.STATUSES) + ")")
+    print(f"resources checked: {len(trip.checks)} ({checks.counts(trip.checks)})")
     for name, seconds in trip.timings:
         print(f"  {name:<26} {seconds:6.1f} s")
     print(f"  {'total':<26} {sum(s for _, s in trip.timings):6.1f} s")
@@ -558,7 +557,7 @@ def json_report(trip: RoundTrip, emulator: Emulator, error: str | None) -> dict[
         "error": error,
         "stacks": trip.stacks,
         "phases": [{"name": name, "seconds": round(seconds, 3)} for name, seconds in trip.timings],
-        "checks": [{"name": c.name, "status": c.status, "detail": c.detail} for c in trip.checks],
+        "checks": [{"name": c.name, "status": c.status.value, "detail": c.detail} for c in trip.checks],
         "leftovers": trip.leftovers,
         "kept": sorted(trip.kept),
         "rolled_back": trip.rolled_back,
