@@ -29,7 +29,7 @@ from pydantic import ValidationError
 
 from mlstack.commands import local_scenarios, smoke
 from mlstack.commands.cdk import adoption_flags
-from mlstack.ops import cdk_cli, checks, ui
+from mlstack.ops import cdk_cli, checks, inventory, ui
 from mlstack.ops import settings as ops_settings
 from mlstack.paths import ROOT, VENV_BIN
 from stacks import outputs
@@ -301,7 +301,7 @@ class RoundTrip:
 
     def bootstrap(self) -> None:
         self.cdk("bootstrap", f"aws://{ACCOUNT}/{REGION}", "--app", str(OUTDIR))
-        self.baseline = snapshot(self.client, self.unlistable)
+        self.baseline = inventory.snapshot(self.client, unlistable=self.unlistable)
 
     def clear_stuck_stacks(self) -> None:
         cloudformation = self.client("cloudformation")
@@ -364,7 +364,11 @@ class RoundTrip:
         self.rolled_back = sorted(name for name in self.stacks if statuses.get(name) == "ROLLBACK_COMPLETE")
         if not self.rolled_back:
             raise PhaseFailed(f"no stack rolled back after the injected failure: {statuses}")
-        left = snapshot(self.client, self.unlistable) - self.baseline - {f"stack:{name}" for name in self.rolled_back}
+        left = (
+            inventory.snapshot(self.client, unlistable=self.unlistable)
+            - self.baseline
+            - {f"stack:{name}" for name in self.rolled_back}
+        )
         if left:
             raise PhaseFailed(f"the rollback left {', '.join(sorted(left))}")
         print(f"    rolled back: {', '.join(self.rolled_back)}")
@@ -393,7 +397,7 @@ class RoundTrip:
     def check_kept(self) -> None:
         """After the retain_data destroy: the bucket and table are still there, and nothing else is."""
         assert self.kept_data is not None
-        self.kept = snapshot(self.client, self.unlistable) - self.baseline
+        self.kept = inventory.snapshot(self.client, unlistable=self.unlistable) - self.baseline
         expected = {f"bucket:{self.kept_data.bucket}"} | (
             {f"table:{self.kept_data.table}"} if self.kept_data.table else set()
         )
@@ -420,7 +424,7 @@ class RoundTrip:
     def delete_kept_data(self) -> None:
         """Destroying the adopting stacks leaves exactly what was adopted (imported resources are never the
         stack's to delete); then it is deleted here, as its owner would, so the leftovers check sees zero."""
-        after = snapshot(self.client, self.unlistable) - self.baseline
+        after = inventory.snapshot(self.client, unlistable=self.unlistable) - self.baseline
         if after - self.kept:
             raise PhaseFailed(f"the adopting stacks left {', '.join(sorted(after - self.kept))}")
         if self.kept - after:
@@ -428,107 +432,13 @@ class RoundTrip:
         local_scenarios.delete_kept(self.client("s3"), self.client("dynamodb"), self.kept)
 
     def leftovers_check(self) -> None:
-        self.leftovers = sorted(snapshot(self.client, self.unlistable) - self.baseline)
+        self.leftovers = sorted(inventory.snapshot(self.client, unlistable=self.unlistable) - self.baseline)
         if self.leftovers:
             raise PhaseFailed(f"{len(self.leftovers)} resource(s) left after destroy: {', '.join(self.leftovers)}")
 
 
 def _tail(text: str, lines: int = 40) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
-
-
-def _names(call: Callable[[], Any], path: str, key: str | Callable[[Any], str | None]) -> Iterator[str]:
-    items = call()
-    for part in path.split("."):
-        items = items.get(part, [])
-    for item in items:
-        value = key(item) if callable(key) else item.get(key)
-        if value:
-            yield value
-
-
-def snapshot(client: Callable[[str], Any], unlistable: set[str] | None = None) -> set[str]:
-    """Every resource of the kinds the app creates, as `kind:id`; the difference before/after is a leftover.
-
-    Kinds the endpoint cannot list (an API moto lacks) are added to `unlistable` and reported.
-    """
-    cf, s3, iam, ec2 = client("cloudformation"), client("s3"), client("iam"), client("ec2")
-    sm, lam, ddb, logs = client("sagemaker"), client("lambda"), client("dynamodb"), client("logs")
-    kms, glue, athena, cw = client("kms"), client("glue"), client("athena"), client("cloudwatch")
-    ssm = client("ssm")
-    # Services create their default keys (alias/aws/ebs, alias/aws/dynamodb, ...) on first use, and every
-    # account keeps them: they are not the app's, whatever moto reports as their manager.
-    aws_managed_keys = {
-        alias["TargetKeyId"]
-        for alias in kms.list_aliases()["Aliases"]
-        if alias["AliasName"].startswith("alias/aws/") and "TargetKeyId" in alias
-    }
-    sources: dict[str, Iterator[str]] = {
-        "stack": _names(cf.describe_stacks, "Stacks", "StackName"),
-        "bucket": _names(s3.list_buckets, "Buckets", "Name"),
-        "role": _names(iam.list_roles, "Roles", "RoleName"),
-        "policy": _names(lambda: iam.list_policies(Scope="Local"), "Policies", "PolicyName"),
-        "instance-profile": _names(iam.list_instance_profiles, "InstanceProfiles", "InstanceProfileName"),
-        "vpc": _names(ec2.describe_vpcs, "Vpcs", lambda v: None if v.get("IsDefault") else v["VpcId"]),
-        "subnet": _names(ec2.describe_subnets, "Subnets", lambda s: None if s.get("DefaultForAz") else s["SubnetId"]),
-        "security-group": _names(
-            ec2.describe_security_groups,
-            "SecurityGroups",
-            lambda g: None if g["GroupName"] == "default" else g["GroupId"],
-        ),
-        "internet-gateway": _names(ec2.describe_internet_gateways, "InternetGateways", "InternetGatewayId"),
-        "route-table": _names(ec2.describe_route_tables, "RouteTables", "RouteTableId"),
-        "flow-log": _names(ec2.describe_flow_logs, "FlowLogs", "FlowLogId"),
-        "vpc-endpoint": _names(
-            ec2.describe_vpc_endpoints,
-            "VpcEndpoints",
-            lambda e: None if e["State"].lower() == "deleted" else e["VpcEndpointId"],
-        ),
-        "launch-template": _names(ec2.describe_launch_templates, "LaunchTemplates", "LaunchTemplateName"),
-        "instance": _names(
-            ec2.describe_instances,
-            "Reservations",
-            lambda r: ",".join(i["InstanceId"] for i in r["Instances"] if i["State"]["Name"] != "terminated") or None,
-        ),
-        "notebook": _names(sm.list_notebook_instances, "NotebookInstances", "NotebookInstanceName"),
-        "lifecycle-config": _names(
-            sm.list_notebook_instance_lifecycle_configs,
-            "NotebookInstanceLifecycleConfigs",
-            "NotebookInstanceLifecycleConfigName",
-        ),
-        "model": _names(sm.list_models, "Models", "ModelName"),
-        "endpoint-config": _names(sm.list_endpoint_configs, "EndpointConfigs", "EndpointConfigName"),
-        "endpoint": _names(sm.list_endpoints, "Endpoints", "EndpointName"),
-        "function": _names(lam.list_functions, "Functions", "FunctionName"),
-        "table": iter(ddb.list_tables().get("TableNames", [])),
-        "log-group": _names(logs.describe_log_groups, "logGroups", "logGroupName"),
-        "kms-key": _names(
-            kms.list_keys,
-            "Keys",
-            lambda k: (
-                None
-                if k["KeyId"] in aws_managed_keys
-                or kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]["KeyState"] == "PendingDeletion"
-                else k["KeyId"]
-            ),
-        ),
-        "glue-database": _names(glue.get_databases, "DatabaseList", "Name"),
-        "workgroup": _names(athena.list_work_groups, "WorkGroups", "Name"),
-        "alarm": _names(cw.describe_alarms, "MetricAlarms", "AlarmName"),
-        "budget": _names(lambda: client("budgets").describe_budgets(AccountId=ACCOUNT), "Budgets", "BudgetName"),
-        # Public parameters (/aws/service/...) belong to AWS, not the account: the emulator seeds them on use.
-        "parameter": _names(
-            ssm.describe_parameters, "Parameters", lambda p: None if p["Name"].startswith("/aws/") else p["Name"]
-        ),
-    }
-    found: set[str] = set()
-    for kind, names in sources.items():
-        try:
-            found.update(f"{kind}:{name}" for name in names)
-        except Exception:
-            if unlistable is not None:
-                unlistable.add(kind)
-    return found
 
 
 def report(trip: RoundTrip, emulator: Emulator, error: str | None) -> None:

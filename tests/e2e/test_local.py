@@ -11,6 +11,7 @@ import boto3
 
 from mlstack.commands import local
 from mlstack.emulator.server import Emulator
+from mlstack.ops import inventory
 
 
 def test_emulator_process_serves_on_localhost_and_stops(tmp_path: Path) -> None:
@@ -46,11 +47,11 @@ def test_stuck_stacks_of_the_app_are_deleted_others_kept(aws: Callable[[str], An
 
 
 def test_snapshot_sees_what_a_destroy_would_leave(aws: Callable[[str], Any], emulator: Emulator) -> None:
-    before = local.snapshot(aws)
+    before = inventory.snapshot(aws)
     aws("s3").create_bucket(Bucket="left-behind")
     aws("logs").create_log_group(logGroupName="/aws/lambda/left-behind")
     aws("ssm").get_parameter(
         Name="/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-ubuntu-22.04/latest/ami-id"
     )
-    after = local.snapshot(aws)
+    after = inventory.snapshot(aws)
     assert after - before == {"bucket:left-behind", "log-group:/aws/lambda/left-behind"}
