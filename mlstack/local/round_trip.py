@@ -12,13 +12,14 @@ from typing import Any
 
 from mlstack.commands import smoke
 from mlstack.commands.cdk import adoption_flags
-from mlstack.local import account, cdk, kept_data
+from mlstack.local import account, cdk, kept_data, training_check
 from mlstack.local.failure import PhaseFailed, tail
 from mlstack.ops import checks, inventory
 from mlstack.ops import settings as ops_settings
 from mlstack.ops.checks import CheckResult
 from mlstack.paths import ROOT
 from stacks import outputs
+from stacks.config import Settings
 
 OUTDIR = ROOT / "cdk.local.out"
 # A stack in one of these states blocks `cdk deploy` (REVIEW_IN_PROGRESS waits forever): delete it first.
@@ -77,6 +78,10 @@ class RoundTrip:
     def client(self, service: str) -> Any:
         return self.session().client(service, endpoint_url=self.endpoint)
 
+    def settings(self) -> Settings:
+        """The app's settings as the last synth read them (cdk.json and the `-c` flags)."""
+        return ops_settings.load(ops_settings.parse_overrides(ops_settings.context_pairs(self.synth_args)))
+
     # ---- phases
     def synth(self, *scenario_args: str) -> None:
         """`cdk synth` with the scenario's `-c` flags first, so the user's own flags (later) win."""
@@ -131,7 +136,11 @@ class RoundTrip:
                         )
 
     def check(self) -> None:
+        """The smoke checks of every layer, and with the Platform layer deployed, the job `mlstack train` submits."""
         self.checks = smoke.run_checks(self.session(), endpoint_url=self.endpoint, emulator=True, stacks=self.stacks)
+        settings = self.settings()
+        if f"{settings.stack_prefix}-Platform" in self.stacks:
+            self.checks.append(training_check.check(self.session(), self.endpoint, settings, account.REGION))
         failed = checks.failed(self.checks)
         for result in self.checks:
             print(f"    {result.line()}")
@@ -182,8 +191,7 @@ class RoundTrip:
         bucket = self.stack_outputs("Data")[outputs.DATA_BUCKET]
         table = self.stack_outputs("ApiServices").get(outputs.RESULTS_TABLE)
         self.kept_data = kept_data.write_samples(self.client("s3"), self.client("dynamodb"), bucket, table)
-        settings = ops_settings.load(ops_settings.parse_overrides(ops_settings.context_pairs(self.synth_args)))
-        flags = adoption_flags(settings, cloudformation=self.client("cloudformation"))
+        flags = adoption_flags(self.settings(), cloudformation=self.client("cloudformation"))
         self.adoption_args = [part for flag in flags for part in flag.split(" ", 1)]
         print(
             f"    wrote {len(self.kept_data.objects)} object(s) to {bucket}"
