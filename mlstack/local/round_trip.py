@@ -52,6 +52,7 @@ class RoundTrip:
         self.adoption_args: list[str] = []
         # --scenario failed-deploy: the stacks the failed deploy rolled back.
         self.rolled_back: list[str] = []
+        self._session: Any = None
 
     def phase(self, name: str, step: Callable[[], None]) -> None:
         print(f"--- {name}", flush=True)
@@ -73,7 +74,10 @@ class RoundTrip:
         return cdk.run(args, self.env, verbose=self.verbose)
 
     def session(self) -> Any:
-        return account.session()
+        """One boto3 session for the run: each new one reads botocore's data files again."""
+        if self._session is None:
+            self._session = account.session()
+        return self._session
 
     def client(self, service: str) -> Any:
         return self.session().client(service, endpoint_url=self.endpoint)

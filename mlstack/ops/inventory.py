@@ -219,10 +219,17 @@ def snapshot(
 
     Kinds the endpoint cannot list (an API moto lacks) are added to `unlistable` and left out.
     """
+    clients: dict[str, Any] = {}
+
+    def cached(service: str) -> Any:  # one client a service for the whole snapshot: making one takes a while
+        if service not in clients:
+            clients[service] = client(service)
+        return clients[service]
+
     found: set[str] = set()
     for kind in kinds:
         try:
-            found.update(resource.key for resource in LISTERS[kind](client))
+            found.update(resource.key for resource in LISTERS[kind](cached))
         except Exception:
             if unlistable is not None:
                 unlistable.add(kind)
