@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import click
 from botocore.exceptions import ClientError
 
+from mlstack.ops import inventory, ui
 from mlstack.ops import settings as ops_settings
-from mlstack.ops import ui
-from mlstack.ops.aws import STACK_TAG_KEY, ClientFactory, clients_for, error_code, paginate, tag_dict
+from mlstack.ops.aws import STACK_TAG_KEY, ClientFactory, clients_for, error_code
 from mlstack.ops.settings import settings_options
 from stacks import naming
 from stacks.config import PREFIX_TAG_KEY, Settings
@@ -38,36 +38,26 @@ def _belongs(tags: dict[str, str], prefix: str) -> bool:
 
 
 def _sagemaker_leftovers(client: ClientFactory, prefix: str) -> list[Leftover]:
-    sagemaker = client("sagemaker")
-
-    def tagged(arn: str) -> bool:
-        return _belongs(tag_dict(sagemaker.list_tags(ResourceArn=arn).get("Tags", [])), prefix)
-
     reason = f"tag {PREFIX_TAG_KEY}={prefix}, not in a stack"
     found: list[Leftover] = []
     # Endpoints before their configs before their models: the order deletion needs.
-    for item in paginate(sagemaker, "list_endpoints", "Endpoints"):
-        if tagged(item["EndpointArn"]):
-            found.append(Leftover("endpoint", item["EndpointName"], "delete", f"{item['EndpointStatus']}; {reason}"))
-    for item in paginate(sagemaker, "list_endpoint_configs", "EndpointConfigs"):
-        if tagged(item["EndpointConfigArn"]):
-            found.append(Leftover("endpoint-config", item["EndpointConfigName"], "delete", reason))
-    for item in paginate(sagemaker, "list_models", "Models"):
-        if tagged(item["ModelArn"]):
-            found.append(Leftover("model", item["ModelName"], "delete", reason))
-    for item in paginate(sagemaker, "list_training_jobs", "TrainingJobSummaries", StatusEquals="InProgress"):
-        if tagged(item["TrainingJobArn"]):
-            found.append(Leftover("training-job", item["TrainingJobName"], "stop", f"in progress; {reason}"))
+    for kind in ("endpoint", "endpoint-config", "model"):
+        for resource in inventory.resources(client, kind):
+            if _belongs(inventory.tags_of(client, resource), prefix):
+                why = f"{resource.state}; {reason}" if kind == "endpoint" else reason
+                found.append(Leftover(kind, resource.id, "delete", why))
+    for job in inventory.resources(client, "training-job"):
+        if job.state == "InProgress" and _belongs(inventory.tags_of(client, job), prefix):
+            found.append(Leftover("training-job", job.id, "stop", f"in progress; {reason}"))
     return found
 
 
 def _network_interface_leftovers(client: ClientFactory, prefix: str) -> list[Leftover]:
-    filters = [{"Name": "status", "Values": ["available"]}, {"Name": f"tag:{PREFIX_TAG_KEY}", "Values": [prefix]}]
-    found = []
-    for eni in paginate(client("ec2"), "describe_network_interfaces", "NetworkInterfaces", Filters=filters):
-        if _belongs(tag_dict(eni.get("TagSet", [])), prefix):
-            found.append(Leftover("network-interface", eni["NetworkInterfaceId"], "delete", "detached; tagged"))
-    return found
+    return [
+        Leftover("network-interface", eni.id, "delete", "detached; tagged")
+        for eni in inventory.resources(client, "network-interface")
+        if eni.state == "available" and _belongs(inventory.tags_of(client, eni), prefix)
+    ]
 
 
 def _owner_exists(client: ClientFactory, log_group: str) -> bool:
@@ -88,25 +78,25 @@ def _owner_exists(client: ClientFactory, log_group: str) -> bool:
 
 
 def _log_group_leftovers(client: ClientFactory, settings: Settings, deleting: set[str]) -> list[Leftover]:
-    logs = client("logs")
     # The services name these after the function, endpoint or notebook; the app's functions are named
     # after their stack (`Mlstack-ApiServices-...`), what users create after the prefix (`mlstack-...`).
-    prefixes = {
+    prefixes = (
         *(f"/aws/lambda/{stack}-" for stack in naming.stack_names(settings.prefix)),
         f"/aws/lambda/{settings.prefix}-",
         f"/aws/sagemaker/Endpoints/{settings.prefix}-",
         f"/aws/sagemaker/NotebookInstances/{settings.prefix}-",
-    }
+    )
     found = []
-    for name_prefix in sorted(prefixes):
-        for group in paginate(logs, "describe_log_groups", "logGroups", logGroupNamePrefix=name_prefix):
-            name = group["logGroupName"]
-            tags = logs.list_tags_log_group(logGroupName=name).get("tags", {})
-            if STACK_TAG_KEY in tags or tags.get(PREFIX_TAG_KEY, settings.prefix) != settings.prefix:
-                continue
-            endpoint = name.removeprefix("/aws/sagemaker/Endpoints/")
-            if endpoint in deleting or not _owner_exists(client, name):
-                found.append(Leftover("log-group", name, "delete", "its function, endpoint or notebook is gone"))
+    for group in sorted(inventory.resources(client, "log-group"), key=lambda group: group.id):
+        name = group.id
+        if not name.startswith(prefixes):
+            continue
+        tags = inventory.tags_of(client, group)
+        if STACK_TAG_KEY in tags or tags.get(PREFIX_TAG_KEY, settings.prefix) != settings.prefix:
+            continue
+        endpoint = name.removeprefix("/aws/sagemaker/Endpoints/")
+        if endpoint in deleting or not _owner_exists(client, name):
+            found.append(Leftover("log-group", name, "delete", "its function, endpoint or notebook is gone"))
     return found
 
 

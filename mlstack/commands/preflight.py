@@ -9,16 +9,17 @@ read from the synthesized templates, so a layer is checked as soon as its stack 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 from botocore.exceptions import BotoCoreError, ClientError
 
+from mlstack.ops import checks, ui
 from mlstack.ops import settings as ops_settings
-from mlstack.ops import ui
 from mlstack.ops.aws import ClientFactory, clients_for, error_code
+from mlstack.ops.checks import CheckResult, Status
 from mlstack.ops.settings import settings_options
 from mlstack.ops.templates import StackTemplate, load_templates
 from stacks.config import Settings
@@ -34,19 +35,6 @@ EC2_VCPU_QUOTAS = {
     "P": ("L-417A185B", ("p",)),
     "Standard (A, C, D, H, I, M, R, T, Z)": ("L-1216C47A", ("a", "c", "d", "h", "i", "m", "r", "t", "z")),
 }
-PASS, FAIL, WARN, SKIP = "PASS", "FAIL", "WARN", "SKIP"
-
-
-@dataclass(frozen=True)
-class Check:
-    """One line of the report; `fix` says what to do when it did not pass."""
-
-    name: str
-    result: str
-    detail: str
-    fix: str = ""
-    # The AWS error behind a failed credentials check: the command ends on it (one line, exit 3).
-    error: ClientError | BotoCoreError | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -101,38 +89,38 @@ class Needs:
         )
 
 
-def check_credentials(client: ClientFactory) -> Check:
+def check_credentials(client: ClientFactory) -> CheckResult:
     try:
         identity = client("sts").get_caller_identity()
     except (ClientError, BotoCoreError) as error:
-        return Check(
+        return CheckResult(
             "credentials",
-            FAIL,
+            Status.FAIL,
             f"STS refused: {error_code(error)}",
             "set AWS_PROFILE (or run `aws configure` / `aws sso login`) for the sandbox account",
-            error=error,
+            cause=error,  # the command ends on it, as one line and exit 3, after the report
         )
-    return Check("credentials", PASS, f"account {identity['Account']} as {identity['Arn']}")
+    return CheckResult("credentials", Status.PASS, f"account {identity['Account']} as {identity['Arn']}")
 
 
-def check_regions(region: str, settings: Settings, needs: Needs, regions: dict[str, Any]) -> list[Check]:
-    checks = []
+def check_regions(region: str, settings: Settings, needs: Needs, regions: dict[str, Any]) -> list[CheckResult]:
+    results = []
     if settings.has("platform") or needs.has_sagemaker_model:
         from aws_cdk.region_info import Fact, FactName  # jsii starts only when the Platform layer is checked
 
         account = Fact.find(region, FactName.DLC_REPOSITORY_ACCOUNT)
-        checks.append(
-            Check("region: Hugging Face DLC images", PASS, f"{region}: ECR account {account}")
+        results.append(
+            CheckResult("region: Hugging Face DLC images", Status.PASS, f"{region}: ECR account {account}")
             if account
-            else Check(
+            else CheckResult(
                 "region: Hugging Face DLC images",
-                FAIL,
+                Status.FAIL,
                 f"{region} has no AWS Deep Learning Containers registry",
                 "deploy to a region with DLC images, e.g. -c region=us-east-1",
             )
         )
     if needs.has_serverless:
-        checks.append(
+        results.append(
             _listed_region(
                 "region: SageMaker serverless inference",
                 region,
@@ -143,37 +131,37 @@ def check_regions(region: str, settings: Settings, needs: Needs, regions: dict[s
     if settings.has("api_services") or needs.has_lex:
         table = regions["lex_v2"]
         fix = f"deploy to one of {', '.join(table['regions'])}, or drop api_services from layers"
-        checks.append(_listed_region("region: Lex V2", region, table, fix))
-    return checks
+        results.append(_listed_region("region: Lex V2", region, table, fix))
+    return results
 
 
-def _listed_region(name: str, region: str, table: dict[str, Any], fix: str) -> Check:
+def _listed_region(name: str, region: str, table: dict[str, Any], fix: str) -> CheckResult:
     """Pass when `region` is in the dated, sourced region table of regions.json; else fail with `fix`."""
     ok = region in table["regions"]
     detail = f"{region} {'is' if ok else 'is not'} listed ({table['source']}, {table['date']})"
-    return Check(name, PASS if ok else FAIL, detail, "" if ok else fix)
+    return CheckResult(name, Status.PASS if ok else Status.FAIL, detail, "" if ok else fix)
 
 
-def check_bootstrap(client: ClientFactory, region: str) -> Check:
+def check_bootstrap(client: ClientFactory, region: str) -> CheckResult:
     fix = f"run `make bootstrap` (cdk bootstrap) once for this account and {region}"
     try:
         stack = client("cloudformation").describe_stacks(StackName=BOOTSTRAP_STACK)["Stacks"][0]
     except ClientError as error:
         if error_code(error) == "ValidationError":  # "Stack with id CDKToolkit does not exist"
-            return Check("CDK bootstrap", FAIL, f"no {BOOTSTRAP_STACK} stack in {region}", fix)
+            return CheckResult("CDK bootstrap", Status.FAIL, f"no {BOOTSTRAP_STACK} stack in {region}", fix)
         raise
     status = stack["StackStatus"]
     if not status.endswith("_COMPLETE") or status.startswith(("DELETE", "ROLLBACK")):
-        return Check("CDK bootstrap", FAIL, f"{BOOTSTRAP_STACK} is {status}", fix)
+        return CheckResult("CDK bootstrap", Status.FAIL, f"{BOOTSTRAP_STACK} is {status}", fix)
     try:
         version = client("ssm").get_parameter(Name=BOOTSTRAP_VERSION_PARAMETER)["Parameter"]["Value"]
     except ClientError as error:
         if error_code(error) != "ParameterNotFound":
             raise
-        return Check("CDK bootstrap", FAIL, f"{BOOTSTRAP_VERSION_PARAMETER} is missing", fix)
+        return CheckResult("CDK bootstrap", Status.FAIL, f"{BOOTSTRAP_VERSION_PARAMETER} is missing", fix)
     if not version.isdigit() or int(version) < MIN_BOOTSTRAP_VERSION:
-        return Check("CDK bootstrap", FAIL, f"bootstrap version {version} < {MIN_BOOTSTRAP_VERSION}", fix)
-    return Check("CDK bootstrap", PASS, f"{BOOTSTRAP_STACK} {status}, version {version}")
+        return CheckResult("CDK bootstrap", Status.FAIL, f"bootstrap version {version} < {MIN_BOOTSTRAP_VERSION}", fix)
+    return CheckResult("CDK bootstrap", Status.PASS, f"{BOOTSTRAP_STACK} {status}, version {version}")
 
 
 def _quota(client: ClientFactory, service: str, code: str) -> float | None:
@@ -218,8 +206,8 @@ def vcpu_quota_group(instance_type: str) -> str | None:
     return None
 
 
-def check_ec2(client: ClientFactory, region: str, instance_types: tuple[str, ...]) -> list[Check]:
-    checks = []
+def check_ec2(client: ClientFactory, region: str, instance_types: tuple[str, ...]) -> list[CheckResult]:
+    results = []
     needed: dict[str, int] = {}
     for instance_type in sorted(set(instance_types)):
         offered = client("ec2").describe_instance_type_offerings(
@@ -227,10 +215,10 @@ def check_ec2(client: ClientFactory, region: str, instance_types: tuple[str, ...
         )["InstanceTypeOfferings"]
         vcpus = _vcpus(client, instance_type) if offered else None
         if not offered or vcpus is None:
-            checks.append(
-                Check(
+            results.append(
+                CheckResult(
                     f"region: EC2 {instance_type}",
-                    FAIL,
+                    Status.FAIL,
                     f"{instance_type} is not offered in {region}",
                     "choose another instance type or region",
                 )
@@ -238,7 +226,9 @@ def check_ec2(client: ClientFactory, region: str, instance_types: tuple[str, ...
             continue
         group = vcpu_quota_group(instance_type)
         if group is None:
-            checks.append(Check(f"quota: EC2 {instance_type}", WARN, "no vCPU quota known for this family"))
+            results.append(
+                CheckResult(f"quota: EC2 {instance_type}", Status.WARN, "no vCPU quota known for this family")
+            )
             continue
         needed[group] = needed.get(group, 0) + vcpus * instance_types.count(instance_type)
     for group, vcpus in needed.items():
@@ -246,23 +236,23 @@ def check_ec2(client: ClientFactory, region: str, instance_types: tuple[str, ...
         value = _quota(client, "ec2", code)
         name = f"quota: EC2 On-Demand {group} vCPUs ({code})"
         if value is None:
-            checks.append(Check(name, WARN, "quota not found", "check Service Quotas in the console"))
+            results.append(CheckResult(name, Status.WARN, "quota not found", "check Service Quotas in the console"))
         elif value < vcpus:
-            checks.append(
-                Check(
+            results.append(
+                CheckResult(
                     name,
-                    FAIL,
+                    Status.FAIL,
                     f"{value:g} vCPUs allowed, {vcpus} needed",
                     f"request {vcpus} or more: aws service-quotas request-service-quota-increase "
                     f"--service-code ec2 --quota-code {code} --desired-value {vcpus}",
                 )
             )
         else:
-            checks.append(Check(name, PASS, f"{value:g} vCPUs allowed, {vcpus} needed"))
-    return checks
+            results.append(CheckResult(name, Status.PASS, f"{value:g} vCPUs allowed, {vcpus} needed"))
+    return results
 
 
-def check_sagemaker(client: ClientFactory, needs: Needs) -> list[Check]:
+def check_sagemaker(client: ClientFactory, needs: Needs) -> list[CheckResult]:
     wanted: list[tuple[str, float, str]] = []  # (quota name or fragment, needed, what)
     for type_ in sorted(set(needs.notebook_types)):
         wanted.append((f"{type_} for notebook instance usage", needs.notebook_types.count(type_), "notebook"))
@@ -273,7 +263,7 @@ def check_sagemaker(client: ClientFactory, needs: Needs) -> list[Check]:
     if not wanted:
         return []
     quotas = _quotas_by_name(client, "sagemaker")
-    checks = []
+    results = []
     for fragment, amount, what in wanted:
         matches = [
             (name, value)
@@ -282,39 +272,38 @@ def check_sagemaker(client: ClientFactory, needs: Needs) -> list[Check]:
         ]
         label = f"quota: SageMaker {fragment}" if what != "serverless" else "quota: SageMaker serverless concurrency"
         if not matches:
-            checks.append(Check(label, WARN, "quota not found", "check SageMaker in Service Quotas"))
+            results.append(CheckResult(label, Status.WARN, "quota not found", "check SageMaker in Service Quotas"))
             continue
         name, value = matches[0]
         if value < amount:
             fix = f"request {amount:g} or more for '{name}' in Service Quotas (SageMaker)"
             if what == "serverless":
                 fix += ", or lower the endpoint's max concurrency"
-            checks.append(Check(label, FAIL, f"{value:g} allowed, {amount:g} needed", fix))
+            results.append(CheckResult(label, Status.FAIL, f"{value:g} allowed, {amount:g} needed", fix))
         else:
-            checks.append(Check(label, PASS, f"{value:g} allowed, {amount:g} needed"))
-    return checks
+            results.append(CheckResult(label, Status.PASS, f"{value:g} allowed, {amount:g} needed"))
+    return results
 
 
-def run_checks(client: ClientFactory, region: str, settings: Settings, stacks: list[StackTemplate]) -> list[Check]:
+def run_checks(
+    client: ClientFactory, region: str, settings: Settings, stacks: list[StackTemplate]
+) -> list[CheckResult]:
     """Every check, in order; after failed credentials the AWS checks are skipped."""
     regions = json.loads(REGIONS_FILE.read_text())
     needs = Needs.of(stacks)
-    checks = [check_credentials(client)]
-    checks += check_regions(region, settings, needs, regions)
-    if checks[0].result == FAIL:
-        return [*checks, Check("CDK bootstrap and quotas", SKIP, "needs credentials")]
-    checks.append(check_bootstrap(client, region))
-    checks += check_ec2(client, region, needs.ec2_instance_types)
-    checks += check_sagemaker(client, needs)
-    return checks
+    results = [check_credentials(client)]
+    results += check_regions(region, settings, needs, regions)
+    if results[0].status == Status.FAIL:
+        return [*results, CheckResult("CDK bootstrap and quotas", Status.SKIPPED, "needs credentials")]
+    results.append(check_bootstrap(client, region))
+    results += check_ec2(client, region, needs.ec2_instance_types)
+    results += check_sagemaker(client, needs)
+    return results
 
 
-def report(checks: list[Check]) -> int:
-    style = {PASS: "[green]PASS[/]", FAIL: "[bold red]FAIL[/]", WARN: "[yellow]WARN[/]", SKIP: "[dim]SKIP[/]"}
-    rows = [(c.name, style[c.result], c.detail, c.fix) for c in checks]
-    table = ui.table("Preflight", ["check", "result", "detail", "fix"], rows)
-    ui.console.print(table)
-    failed = [c for c in checks if c.result == FAIL]
+def report(results: list[CheckResult]) -> int:
+    ui.console.print(checks.table("Preflight", results))
+    failed = checks.failed(results)
     if failed:
         ui.console.print(f"{len(failed)} check(s) failed: fix them before `make deploy`.")
         return ui.EXIT_FAILED
@@ -339,9 +328,9 @@ def command(prefix: str | None, context: tuple[str, ...], assembly: Path | None)
         except RuntimeError as error:
             raise ui.CommandError(f"synth failed: {error}", ui.EXIT_USAGE) from None
         status(f"Checking account, region {region}, bootstrap and quotas...")
-        checks = run_checks(clients_for(region), region, settings, stacks)
-    code = report(checks)
-    aws_failure = next((check.error for check in checks if check.error is not None), None)
+        results = run_checks(clients_for(region), region, settings, stacks)
+    code = report(results)
+    aws_failure = next((result.cause for result in results if result.cause is not None), None)
     if aws_failure is not None:
         raise aws_failure  # AWS missing or refusing: the README's exit 3, as one line after the report
     return code

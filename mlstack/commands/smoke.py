@@ -11,32 +11,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import click
 from botocore.exceptions import NoCredentialsError
 
+from mlstack.ops import checks, ui
 from mlstack.ops import settings as ops_settings
-from mlstack.ops import ui
+from mlstack.ops.checks import CheckResult, Status
 from mlstack.ops.settings import settings_options
 from mlstack.paths import ROOT
 from stacks import naming, outputs
-
-PASS, FAIL, NOT_CHECKABLE, SKIPPED = "pass", "fail", "not checkable here", "skipped"
-STATUSES = (PASS, FAIL, NOT_CHECKABLE, SKIPPED)
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """One check's outcome; `detail` says what was seen or why it could not be checked."""
-
-    name: str
-    status: str
-    detail: str = ""
-
-    def line(self) -> str:
-        return f"[{self.status}] {self.name}" + (f": {self.detail}" if self.detail else "")
 
 
 class CheckFailed(Exception):
@@ -89,13 +74,13 @@ class Checker:
     def check(self, name: str, body: Callable[[], str]) -> None:
         try:
             detail = body()
-            self.results.append(CheckResult(name, PASS, detail))
+            self.results.append(CheckResult(name, Status.PASS, detail))
         except NotCheckable as reason:
-            self.results.append(CheckResult(name, NOT_CHECKABLE, str(reason)))
+            self.results.append(CheckResult(name, Status.NOT_CHECKABLE, str(reason)))
         except CheckFailed as problem:
-            self.results.append(CheckResult(name, FAIL, str(problem)))
+            self.results.append(CheckResult(name, Status.FAIL, str(problem)))
         except Exception as error:
-            self.results.append(CheckResult(name, FAIL, f"{type(error).__name__}: {error}"))
+            self.results.append(CheckResult(name, Status.FAIL, f"{type(error).__name__}: {error}"))
 
     def real_account_only(self, why: str) -> None:
         if self.emulator:
@@ -320,16 +305,12 @@ def run_checks(
     for layer in naming.LAYERS:
         name = by_layer.get(layer)
         if name is None or name not in deployed:
-            checker.results.append(CheckResult(f"{naming.LAYER_TITLES[layer]}: layer", SKIPPED, "stack not deployed"))
+            checker.results.append(
+                CheckResult(f"{naming.LAYER_TITLES[layer]}: layer", Status.SKIPPED, "stack not deployed")
+            )
             continue
         runners[layer](DeployedStack(cloudformation, name))
     return checker.results
-
-
-def summary(results: list[CheckResult]) -> str:
-    """`14 checks: 12 pass, 0 fail, 2 not checkable here, 0 skipped`."""
-    counts = ", ".join(f"{sum(1 for r in results if r.status == s)} {s}" for s in STATUSES)
-    return f"{len(results)} checks: {counts}"
 
 
 @click.command("smoke", epilog="Example: mlstack smoke --prefix ana -c region=eu-west-1")
@@ -349,5 +330,5 @@ def command(prefix: str | None, context: tuple[str, ...], endpoint_url: str | No
     results = run_checks(session, endpoint_url=endpoint_url, emulator=emulator, stacks=stacks)
     for result in results:
         print(result.line())
-    print(summary(results))
-    return ui.EXIT_FAILED if any(r.status == FAIL for r in results) else ui.EXIT_OK
+    print(checks.summary(results))
+    return ui.EXIT_FAILED if checks.failed(results) else ui.EXIT_OK

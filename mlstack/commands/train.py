@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from botocore.exceptions import ClientError, NoCredentialsError
 
 from mlstack.ops import settings as ops_settings
 from mlstack.ops import training_job, ui
+from mlstack.ops.aws import ClientFactory
 from mlstack.ops.pricing import PriceTable
 from mlstack.ops.settings import settings_options
 from mlstack.paths import ROOT
@@ -110,18 +112,20 @@ def deploy_command(settings: Settings, model_uri: str) -> list[str]:
     ]
 
 
-def run_on_sagemaker(
-    settings: Settings, *, endpoint_url: str | None, train_uri: str, wait: bool, deploy: bool, poll_seconds: float
-) -> int:
-    region = ops_settings.region_of(settings)
-    worst = check_cost(settings, PriceTable.load())
-    session = ops_settings.session_for(settings)
-    if not endpoint_url and session.get_credentials() is None:
-        raise NoCredentialsError()
+@dataclass(frozen=True)
+class Job:
+    """A job ready to submit: its name, its CreateTrainingJob request and the data bucket its source goes to."""
 
-    def client(service: str) -> Any:
-        return session.client(service, endpoint_url=endpoint_url)
+    name: str
+    request: dict[str, Any]
+    data_bucket: str
 
+
+def prepare_job(settings: Settings, client: ClientFactory, *, region: str, train_uri: str) -> Job:
+    """The job `settings` describe, with the deployed Data and Platform stacks' bucket and training role.
+
+    Reads the stacks only; TrainError when they are missing, lack their outputs, or `train_uri` is not readable.
+    """
     cloudformation = client("cloudformation")
     data = stack_outputs(cloudformation, f"{settings.stack_prefix}-Data", "data")
     platform = stack_outputs(cloudformation, f"{settings.stack_prefix}-Platform", "platform")
@@ -148,9 +152,31 @@ def run_on_sagemaker(
         image_account=account,
         train_uri=train_uri,
     )
+    return Job(name, request, bucket)
+
+
+def submit(client: ClientFactory, job: Job) -> None:
+    """Upload the script as the job's source archive, then create the job."""
+    training_job.upload_source(client("s3"), job.data_bucket, job.name)
+    client("sagemaker").create_training_job(**job.request)
+
+
+def run_on_sagemaker(
+    settings: Settings, *, endpoint_url: str | None, train_uri: str, wait: bool, deploy: bool, poll_seconds: float
+) -> int:
+    region = ops_settings.region_of(settings)
+    worst = check_cost(settings, PriceTable.load())
+    session = ops_settings.session_for(settings)
+    if not endpoint_url and session.get_credentials() is None:
+        raise NoCredentialsError()
+
+    def client(service: str) -> Any:
+        return session.client(service, endpoint_url=endpoint_url)
+
+    job = prepare_job(settings, client, region=region, train_uri=train_uri)
+    name = job.name
     print(f"Worst case: {worst.explain()} (cap training.max_job_usd={settings.training.max_job_usd:g})")
-    training_job.upload_source(client("s3"), bucket, name)
-    client("sagemaker").create_training_job(**request)
+    submit(client, job)
     print(f"Submitted {name}: {settings.training.instance_count} x {settings.training.instance_type}")
     if not wait:
         print(f"Follow it with: aws sagemaker describe-training-job --training-job-name {name}")

@@ -10,6 +10,7 @@ import pytest
 
 from mlstack.commands import smoke
 from mlstack.emulator.server import Emulator
+from mlstack.ops.checks import Status
 from stacks import outputs
 from tests.mlstack.emulator.templates import LAMBDA_ROLE, REGION, deploy, lambda_function
 
@@ -124,9 +125,9 @@ def test_data_checks_pass_on_a_secure_bucket(aws: Callable[[str], Any], session:
     deploy(aws, data_template("good_db"), "Good-Data")
     results = results_by_name(session, emulator, ["Good-Data"])
     for name in ("bucket encryption", "bucket public access block", "bucket TLS-only policy", "Glue tables"):
-        assert results[f"Data: {name}"].status == smoke.PASS, results[f"Data: {name}"].line()
-    assert results["Data: Athena workgroup"].status == smoke.PASS, results["Data: Athena workgroup"].line()
-    assert results["Platform: layer"].status == smoke.SKIPPED
+        assert results[f"Data: {name}"].status == Status.PASS, results[f"Data: {name}"].line()
+    assert results["Data: Athena workgroup"].status == Status.PASS, results["Data: Athena workgroup"].line()
+    assert results["Platform: layer"].status == Status.SKIPPED
     assert results["ApiServices: layer"].detail == "stack not deployed"
 
 
@@ -135,9 +136,9 @@ def test_data_checks_fail_without_public_access_block_or_tls_policy(
 ) -> None:
     deploy(aws, data_template("open_db", block_public_access=False, tls_policy=False), "Open-Data")
     results = results_by_name(session, emulator, ["Open-Data"])
-    assert results["Data: bucket public access block"].status == smoke.FAIL
-    assert results["Data: bucket TLS-only policy"].status == smoke.FAIL
-    assert results["Data: bucket encryption"].status == smoke.PASS
+    assert results["Data: bucket public access block"].status == Status.FAIL
+    assert results["Data: bucket TLS-only policy"].status == Status.FAIL
+    assert results["Data: bucket encryption"].status == Status.PASS
 
 
 def test_frameworks_checks_read_imdsv2_from_the_launch_template(
@@ -147,10 +148,10 @@ def test_frameworks_checks_read_imdsv2_from_the_launch_template(
     deploy(aws, frameworks_template("optional"), "Lax-Frameworks")
     strict = results_by_name(session, emulator, ["Strict-Frameworks"])
     lax = results_by_name(session, emulator, ["Lax-Frameworks"])
-    assert strict["Frameworks: IMDSv2 required"].status == smoke.PASS
-    assert strict["Frameworks: idle-stop alarm"].status == smoke.PASS
-    assert strict["Frameworks: GPU instance"].status == smoke.PASS
-    assert lax["Frameworks: IMDSv2 required"].status == smoke.FAIL
+    assert strict["Frameworks: IMDSv2 required"].status == Status.PASS
+    assert strict["Frameworks: idle-stop alarm"].status == Status.PASS
+    assert strict["Frameworks: GPU instance"].status == Status.PASS
+    assert lax["Frameworks: IMDSv2 required"].status == Status.FAIL
     assert "HttpTokens=optional" in lax["Frameworks: IMDSv2 required"].detail
 
 
@@ -168,12 +169,12 @@ def test_the_lex_bot_check_reads_the_bot_the_emulator_deployed(
     }
     deploy(aws, template, "Bot-ApiServices")
     found = results_by_name(session, emulator, ["Bot-ApiServices"])["ApiServices: Lex bot"]
-    assert found.status == smoke.PASS, found.detail
+    assert found.status == Status.PASS, found.detail
     assert found.detail.startswith("b (") and found.detail.endswith("): Available")
     # A bot id that names no deployed bot is a failure, never a silent pass.
     missing = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}, "Outputs": {outputs.BOT_ID: {"Value": "NOBOT"}}}
     deploy(aws, missing, "Gone-ApiServices")
-    assert results_by_name(session, emulator, ["Gone-ApiServices"])["ApiServices: Lex bot"].status == smoke.FAIL
+    assert results_by_name(session, emulator, ["Gone-ApiServices"])["ApiServices: Lex bot"].status == Status.FAIL
 
 
 def test_api_services_function_must_name_the_results_table(
@@ -201,10 +202,10 @@ def test_api_services_function_must_name_the_results_table(
     }
     stack = deploy(aws, template, "Wrong-ApiServices")
     results = results_by_name(session, emulator, ["Wrong-ApiServices"])
-    assert results["ApiServices: fulfillment function"].status == smoke.FAIL
+    assert results["ApiServices: fulfillment function"].status == Status.FAIL
     assert "does not name table" in results["ApiServices: fulfillment function"].detail
-    assert results["ApiServices: results table"].status == smoke.PASS
-    assert results["ApiServices: table point-in-time recovery"].status == smoke.PASS
+    assert results["ApiServices: results table"].status == Status.PASS
+    assert results["ApiServices: table point-in-time recovery"].status == Status.PASS
     table = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}[outputs.RESULTS_TABLE]
     ttl = aws("dynamodb").describe_time_to_live(TableName=table)["TimeToLiveDescription"]
     assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires"}
@@ -296,10 +297,10 @@ def test_bot_conversations_run_the_scripted_turns_outside_the_emulator(
     # Then every scripted turn was sent, and the check passes only when each was answered as scripted
     stubber.assert_no_pending_responses()
     if wrong_turn is None:
-        assert check.status == smoke.PASS, check.detail
+        assert check.status == Status.PASS, check.detail
         assert f"{len(turns)} turns" in check.detail
     else:
-        assert check.status == smoke.FAIL
+        assert check.status == Status.FAIL
         assert f"1 of {len(turns)} turns answered otherwise" in check.detail
         assert f"{turns[0].say!r} -> FallbackIntent" in check.detail
 
@@ -308,5 +309,5 @@ def test_bot_conversations_need_the_bot_outputs(aws: Callable[[str], Any], sessi
     template = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}, "Outputs": {outputs.BOT_ID: {"Value": "B"}}}
     deploy(aws, template, "Quiet-ApiServices")
     result = results_by_name(session, emulator, ["Quiet-ApiServices"])["ApiServices: bot conversations"]
-    assert result.status == smoke.FAIL
+    assert result.status == Status.FAIL
     assert f"has no output {outputs.BOT_ALIAS_ID}" in result.detail

@@ -143,10 +143,15 @@ def test_in_progress_training_jobs_are_stopped_not_deleted() -> None:
                         "TrainingJobArn": arn,
                         "CreationTime": "2026-11-26T00:00:00Z",
                         "TrainingJobStatus": "InProgress",
-                    }
+                    },
+                    {  # done: nothing to stop, and its tags are not even asked for
+                        "TrainingJobName": "mlstack-earlier",
+                        "TrainingJobArn": arn.replace("finetune", "earlier"),
+                        "CreationTime": "2026-11-25T00:00:00Z",
+                        "TrainingJobStatus": "Completed",
+                    },
                 ]
             },
-            {"StatusEquals": "InProgress"},
         )
         stub.add_response("list_tags", {"Tags": MINE}, {"ResourceArn": arn})
         stub.add_response("stop_training_job", {}, {"TrainingJobName": "mlstack-finetune"})

@@ -13,6 +13,7 @@ from moto import mock_aws
 
 from mlstack.commands import preflight
 from mlstack.ops import settings as ops_settings
+from mlstack.ops.checks import CheckResult, Status
 from tests.mlstack.commands.conftest import Cli
 from tests.mlstack.commands.fixtures import fixture_stacks, write_assembly
 
@@ -70,8 +71,8 @@ def _bootstrap(version: str = "27") -> None:
     )
 
 
-def _results(checks: list[preflight.Check]) -> dict[str, str]:
-    return {check.name: check.result for check in checks}
+def _results(checks: list[CheckResult]) -> dict[str, Status]:
+    return {check.name: check.status for check in checks}
 
 
 def test_a_ready_account_passes_every_check(aws: None) -> None:
@@ -80,14 +81,14 @@ def test_a_ready_account_passes_every_check(aws: None) -> None:
     checks = preflight.run_checks(client, REGION, ops_settings.load({"region": REGION}), fixture_stacks())
     stubber.assert_no_pending_responses()
     assert _results(checks) == {
-        "credentials": "PASS",
-        "region: Hugging Face DLC images": "PASS",
-        "region: SageMaker serverless inference": "PASS",
-        "region: Lex V2": "PASS",
-        "CDK bootstrap": "PASS",
-        "quota: EC2 On-Demand G and VT vCPUs (L-DB2E81BA)": "PASS",
-        "quota: SageMaker ml.t3.medium for notebook instance usage": "PASS",
-        "quota: SageMaker serverless concurrency": "PASS",
+        "credentials": Status.PASS,
+        "region: Hugging Face DLC images": Status.PASS,
+        "region: SageMaker serverless inference": Status.PASS,
+        "region: Lex V2": Status.PASS,
+        "CDK bootstrap": Status.PASS,
+        "quota: EC2 On-Demand G and VT vCPUs (L-DB2E81BA)": Status.PASS,
+        "quota: SageMaker ml.t3.medium for notebook instance usage": Status.PASS,
+        "quota: SageMaker serverless concurrency": Status.PASS,
     }
     details = {c.name: c.detail for c in checks}
     assert details["quota: EC2 On-Demand G and VT vCPUs (L-DB2E81BA)"] == "8 vCPUs allowed, 4 needed"
@@ -99,7 +100,7 @@ def test_a_new_account_fails_with_a_fix_for_each_problem(aws: None) -> None:
     # No bootstrap, no GPU quota (the default in new accounts), no notebook quota, serverless concurrency 1.
     client, _ = _clients(0, {"ml.t3.medium for notebook instance usage": 0, SERVERLESS_QUOTA: 1})
     checks = preflight.run_checks(client, REGION, ops_settings.load({"region": REGION}), fixture_stacks())
-    failed = {c.name: c for c in checks if c.result == "FAIL"}
+    failed = {c.name: c for c in checks if c.status == Status.FAIL}
     assert set(failed) == {
         "CDK bootstrap",
         "quota: EC2 On-Demand G and VT vCPUs (L-DB2E81BA)",
@@ -115,7 +116,7 @@ def test_a_new_account_fails_with_a_fix_for_each_problem(aws: None) -> None:
 def test_an_old_bootstrap_fails(aws: None) -> None:
     _bootstrap(version="5")
     check = preflight.check_bootstrap(preflight.clients_for(REGION), REGION)
-    assert (check.result, check.detail) == ("FAIL", "bootstrap version 5 < 6")
+    assert (check.status, check.detail) == (Status.FAIL, "bootstrap version 5 < 6")
 
 
 def test_regions_without_lex_serverless_or_dlc_images_fail() -> None:
@@ -123,15 +124,15 @@ def test_regions_without_lex_serverless_or_dlc_images_fail() -> None:
     needs = preflight.Needs.of(fixture_stacks())
     regions = preflight.json.loads(preflight.REGIONS_FILE.read_text())
     results = _results(preflight.check_regions("eu-south-2", settings, needs, regions))
-    assert results["region: Lex V2"] == "FAIL"
-    assert results["region: SageMaker serverless inference"] == "FAIL"
+    assert results["region: Lex V2"] == Status.FAIL
+    assert results["region: SageMaker serverless inference"] == Status.FAIL
     unknown = _results(preflight.check_regions("xx-nowhere-1", settings, needs, regions))
-    assert unknown["region: Hugging Face DLC images"] == "FAIL"
+    assert unknown["region: Hugging Face DLC images"] == Status.FAIL
 
 
 def test_an_instance_type_missing_from_the_region_fails(aws: None) -> None:
     checks = preflight.check_ec2(preflight.clients_for(REGION), REGION, ("zz.huge",))
-    assert [(c.name, c.result) for c in checks] == [("region: EC2 zz.huge", "FAIL")]
+    assert [(c.name, c.status) for c in checks] == [("region: EC2 zz.huge", Status.FAIL)]
 
 
 @pytest.mark.parametrize(

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import urllib.request
 from collections.abc import Iterator
+from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
+from moto.server import ThreadedMotoServer
 
+from mlstack.ops import training_job
 from stacks import outputs
 from tests.mlstack.commands.conftest import Cli
 
@@ -16,12 +20,13 @@ REGION = "us-east-1"
 ROLE = "arn:aws:iam::123456789012:role/mlstack-Platform-TrainingRole"
 
 
-def stack(name: str, outputs_: dict[str, str]) -> None:
+def stack(name: str, outputs_: dict[str, str], endpoint_url: str | None = None) -> None:
     template = {
         "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
         "Outputs": {key: {"Value": value} for key, value in outputs_.items()},
     }
-    boto3.client("cloudformation", region_name=REGION).create_stack(StackName=name, TemplateBody=json.dumps(template))
+    cloudformation = boto3.client("cloudformation", region_name=REGION, endpoint_url=endpoint_url)
+    cloudformation.create_stack(StackName=name, TemplateBody=json.dumps(template))
 
 
 @pytest.fixture
@@ -97,3 +102,57 @@ def test_local_only_options_need_local(cli: Cli) -> None:
     result = cli("train", "--demo")
     assert result.code == 2
     assert result.err.strip() == "mlstack: --demo, --data and --model go with --local"
+
+
+@pytest.fixture
+def moto_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """moto's HTTP server on a free port (as `--endpoint-url` names an emulator), reset afterwards."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_REGION", REGION)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    try:
+        yield endpoint
+    finally:
+        # The server keeps moto's state in this process: drop it, so no other test sees this one's.
+        urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")).close()
+        server.stop()
+
+
+def test_with_an_endpoint_url_the_job_is_submitted_there(moto_server: str, cli: Cli) -> None:
+    """`mlstack train --endpoint-url`: every call goes to that endpoint, which accepts the job as built."""
+
+    def client(service: str) -> Any:
+        return boto3.client(service, region_name=REGION, endpoint_url=moto_server)
+
+    bucket = "mlstack-data-bucket"
+    client("s3").create_bucket(Bucket=bucket)
+    stack("Mlstack-Data", {outputs.DATA_BUCKET: bucket}, endpoint_url=moto_server)
+    stack("Mlstack-Platform", {outputs.TRAINING_ROLE_ARN: ROLE}, endpoint_url=moto_server)
+
+    result = cli(
+        "train",
+        "--endpoint-url",
+        moto_server,
+        "--no-wait",
+        "-c",
+        "training.instance_count=2",
+        "-c",
+        "training.max_job_usd=6",
+    )
+
+    assert result.code == 0, result.err
+    (job,) = client("sagemaker").list_training_jobs()["TrainingJobSummaries"]
+    assert f"Submitted {job['TrainingJobName']}: 2 x ml.g5.xlarge" in result.out
+    described = client("sagemaker").describe_training_job(TrainingJobName=job["TrainingJobName"])
+    assert described["RoleArn"] == ROLE
+    assert described["ResourceConfig"]["InstanceCount"] == 2
+    assert described["AlgorithmSpecification"]["TrainingImage"].startswith(
+        "763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-training:"
+    )
+    assert described["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"] == training_job.YELP_ARCHIVE
+    source = client("s3").head_object(Bucket=bucket, Key=training_job.source_key(job["TrainingJobName"]))
+    assert source["ContentLength"] > 0

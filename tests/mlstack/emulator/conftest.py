@@ -9,8 +9,8 @@ import boto3
 import pytest
 import requests
 
-from mlstack.commands.local import dlami_parameter_names
 from mlstack.emulator.server import Emulator
+from mlstack.local.emulator_process import dlami_parameter_names
 from tests.mlstack.emulator.templates import REGION
 
 

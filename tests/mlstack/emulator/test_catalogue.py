@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from mlstack.commands import local
 from mlstack.emulator import catalogue
+from mlstack.local import emulator_process
 from stacks.config import FrameworksSettings
 from tests.mlstack.emulator.templates import (
     LAMBDA_ROLE,
@@ -22,7 +22,7 @@ from tests.mlstack.emulator.templates import (
 
 
 def test_every_dlami_parameter_resolves_to_an_image_moto_knows(aws: Callable[[str], Any]) -> None:
-    names = local.dlami_parameter_names()
+    names = emulator_process.dlami_parameter_names()
     assert FrameworksSettings().ami_parameter in names  # the default the app deploys
     assert "/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-amazon-linux-2023/latest/ami-id" in names
     ssm = aws("ssm")

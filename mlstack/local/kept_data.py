@@ -1,6 +1,6 @@
 """The data `mlstack local --scenario retain` keeps across a destroy: written, read back, finally deleted.
 
-Pure functions over boto3 clients (the round trip in local.py hands them the emulator's), so they can be
+Pure functions over boto3 clients (the round trip hands them the emulator's), so they can be
 tested against the emulator alone. A problem comes back as a list of one-line messages, never an exception.
 """
 

@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from mlstack.commands import local_scenarios
+from mlstack.local import kept_data
 from stacks.constructs.results_table import PARTITION_KEY, SORT_KEY
 
 BUCKET = "kept-data"
@@ -40,16 +40,16 @@ def clients() -> Iterator[tuple[Any, Any]]:
 
 def test_samples_written_are_read_back_whole(clients: tuple[Any, Any]) -> None:
     s3, dynamodb = clients
-    kept = local_scenarios.write_samples(s3, dynamodb, BUCKET, TABLE)
+    kept = kept_data.write_samples(s3, dynamodb, BUCKET, TABLE)
     assert kept.objects["retained/notes.txt"] == b"kept across teardown"  # the current of two versions
-    assert local_scenarios.read_back(s3, dynamodb, kept, BUCKET, TABLE) == []
+    assert kept_data.read_back(s3, dynamodb, kept, BUCKET, TABLE) == []
 
 
 def test_another_bucket_or_table_than_the_kept_one_is_named(clients: tuple[Any, Any]) -> None:
     s3, dynamodb = clients
-    kept = local_scenarios.write_samples(s3, dynamodb, BUCKET, TABLE)
+    kept = kept_data.write_samples(s3, dynamodb, BUCKET, TABLE)
     s3.create_bucket(Bucket="fresh-empty")
-    problems = local_scenarios.read_back(s3, dynamodb, kept, "fresh-empty", "fresh-table")
+    problems = kept_data.read_back(s3, dynamodb, kept, "fresh-empty", "fresh-table")
     assert problems[0] == "the adopting Data stack uses bucket fresh-empty, not the retained kept-data"
     assert "s3://fresh-empty/retained/notes.txt: NoSuchKey" in problems
     assert problems[-1] == "the adopting ApiServices stack uses table fresh-table, not the retained kept-results"
@@ -57,10 +57,10 @@ def test_another_bucket_or_table_than_the_kept_one_is_named(clients: tuple[Any, 
 
 def test_changed_object_and_lost_item_are_problems(clients: tuple[Any, Any]) -> None:
     s3, dynamodb = clients
-    kept = local_scenarios.write_samples(s3, dynamodb, BUCKET, TABLE)
+    kept = kept_data.write_samples(s3, dynamodb, BUCKET, TABLE)
     s3.put_object(Bucket=BUCKET, Key="retained/data.csv", Body=b"overwritten")
-    dynamodb.delete_item(TableName=TABLE, Key=local_scenarios.SAMPLE_ITEM)
-    problems = local_scenarios.read_back(s3, dynamodb, kept, BUCKET, TABLE)
+    dynamodb.delete_item(TableName=TABLE, Key=kept_data.SAMPLE_ITEM)
+    problems = kept_data.read_back(s3, dynamodb, kept, BUCKET, TABLE)
     assert problems == [
         f"s3://{BUCKET}/retained/data.csv: read b'overwritten', wrote b'id,label\\n1,positive\\n'",
         f"table {TABLE}: the item written before the destroy is gone or changed",
@@ -69,21 +69,21 @@ def test_changed_object_and_lost_item_are_problems(clients: tuple[Any, Any]) -> 
 
 def test_without_a_table_only_the_bucket_is_written_and_read(clients: tuple[Any, Any]) -> None:
     s3, dynamodb = clients
-    kept = local_scenarios.write_samples(s3, dynamodb, BUCKET, None)
+    kept = kept_data.write_samples(s3, dynamodb, BUCKET, None)
     assert dynamodb.scan(TableName=TABLE)["Count"] == 0
-    assert local_scenarios.read_back(s3, dynamodb, kept, BUCKET, None) == []
+    assert kept_data.read_back(s3, dynamodb, kept, BUCKET, None) == []
 
 
 def test_only_buckets_and_tables_may_be_kept() -> None:
     kept = {"bucket:a", "table:b", "role:r", "kms-key:k"}
-    assert local_scenarios.unexpectedly_kept(kept) == ["kms-key:k", "role:r"]
+    assert kept_data.unexpectedly_kept(kept) == ["kms-key:k", "role:r"]
 
 
 def test_kept_data_is_deleted_versions_and_all(clients: tuple[Any, Any]) -> None:
     s3, dynamodb = clients
-    local_scenarios.write_samples(s3, dynamodb, BUCKET, TABLE)
+    kept_data.write_samples(s3, dynamodb, BUCKET, TABLE)
     s3.delete_object(Bucket=BUCKET, Key="retained/data.csv")  # a delete marker, which must go too
-    local_scenarios.delete_kept(s3, dynamodb, {f"bucket:{BUCKET}", f"table:{TABLE}"})
+    kept_data.delete_kept(s3, dynamodb, {f"bucket:{BUCKET}", f"table:{TABLE}"})
     assert s3.list_buckets()["Buckets"] == []
     assert dynamodb.list_tables()["TableNames"] == []
 
@@ -91,4 +91,4 @@ def test_kept_data_is_deleted_versions_and_all(clients: tuple[Any, Any]) -> None
 def test_deleting_anything_but_kept_data_is_refused(clients: tuple[Any, Any]) -> None:
     s3, dynamodb = clients
     with pytest.raises(ValueError, match="role:r: not something retain_data keeps"):
-        local_scenarios.delete_kept(s3, dynamodb, {"role:r"})
+        kept_data.delete_kept(s3, dynamodb, {"role:r"})
