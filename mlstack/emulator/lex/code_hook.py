@@ -107,6 +107,7 @@ def invoke(function: Any, event: dict[str, Any], *, endpoint_url: str, region: s
     env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": os.environ.get("HOME", "/tmp"),
+        "PYTHONPATH": str(_code_dir(function)),
         **{str(key): str(value) for key, value in (function.environment_vars or {}).items()},
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -124,7 +125,9 @@ def invoke(function: Any, event: dict[str, Any], *, endpoint_url: str, region: s
         result_file = Path(scratch) / "result.json"
         try:
             finished = subprocess.run(
-                [sys.executable, str(RUNNER), str(_code_dir(function)), function.handler, str(result_file)],
+                # -P: the runner's own folder (which has a bot_model.py too) stays off the path; the function's
+                # code is found through PYTHONPATH, as Lambda's runtime finds /var/task.
+                [sys.executable, "-P", str(RUNNER), function.handler, str(result_file)],
                 input=json.dumps(event),
                 capture_output=True,
                 text=True,

@@ -1,9 +1,10 @@
 """Runs one Lambda handler on one event, as the Lambda runtime would, in a process of its own.
 
-Started by code_hook.py as `python run_handler.py CODE_DIR HANDLER RESULT_FILE` with the event on stdin and
-the function's environment; writes the handler's return value as JSON to RESULT_FILE (the handler's own
-logs go to stdout and stderr). Imports nothing of mlstack: the function's code sees only what it would in
-Lambda, plus the venv's packages (where its Powertools layer's release is installed).
+Started by code_hook.py as `python -P run_handler.py HANDLER RESULT_FILE` with the event on stdin, the
+function's environment, and its code folder as PYTHONPATH (as Lambda's runtime has /var/task); writes the
+handler's return value as JSON to RESULT_FILE (the handler's own logs go to stdout and stderr). Imports
+nothing of mlstack: the function's code sees only what it would in Lambda, plus the venv's packages (where
+its Powertools layer's release is installed).
 """
 
 from __future__ import annotations
@@ -49,9 +50,8 @@ class Context:
 
 
 def main() -> int:
-    code_dir, handler_path, result_file = sys.argv[1:4]
+    handler_path, result_file = sys.argv[1:3]
     resolve_localhost_subdomains()
-    sys.path.insert(0, code_dir)
     module_name, _, function_name = handler_path.rpartition(".")
     handler = getattr(importlib.import_module(module_name), function_name)
     event = json.load(sys.stdin)
