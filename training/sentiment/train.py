@@ -34,6 +34,9 @@ Why a plain PyTorch loop with DistributedDataParallel and not the Trainer: the T
 which is one more package to pin against each container's transformers; and a loop this size makes the
 resume point exact (the data order is a function of seed and epoch, so a step counter names a batch).
 
+The folder is the job's source: arguments.py (the command line), cluster.py (the processes), reviews.py
+(the data), checkpoints.py (resume), this file (the loop); tiny_model.py writes the offline test model.
+
 Log lines SageMaker metric definitions can match: `step=N loss=X lr=Y samples_per_second=Z` while
 training, `eval_accuracy=A eval_f1=F eval_loss=L` at the end. Exit 2 on bad input (one line naming it).
 """
@@ -42,19 +45,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import checkpoints
 import reviews
 import torch
 import torch.distributed as dist
+from arguments import parse_args
+from cluster import Cluster, autocast, gather_rng_states, join_cluster, log, rank_rows
 from torch.nn.parallel import DistributedDataParallel
 
 # The bot's AnalyzeSentiment reads the label of `[{"label": ..., "score": ...}]` and replies "That sounds
@@ -62,112 +65,6 @@ from torch.nn.parallel import DistributedDataParallel
 ID2LABEL = {0: "NEGATIVE", 1: "POSITIVE"}
 LABEL2ID = {label: index for index, label in ID2LABEL.items()}
 METRICS_FILE = "metrics.json"
-DEFAULT_MODEL = "distilbert-base-uncased"
-DEFAULT_CHECKPOINT_DIR = "/opt/ml/checkpoints"
-
-
-def _env_path(name: str) -> Path | None:
-    value = os.environ.get(name)
-    return Path(value) if value else None
-
-
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    # Both spellings of every option: SageMaker passes hyperparameters with the dict key's underscores.
-    paths = parser.add_argument_group("data and outputs (default: the SageMaker environment variables)")
-    paths.add_argument("--train", type=Path, default=_env_path("SM_CHANNEL_TRAIN"))
-    paths.add_argument("--test", type=Path, default=_env_path("SM_CHANNEL_TEST"))
-    paths.add_argument("--model-dir", "--model_dir", dest="model_dir", type=Path, default=_env_path("SM_MODEL_DIR"))
-    paths.add_argument(
-        "--output-data-dir", "--output_data_dir", dest="output_data_dir", type=Path,
-        default=_env_path("SM_OUTPUT_DATA_DIR"),
-    )  # fmt: skip
-    paths.add_argument(
-        "--checkpoint-dir", "--checkpoint_dir", dest="checkpoint_dir", type=Path, default=Path(DEFAULT_CHECKPOINT_DIR)
-    )
-    hyper = parser.add_argument_group("hyperparameters")
-    hyper.add_argument("--model_name_or_path", "--model-name-or-path", default=DEFAULT_MODEL)
-    hyper.add_argument("--epochs", type=int, default=1)
-    hyper.add_argument("--learning_rate", "--learning-rate", type=float, default=5e-5)
-    hyper.add_argument("--per_device_batch_size", "--per-device-batch-size", type=int, default=32)
-    hyper.add_argument("--max_rows", "--max-rows", type=int, default=0, help="training rows to read (0: all)")
-    hyper.add_argument(
-        "--max_eval_rows", "--max-eval-rows", type=int, default=-1, help="held-out rows (0: all; default: max_rows)"
-    )
-    hyper.add_argument("--max_seq_length", "--max-seq-length", type=int, default=256)
-    hyper.add_argument("--seed", type=int, default=42)
-    hyper.add_argument("--warmup_ratio", "--warmup-ratio", type=float, default=0.06)
-    hyper.add_argument("--weight_decay", "--weight-decay", type=float, default=0.01)
-    hyper.add_argument("--validation_fraction", "--validation-fraction", type=float, default=0.1)
-    hyper.add_argument(
-        "--max_steps", "--max-steps", type=int, default=0, help="stop at this global step, resumable (0: all epochs)"
-    )
-    hyper.add_argument("--logging_steps", "--logging-steps", type=int, default=50)
-    hyper.add_argument("--checkpoint_steps", "--checkpoint-steps", type=int, default=500)
-    args = parser.parse_args(argv)
-    _validate(parser, args)
-    return args
-
-
-def _validate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    """parser.error exits 2 with one line naming the option, its value and what is allowed."""
-    for name in ("train", "model_dir"):
-        if getattr(args, name) is None:
-            env = {"train": "SM_CHANNEL_TRAIN", "model_dir": "SM_MODEL_DIR"}[name]
-            parser.error(f"--{name.replace('_', '-')} is not set: pass a directory or set {env}")
-    at_least_one = ("epochs", "per_device_batch_size", "max_seq_length", "logging_steps", "checkpoint_steps")
-    for name in at_least_one:
-        if getattr(args, name) < 1:
-            parser.error(f"--{name} {getattr(args, name)}: must be 1 or more")
-    for name in ("max_rows", "max_steps"):
-        if getattr(args, name) < 0:
-            parser.error(f"--{name} {getattr(args, name)}: must be 0 (no limit) or more")
-    if args.learning_rate <= 0:
-        parser.error(f"--learning_rate {args.learning_rate}: must be above 0")
-    if not 0 < args.validation_fraction < 1:
-        parser.error(f"--validation_fraction {args.validation_fraction}: must be between 0 and 1")
-    if not 0 <= args.warmup_ratio < 1:
-        parser.error(f"--warmup_ratio {args.warmup_ratio}: must be from 0 up to (not including) 1")
-    if args.max_eval_rows < 0:
-        args.max_eval_rows = args.max_rows
-
-
-@dataclass(frozen=True)
-class Cluster:
-    """This process's place among the training processes, from torchrun's or SageMaker's environment."""
-
-    rank: int
-    world_size: int
-    local_rank: int
-    device: torch.device
-
-    @property
-    def is_main(self) -> bool:
-        return self.rank == 0
-
-    @property
-    def distributed(self) -> bool:
-        return self.world_size > 1
-
-
-def join_cluster() -> Cluster:
-    """Join the process group when launched by torchrun (WORLD_SIZE > 1): NCCL on GPUs, gloo on CPU."""
-    world_size = int(os.environ.get("WORLD_SIZE", "1"))
-    rank = int(os.environ.get("RANK", "0"))
-    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
-    if torch.cuda.is_available():
-        torch.cuda.set_device(local_rank)
-        device = torch.device("cuda", local_rank)
-    else:
-        device = torch.device("cpu")
-    if world_size > 1:
-        dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo")
-    return Cluster(rank, world_size, local_rank, device)
-
-
-def log(cluster: Cluster, message: str) -> None:
-    if cluster.is_main:
-        print(message, flush=True)
 
 
 @dataclass
@@ -230,10 +127,6 @@ def epoch_order(rows: int, seed: int, epoch: int) -> list[int]:
     return torch.randperm(rows, generator=generator).tolist()
 
 
-def rank_rows(global_batch: Sequence[int], cluster: Cluster) -> Sequence[int]:
-    return global_batch[cluster.rank :: cluster.world_size]
-
-
 def linear_schedule(optimizer: torch.optim.Optimizer, warmup: int, total: int) -> torch.optim.lr_scheduler.LambdaLR:
     """Linear warm-up then linear decay to 0, as BERT fine-tuning does (and transformers' default)."""
 
@@ -243,23 +136,6 @@ def linear_schedule(optimizer: torch.optim.Optimizer, warmup: int, total: int) -
         return max(0.0, (total - step) / max(1, total - warmup))
 
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
-
-
-def rng_state(cluster: Cluster) -> dict[str, torch.Tensor]:
-    state = {"torch": torch.get_rng_state()}
-    if cluster.device.type == "cuda":
-        state["cuda"] = torch.cuda.get_rng_state(cluster.device)
-    return state
-
-
-def gather_rng_states(cluster: Cluster) -> list[dict[str, torch.Tensor]]:
-    """Every rank's RNG (dropout) state, on rank 0 (a collective: every rank calls it)."""
-    mine = rng_state(cluster)
-    if not cluster.distributed:
-        return [mine]
-    gathered: list[Any] = [None] * cluster.world_size
-    dist.all_gather_object(gathered, mine)
-    return gathered
 
 
 @dataclass
@@ -312,12 +188,6 @@ def evaluate(model: torch.nn.Module, encoded: Encoded, batch_size: int, cluster:
     model.train()
     f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
     return {"accuracy": correct / rows, "f1": f1, "loss": loss_sum / rows, "eval_rows": int(rows)}
-
-
-def autocast(cluster: Cluster) -> torch.autocast:
-    """bfloat16 autocast on GPUs that have it (A10G, A100, H100: the g5, p4d, p5 instances); fp32 on CPU."""
-    enabled = cluster.device.type == "cuda" and torch.cuda.is_bf16_supported()
-    return torch.autocast(device_type=cluster.device.type, dtype=torch.bfloat16, enabled=enabled)
 
 
 def encode(args: argparse.Namespace, data: Data, tokenizer: Any) -> Encoded:
