@@ -33,6 +33,17 @@ AWS_COMMANDS = [
 IDS = [" ".join(command) for command in AWS_COMMANDS]
 
 
+@pytest.fixture
+def as_typed(default_assembly: Any) -> Any:
+    """The command as typed; preflight reads the session's synthesized app instead of synthesizing its own
+    (its templates only feed the checks; `--assembly` is the option a user has for the same)."""
+
+    def command_line(command: tuple[str, ...]) -> tuple[str, ...]:
+        return (*command, "--assembly", default_assembly.directory) if command == ("preflight",) else command
+
+    return command_line
+
+
 def one_line(result: Result) -> str:
     lines = [line for line in result.err.splitlines() if line.strip()]
     assert "Traceback" not in result.err + result.out
@@ -64,8 +75,10 @@ def nothing_configured(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("command", AWS_COMMANDS, ids=IDS)
-def test_no_credentials_and_no_region_exit_3_with_the_fix(nothing_configured: None, cli: Cli, command: tuple) -> None:
-    result = cli(*command)
+def test_no_credentials_and_no_region_exit_3_with_the_fix(
+    nothing_configured: None, cli: Cli, command: tuple, as_typed: Any
+) -> None:
+    result = cli(*as_typed(command))
     assert result.code == 3
     assert one_line(result) == ("mlstack: no AWS credentials: set AWS_PROFILE or run `aws configure` / `aws sso login`")
 
@@ -89,7 +102,7 @@ def test_a_bad_setting_exits_2_before_any_aws_call(
 
 @pytest.mark.parametrize("command", AWS_COMMANDS, ids=IDS)
 def test_an_aws_refusal_exits_3_naming_the_call_and_the_fix(
-    monkeypatch: pytest.MonkeyPatch, cli: Cli, command: tuple
+    monkeypatch: pytest.MonkeyPatch, cli: Cli, command: tuple, as_typed: Any
 ) -> None:
     # Credentials that sign but are refused: every API call answers AccessDenied, as IAM would.
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAREFUSED")
@@ -103,7 +116,7 @@ def test_an_aws_refusal_exits_3_naming_the_call_and_the_fix(
         raise ClientError(error, operation_name)  # type: ignore[arg-type]
 
     monkeypatch.setattr(BaseClient, "_make_api_call", refuse)
-    result = cli(*command)
+    result = cli(*as_typed(command))
     assert calls, "the command made no AWS call"
     line = one_line(result)
     assert result.code == 3, line
