@@ -64,9 +64,10 @@ def create_app(context: Mapping[str, Any] | None = None) -> tuple[cdk.App, Setti
     return app, settings
 
 
-def main() -> int:
+def main(context: Mapping[str, Any] | None = None) -> int:
+    """`python app.py`, as the CDK CLI runs it (context from the CLI); exit 2 with one line per bad setting."""
     try:
-        app, _ = create_app()
+        app, _ = create_app(context)
     except SettingsError as error:
         for problem in error.problems:
             print(f"mlstack: invalid setting: {problem}", file=sys.stderr)
