@@ -576,7 +576,7 @@ def test_data_and_api_services_synthesize_alone_with_nag_clean() -> None:
 
 
 def test_cfn_lint_reports_no_error(api: Template, tmp_path: Path) -> None:
-    assert cfn_lint_errors({"ApiServices": api.to_json()}, tmp_path) == ""
+    assert cfn_lint_errors({"ApiServices": api.to_json()}) == ""
 
 
 @pytest.mark.parametrize(

@@ -78,9 +78,19 @@ def test_every_taggable_resource_of_every_stack_carries_owner_project_cost_cente
     assert untagged == []
 
 
-def test_cfn_lint_finds_no_errors_in_any_template(default_assembly: Any, tmp_path: Path) -> None:
+def test_cfn_lint_finds_no_errors_in_any_template(default_assembly: Any) -> None:
     templates = {stack.stack_name: stack.template for stack in default_assembly.stacks}
-    assert cfn_lint_errors(templates, tmp_path) == ""
+    assert cfn_lint_errors(templates) == ""
+
+
+def test_the_cfn_lint_helper_reports_an_error_and_ignores_warnings(default_assembly: Any) -> None:
+    data = default_assembly.get_stack_by_name("Mlstack-Data").template
+    broken = {
+        **data,
+        "Resources": {**data["Resources"], "Broken": {"Type": "AWS::S3::Bucket", "Properties": {"Nope": 1}}},
+    }
+    assert "E3002" in cfn_lint_errors({"Data": broken})  # an unknown property is an error
+    assert cfn_lint_errors({"Data": data}) == ""  # the Data stack has only warnings (W3005)
 
 
 def _run_app(context: dict[str, Any], tmp_path: Path) -> subprocess.CompletedProcess[str]:

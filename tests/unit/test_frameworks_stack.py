@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -60,8 +59,8 @@ def _user_data(template: Template) -> str:
     return "".join(part if isinstance(part, str) else "<token>" for part in rendered["Fn::Join"][1])
 
 
-def _cfn_lint_errors(template: Template, tmp_path: Path) -> str:
-    return cfn_lint_errors({"Frameworks": template.to_json()}, tmp_path)
+def _cfn_lint_errors(template: Template) -> str:
+    return cfn_lint_errors({"Frameworks": template.to_json()})
 
 
 # Instance -----------------------------------------------------------------------------------------------------
@@ -151,7 +150,7 @@ def test_role_has_ssm_core_scoped_metrics_datasets_and_data_bucket_access(framew
 
 @pytest.mark.parametrize(("framework", "os_name"), sorted(VALID_COMBINATIONS))
 def test_every_framework_and_os_resolves_its_dlami_parameter_and_passes_nag_and_cfn_lint(
-    framework: str, os_name: str, tmp_path: Path
+    framework: str, os_name: str
 ) -> None:
     template = _frameworks(**{"frameworks.framework": framework, "frameworks.os": os_name})
     parameters = template.to_json()["Parameters"]
@@ -168,7 +167,7 @@ def test_every_framework_and_os_resolves_its_dlami_parameter_and_passes_nag_and_
     user_data = _user_data(template)
     assert f"MLSTACK_OS_USER={'ec2-user' if os_name == 'amazon-linux-2023' else 'ubuntu'}" in user_data
     assert ("tensorflow[and-cuda]" in user_data) == (framework == "tensorflow")
-    assert _cfn_lint_errors(template, tmp_path) == ""
+    assert _cfn_lint_errors(template) == ""
 
 
 def test_pinned_ami_is_a_literal_id_and_drops_the_parameter() -> None:
@@ -186,9 +185,9 @@ def test_on_demand_by_default(frameworks: Template) -> None:
     assert "LaunchTemplate" not in _instance(frameworks)
 
 
-def test_spot_is_a_persistent_request_that_stops_on_interruption(tmp_path: Path) -> None:
+def test_spot_is_a_persistent_request_that_stops_on_interruption() -> None:
     template = _frameworks(**{"frameworks.spot": "true"})
-    assert _cfn_lint_errors(template, tmp_path) == ""
+    assert _cfn_lint_errors(template) == ""
     [(name, launch_template)] = template.find_resources("AWS::EC2::LaunchTemplate").items()
     data = launch_template["Properties"]["LaunchTemplateData"]
     assert data["InstanceMarketOptions"] == {
@@ -306,9 +305,9 @@ def test_default_security_group_is_restricted_and_its_handler_logs_into_the_stac
     assert frameworks.to_json()["Resources"][log_group_ref]["Type"] == "AWS::Logs::LogGroup"
 
 
-def test_private_nat_puts_the_instance_behind_one_nat_gateway(tmp_path: Path) -> None:
+def test_private_nat_puts_the_instance_behind_one_nat_gateway() -> None:
     template = _frameworks(**{"frameworks.network": "private-nat"})
-    assert _cfn_lint_errors(template, tmp_path) == ""
+    assert _cfn_lint_errors(template) == ""
     template.resource_count_is("AWS::EC2::NatGateway", 1)
     props = _instance(template)
     assert "NetworkInterfaces" not in props  # no public IP
@@ -316,9 +315,9 @@ def test_private_nat_puts_the_instance_behind_one_nat_gateway(tmp_path: Path) ->
     assert {"Key": "aws-cdk:subnet-type", "Value": "Private"} in subnet["Properties"]["Tags"]
 
 
-def test_private_endpoints_have_no_internet_route_and_the_endpoints_ssm_needs(tmp_path: Path) -> None:
+def test_private_endpoints_have_no_internet_route_and_the_endpoints_ssm_needs() -> None:
     template = _frameworks(**{"frameworks.network": "private-endpoints"})
-    assert _cfn_lint_errors(template, tmp_path) == ""
+    assert _cfn_lint_errors(template) == ""
     template.resource_count_is("AWS::EC2::NatGateway", 0)
     template.resource_count_is("AWS::EC2::InternetGateway", 0)
     endpoints = template.find_resources("AWS::EC2::VPCEndpoint").values()
