@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import boto3
 import pytest
 from botocore.stub import Stubber
-from moto import mock_aws
 
 from mlstack.commands import cleanup
 from mlstack.ops import settings as ops_settings
@@ -22,12 +19,8 @@ STACK_OWNED = [*MINE, {"Key": "aws:cloudformation:stack-name", "Value": "Mlstack
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for key, value in {"AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t", "AWS_DEFAULT_REGION": REGION}.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
-        yield
+def aws(moto_account: str) -> None:
+    """moto's account (tests/mlstack/conftest.py), under the name these tests use."""
 
 
 def _endpoint(name: str, tags: list[dict[str, str]]) -> None:

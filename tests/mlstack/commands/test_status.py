@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 from botocore.stub import Stubber
-from moto import mock_aws
 
 from mlstack.commands import status
 from mlstack.ops import settings as ops_settings
@@ -25,13 +23,9 @@ PREFIX_TAGS = [{"Key": "mlstack:prefix", "Value": "mlstack"}]
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for key, value in {"AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t", "AWS_DEFAULT_REGION": REGION}.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+def aws(moto_account: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto's account (tests/mlstack/conftest.py), polling without waits."""
     monkeypatch.setattr(status, "POLL_SECONDS", 0)
-    with mock_aws():
-        yield
 
 
 def _deploy(

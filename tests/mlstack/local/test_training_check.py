@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from mlstack.local import training_check
 from mlstack.ops import settings as ops_settings
@@ -37,14 +35,11 @@ def _stack(name: str, outputs_: dict[str, str]) -> None:
 
 
 @pytest.fixture
-def session(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for key, value in {"AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t", "AWS_DEFAULT_REGION": REGION}.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
-        boto3.client("s3", region_name=REGION).create_bucket(Bucket=BUCKET)
-        _stack("Mlstack-Data", {outputs.DATA_BUCKET: BUCKET})
-        yield boto3.Session(region_name=REGION)
+def session(moto_account: str) -> Any:
+    """An account with the Data stack's bucket and outputs (moto, tests/mlstack/conftest.py)."""
+    boto3.client("s3", region_name=REGION).create_bucket(Bucket=BUCKET)
+    _stack("Mlstack-Data", {outputs.DATA_BUCKET: BUCKET})
+    return boto3.Session(region_name=REGION)
 
 
 def _platform_with_role(trusted: str) -> str:

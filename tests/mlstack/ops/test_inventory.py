@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from moto import mock_aws
 
 from mlstack.ops import inventory
 from mlstack.ops.aws import ClientFactory, clients_for
@@ -17,12 +15,8 @@ TAGS = [{"Key": "mlstack:prefix", "Value": "mlstack"}]
 
 
 @pytest.fixture
-def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[ClientFactory]:
-    for key, value in {"AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t", "AWS_DEFAULT_REGION": REGION}.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
-        yield clients_for(REGION)
+def client(moto_account: str) -> ClientFactory:
+    return clients_for(moto_account)
 
 
 def test_a_snapshot_sees_what_is_new_and_not_what_every_account_has(client: ClientFactory) -> None:
