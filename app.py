@@ -3,28 +3,50 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import aws_cdk as cdk
-from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
-
-from stacks.api_services_stack import ApiServicesStack
 from stacks.config import PREFIX_TAG_KEY, Settings, SettingsError, load_settings, resolve_region
-from stacks.constructs.inference_endpoint import check_dlc_region
-from stacks.constructs.log_groups import own_function_logs
-from stacks.data_stack import DataStack
-from stacks.frameworks_stack import FrameworksStack
-from stacks.platform_stack import PlatformStack
 
-# Rule packs a platform team can add with `-c compliance_packs=...`; AwsSolutions always runs.
-COMPLIANCE_PACKS = {"nist-800-53-r5": NIST80053R5Checks}
+if TYPE_CHECKING:
+    import aws_cdk as cdk
+
+# Where the CDK CLI puts the context (cdk.json's and `-c` values) for the app, as cdk.App reads it.
+CLI_CONTEXT_VARIABLE = "CDK_CONTEXT_JSON"
+CLI_CONTEXT_OVERFLOW_FILE_VARIABLE = "CONTEXT_OVERFLOW_LOCATION_ENV"
+
+
+def cli_context(defaults: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """`defaults` overridden by the CLI's context, merged as cdk.App merges them."""
+    context = dict(defaults or {})
+    context.update(json.loads(os.environ.get(CLI_CONTEXT_VARIABLE) or "{}"))
+    overflow = os.environ.get(CLI_CONTEXT_OVERFLOW_FILE_VARIABLE)
+    if overflow:
+        with open(overflow, encoding="utf-8") as file:
+            context.update(json.load(file))
+    return context
 
 
 def create_app(context: Mapping[str, Any] | None = None) -> tuple[cdk.App, Settings]:
     """Build the app; raises SettingsError for invalid settings before any construct is created."""
+    # Imported here, not at the top: main() checks the settings first, and a bad one is reported without
+    # waiting seconds for jsii and the construct library to load.
+    import aws_cdk as cdk
+    from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
+
+    from stacks.api_services_stack import ApiServicesStack
+    from stacks.constructs.inference_endpoint import check_dlc_region
+    from stacks.constructs.log_groups import own_function_logs
+    from stacks.data_stack import DataStack
+    from stacks.frameworks_stack import FrameworksStack
+    from stacks.platform_stack import PlatformStack
+
+    # Rule packs a platform team can add with `-c compliance_packs=...`; AwsSolutions always runs.
+    compliance_packs = {"nist-800-53-r5": NIST80053R5Checks}
+
     app = cdk.App(context=dict(context) if context is not None else None)
     # The CLI sets CDK_DEFAULT_REGION from the profile: rules that depend on the region check this one.
     profile_region = os.environ.get("CDK_DEFAULT_REGION")
@@ -60,13 +82,16 @@ def create_app(context: Mapping[str, Any] | None = None) -> tuple[cdk.App, Setti
         cdk.Tags.of(app).add(key.replace("_", "-"), value)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     for pack in settings.compliance_packs:
-        cdk.Validations.of(app).add_plugins(COMPLIANCE_PACKS[pack](app))
+        cdk.Validations.of(app).add_plugins(compliance_packs[pack](app))
     return app, settings
 
 
 def main(context: Mapping[str, Any] | None = None) -> int:
     """`python app.py`, as the CDK CLI runs it (context from the CLI); exit 2 with one line per bad setting."""
     try:
+        # The same rules create_app applies, before the construct library loads (all but the Deep Learning
+        # Containers region check, which needs CDK's region facts and runs in create_app).
+        load_settings(cli_context(context), profile_region=os.environ.get("CDK_DEFAULT_REGION"))
         app, _ = create_app(context)
     except SettingsError as error:
         for problem in error.problems:
