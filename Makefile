@@ -13,6 +13,11 @@ CHECKOV_VENV := .venv-checkov
 export PATH := $(BIN):$(PATH)
 ARGS ?=
 CODE := app.py stacks lambdas mlstack scripts training tests
+# The gate's tests need no emulator; the training tests come first so that their long runs start early on
+# one worker while the others share out the rest.
+UNIT_TESTS := tests/training tests/unit tests/lambdas tests/mlstack --ignore=tests/mlstack/emulator
+# Everything that runs against the emulator: its own modules' tests (in parallel), then the round trips.
+EMULATOR_TESTS := tests/mlstack/emulator tests/e2e
 
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
@@ -53,18 +58,16 @@ setup: $(PY_STAMP) $(NODE_STAMP) ## Create .venv, install Python packages, the m
 synth: setup ## Synthesize every enabled stack into cdk.out (offline, cdk-nag enforced)
 	$(MLSTACK) cdk synth --quiet $(ARGS)
 
-unit: setup ## Unit tests only: templates, settings, Lambda code, commands, emulator extensions and smoke checks
-	$(PY) -m pytest tests/unit tests/lambdas tests/mlstack tests/training tests/e2e -q -m "not round_trip" \
-		-n auto --dist loadfile
+unit: setup $(CHECKOV_STAMP) ## Unit tests: templates, nag, cfn-lint, checkov over a CLI synth, settings, Lambda code, commands, training
+	$(PY) -m pytest $(UNIT_TESTS) -q -n auto --dist loadfile
 
-lint: setup ## ruff, mypy, then checkov over the synthesized templates
+lint: setup ## ruff and mypy (checkov runs in `make unit`, over the synth its tests make)
 	$(BIN)/ruff check $(CODE)
 	$(BIN)/ruff format --check $(CODE)
 	$(BIN)/mypy app.py stacks mlstack lambdas/lex_fulfillment
 	$(BIN)/mypy lambdas/spending_stop  # its own run: both functions have top-level modules of their own
-	$(MAKE) --no-print-directory checkov
 
-checkov: setup $(CHECKOV_STAMP) synth ## checkov over cdk.out (in its own venv; skips with reasons in .ci/checkov.yaml)
+checkov: setup $(CHECKOV_STAMP) synth ## checkov over cdk.out alone (in its own venv; skips with reasons in .ci/checkov.yaml)
 	$(CHECKOV_VENV)/bin/checkov --quiet --compact --framework cloudformation \
 		--skip-download --config-file .ci/checkov.yaml --directory cdk.out
 
@@ -94,7 +97,8 @@ local: setup ## No AWS account needed: deploy, check, redeploy, destroy every la
 smoke: setup ## Check a deployed app in the current account (the same checks `make local` runs)
 	$(MLSTACK) smoke $(ARGS)
 
-e2e: setup ## The round trips as tests (CI): the app, one layer, retain-and-adopt, a failed deploy, interrupts, a second run
+e2e: setup ## Against the emulator: its modules' tests, then the round trips (the app, one layer, retain-and-adopt, a failed deploy, interrupts, a second run)
+	$(PY) -m pytest $(EMULATOR_TESTS) -q -m "not round_trip" -n auto --dist loadfile
 	$(PY) -m pytest tests/e2e -q -m round_trip
 
 $(BROWSER_STAMP): requirements-browser.txt $(PY_STAMP)
