@@ -22,6 +22,9 @@ if str(SCRIPT_DIR) not in sys.path:
     sys.path.insert(0, str(SCRIPT_DIR))
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
+# One CPU thread per training process (torchrun's own default for its workers): the test workers already
+# keep every core busy, and torch's thread pool spinning for a core another worker holds burns CPU for nothing.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from tiny_model import write_synthetic_dataset, write_tiny_model  # noqa: E402
 
