@@ -2,36 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from botocore.stub import Stubber
-from moto import mock_aws
 
 from mlstack.commands import preflight
 from mlstack.ops import settings as ops_settings
 from mlstack.ops.checks import CheckResult, Status
 from tests.mlstack.commands.conftest import Cli
 from tests.mlstack.commands.fixtures import fixture_stacks, write_assembly
+from tests.mlstack.conftest import MOTO_REGION
 
-REGION = "us-east-1"
+REGION = MOTO_REGION  # the moto_account fixture's
 SERVERLESS_QUOTA = "Maximum total concurrency that can be allocated across all serverless endpoints"
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
-        yield
 
 
 def _quota(code: str, value: float) -> dict[str, Any]:
@@ -75,7 +61,7 @@ def _results(checks: list[CheckResult]) -> dict[str, Status]:
     return {check.name: check.status for check in checks}
 
 
-def test_a_ready_account_passes_every_check(aws: None) -> None:
+def test_a_ready_account_passes_every_check(moto_account: str) -> None:
     _bootstrap()
     client, stubber = _clients(8, {"ml.t3.medium for notebook instance usage": 1, SERVERLESS_QUOTA: 10})
     checks = preflight.run_checks(client, REGION, ops_settings.load({"region": REGION}), fixture_stacks())
@@ -96,7 +82,7 @@ def test_a_ready_account_passes_every_check(aws: None) -> None:
     assert preflight.report(checks) == 0
 
 
-def test_a_new_account_fails_with_a_fix_for_each_problem(aws: None) -> None:
+def test_a_new_account_fails_with_a_fix_for_each_problem(moto_account: str) -> None:
     # No bootstrap, no GPU quota (the default in new accounts), no notebook quota, serverless concurrency 1.
     client, _ = _clients(0, {"ml.t3.medium for notebook instance usage": 0, SERVERLESS_QUOTA: 1})
     checks = preflight.run_checks(client, REGION, ops_settings.load({"region": REGION}), fixture_stacks())
@@ -113,7 +99,7 @@ def test_a_new_account_fails_with_a_fix_for_each_problem(aws: None) -> None:
     assert preflight.report(checks) == 1
 
 
-def test_an_old_bootstrap_fails(aws: None) -> None:
+def test_an_old_bootstrap_fails(moto_account: str) -> None:
     _bootstrap(version="5")
     check = preflight.check_bootstrap(preflight.clients_for(REGION), REGION)
     assert (check.status, check.detail) == (Status.FAIL, "bootstrap version 5 < 6")
@@ -130,7 +116,7 @@ def test_regions_without_lex_serverless_or_dlc_images_fail() -> None:
     assert unknown["region: Hugging Face DLC images"] == Status.FAIL
 
 
-def test_an_instance_type_missing_from_the_region_fails(aws: None) -> None:
+def test_an_instance_type_missing_from_the_region_fails(moto_account: str) -> None:
     checks = preflight.check_ec2(preflight.clients_for(REGION), REGION, ("zz.huge",))
     assert [(c.name, c.status) for c in checks] == [("region: EC2 zz.huge", Status.FAIL)]
 
