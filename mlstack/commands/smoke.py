@@ -18,6 +18,7 @@ from botocore.exceptions import NoCredentialsError
 
 from mlstack.ops import checks, ui
 from mlstack.ops import settings as ops_settings
+from mlstack.ops.aws import cached_clients
 from mlstack.ops.checks import CheckResult, Status
 from mlstack.ops.settings import settings_options
 from mlstack.paths import ROOT
@@ -67,13 +68,7 @@ class Checker:
         self.endpoint_url = endpoint_url
         self.emulator = emulator
         self.results: list[CheckResult] = []
-        self._clients: dict[str, Any] = {}
-
-    def client(self, service: str) -> Any:
-        """One client per service for all checks (creating a botocore client costs tens of milliseconds)."""
-        if service not in self._clients:
-            self._clients[service] = self.session.client(service, endpoint_url=self.endpoint_url)
-        return self._clients[service]
+        self.client = cached_clients(session, endpoint_url)  # one client per service for all checks
 
     def check(self, name: str, body: Callable[[], str]) -> None:
         try:

@@ -17,12 +17,16 @@ STACK_TAG_KEY = "aws:cloudformation:stack-name"  # CloudFormation puts it on eve
 
 def clients_for(region: str) -> ClientFactory:
     """A function returning one cached boto3 client per service, all in `region`."""
-    session = new_session(region_name=region)
+    return cached_clients(new_session(region_name=region))
+
+
+def cached_clients(session: Any, endpoint_url: str | None = None) -> ClientFactory:
+    """`session`'s clients, one per service (creating a botocore client costs tens of milliseconds)."""
     cache: dict[str, Any] = {}
 
     def client(name: str) -> Any:
         if name not in cache:
-            cache[name] = session.client(name)
+            cache[name] = session.client(name, endpoint_url=endpoint_url)
         return cache[name]
 
     return client
