@@ -1,7 +1,12 @@
 """`python -m mlstack.emulator [--port N] [--dlami-parameter NAME] [--fail-next-create TYPE]`: serve until stopped.
 
-Prints `READY <endpoint>` once serving (what `mlstack local` waits for) and, on exit, `SKIPPED <json list>`
-of the resource types moto skipped.
+It answers only requests signed with the access key id in `MLSTACK_EMULATOR_ACCESS_KEY_ID` (how `mlstack
+local` hands over the credentials it issued for its run: the environment, which other users cannot read,
+unlike the command line). Without it, the emulator issues random credentials and prints them.
+
+Prints `READY <endpoint>` once serving (what `mlstack local` waits for), then `CREDENTIALS AWS_ACCESS_KEY_ID=...
+AWS_SECRET_ACCESS_KEY=...` when it issued them, and, on exit, `SKIPPED <json list>` of the resource types moto
+skipped.
 """
 
 from __future__ import annotations
@@ -9,11 +14,17 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import threading
 
+# moto reads this once, when it is first imported (moto/settings.py), and any non-empty value turns off the
+# CORS headers it would add to every answer: set before the emulator's modules below import moto.
+os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"
+
 from mlstack.emulator import faults
+from mlstack.emulator.front import handed_over
 from mlstack.emulator.resources import SKIPPED_TYPES
 from mlstack.emulator.server import Emulator
 
@@ -39,8 +50,12 @@ def main(argv: list[str] | None = None) -> int:
     faults.arm(args.fail_next_create)
     logging.basicConfig(level=logging.WARNING, format="emulator: %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    emulator = Emulator(args.port, dlami_parameters=args.dlami_parameter).start()
+    given = handed_over(os.environ)
+    emulator = Emulator(args.port, dlami_parameters=args.dlami_parameter, credentials=given).start()
     print(f"READY {emulator.endpoint}", flush=True)
+    if given is None:
+        assignments = " ".join(f"{name}={value}" for name, value in emulator.credentials.environment().items())
+        print(f"CREDENTIALS {assignments}", flush=True)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -16,7 +16,7 @@ import json
 import re
 from typing import Any
 
-from mlstack.emulator.wsgi import WSGIApp, json_response, request_body, signing_scope
+from mlstack.emulator.wsgi import WSGIApp, json_response, register_request_handler, request_body, signing_scope
 
 _INVOCATIONS = re.compile(r"^/endpoints/(?P<name>[^/]+)/invocations$")
 POSITIVE_WORDS = frozenset(
@@ -100,6 +100,4 @@ def handle(environ: dict[str, Any]) -> WSGIApp | None:
 
 
 def install_ai_services() -> None:
-    from mlstack.emulator.server import register_request_handler
-
     register_request_handler(handle)

@@ -6,7 +6,7 @@ itself an assert says so.
 
 Extension point: INSTALLERS is the ordered list of what `install()` applies. A new emulated gap adds its
 `install_*` function here; one that serves requests moto does not know (e.g. a service's runtime API)
-registers its WSGI handler from that function with `mlstack.emulator.server.register_request_handler`.
+registers its WSGI handler from that function with `mlstack.emulator.wsgi.register_request_handler`.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """The emulator's server: moto's WSGI app with the extensions, on a free port of localhost, in a daemon thread.
 
-Extension point for requests moto does not serve (a service's runtime API, say): a request handler,
-registered with `register_request_handler`, sees each request's WSGI environ first and returns a WSGI app
-to answer it, or None to leave it to moto. Handlers are asked in registration order, at request time.
+Each request passes the front (front.py: its own Host, no Origin, signed with the run's access key id), then
+goes to the first request handler registered in wsgi.REQUEST_HANDLERS that claims it, else to moto.
 """
 
 from __future__ import annotations
@@ -11,28 +10,17 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from mlstack.emulator import wsgi
 from mlstack.emulator.catalogue import seed_dlami_parameters
+from mlstack.emulator.front import Credentials, Front
 from mlstack.emulator.install import install
 
-# WSGI types spelled out (wsgiref.types is 3.11+ but its StartResponse protocol is awkward to satisfy here).
-WSGIEnvironment = dict[str, Any]
-WSGIApplication = Callable[[WSGIEnvironment, Callable[..., Any]], Iterable[bytes]]
-RequestHandler = Callable[[WSGIEnvironment], WSGIApplication | None]
 
-REQUEST_HANDLERS: list[RequestHandler] = []
-
-
-def register_request_handler(handler: RequestHandler) -> None:
-    """Let `handler` claim requests before moto (idempotent: registering twice keeps one)."""
-    if handler not in REQUEST_HANDLERS:
-        REQUEST_HANDLERS.append(handler)
-
-
-def dispatch(moto_app: WSGIApplication) -> WSGIApplication:
+def dispatch(moto_app: wsgi.WSGIApp) -> wsgi.WSGIApp:
     """A WSGI app giving each request to the first registered handler that claims it, else to moto."""
 
-    def app(environ: WSGIEnvironment, start_response: Callable[..., Any]) -> Iterable[bytes]:
-        for handler in REQUEST_HANDLERS:
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        for handler in wsgi.REQUEST_HANDLERS:
             claimed = handler(environ)
             if claimed is not None:
                 return claimed(environ, start_response)
@@ -45,11 +33,13 @@ class Emulator:
     """moto server with the extensions, on `port` (0: a free one) of localhost, in a daemon thread.
 
     `dlami_parameters`: the public DLAMI SSM parameter paths to serve (the starter knows which the app reads).
+    `credentials`: the only ones it answers (default: issued for this emulator, random).
     """
 
-    def __init__(self, port: int = 0, *, dlami_parameters: Iterable[str] = ()):
+    def __init__(self, port: int = 0, *, dlami_parameters: Iterable[str] = (), credentials: Credentials | None = None):
         self.port = port
         self.dlami_parameters = tuple(dlami_parameters)
+        self.credentials = credentials or Credentials.issue()
         self._server: Any = None
         self._thread: threading.Thread | None = None
 
@@ -66,10 +56,9 @@ class Emulator:
         install()
         seed_dlami_parameters(self.dlami_parameters)
         moto_app = DomainDispatcherApplication(create_backend_app)
-        self._server = make_server(
-            "127.0.0.1", self.port, dispatch(moto_app), threaded=True, request_handler=MotoRequestHandler
-        )
-        self.port = self._server.server_address[1]
+        front = Front(dispatch(moto_app), self.credentials, self.port)
+        self._server = make_server("127.0.0.1", self.port, front, threaded=True, request_handler=MotoRequestHandler)
+        self.port = front.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
         return self

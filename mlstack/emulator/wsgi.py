@@ -1,4 +1,12 @@
-"""What the emulator's own request handlers share: who a request is signed for, and a JSON answer."""
+"""What the emulator's server and its own request handlers share: the handler registry, who a request is
+signed for, and a JSON answer.
+
+The registry is the extension point for requests moto does not serve (a service's runtime API, say): a
+request handler, registered with `register_request_handler` (by its module's installer, see install.py),
+sees each request's WSGI environ first and returns a WSGI app to answer it, or None to leave it to moto.
+Handlers are asked in registration order, at request time (server.dispatch). It lives here, not in the
+server, so that the handlers' modules and the server import it without importing each other.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +18,17 @@ from http import HTTPStatus
 from typing import Any
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+RequestHandler = Callable[[dict[str, Any]], WSGIApp | None]
+
+REQUEST_HANDLERS: list[RequestHandler] = []
 # The SigV4 credential scope: <key>/<date>/<region>/<service>/aws4_request.
 _CREDENTIAL = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/")
+
+
+def register_request_handler(handler: RequestHandler) -> None:
+    """Let `handler` claim requests before moto (idempotent: registering twice keeps one)."""
+    if handler not in REQUEST_HANDLERS:
+        REQUEST_HANDLERS.append(handler)
 
 
 def signing_scope(environ: dict[str, Any]) -> tuple[str, str] | None:

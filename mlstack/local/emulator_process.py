@@ -1,8 +1,10 @@
-"""The emulator in a child process of its own: `python -m mlstack.emulator` on a free localhost port."""
+"""The emulator in a child process of its own: `python -m mlstack.emulator` on a free localhost port, accepting
+only the run's credentials (account.run_credentials)."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -11,6 +13,7 @@ from typing import get_args
 
 from pydantic import ValidationError
 
+from mlstack.local import account
 from mlstack.local.failure import PhaseFailed
 from mlstack.local.processes import stop_process_group
 from mlstack.paths import ROOT
@@ -59,6 +62,8 @@ class Emulator:
         self.process = subprocess.Popen(
             emulator_command(fail_next_create=self.fail_next_create),
             cwd=ROOT,
+            # The run's credentials, the only ones the emulator will accept (in the environment, out of `ps`).
+            env={**os.environ, **account.run_credentials().handover()},
             stdout=subprocess.PIPE,
             stderr=self._log,
             text=True,

@@ -15,8 +15,7 @@ def keep_running(endpoint: str) -> None:
     """`--keep`: print how to reach the emulated app, then wait for Enter (or the end of stdin)."""
     print(
         "\nThe emulated app is running. In a second terminal, open the chat page with:\n"
-        f"  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION={account.REGION} "
-        f"{VENV_BIN / 'mlstack'} chat --web --endpoint-url {endpoint}\n"
+        f"  {account.shell_assignments()} {VENV_BIN / 'mlstack'} chat --web --endpoint-url {endpoint}\n"
         "Press Enter here to destroy it and finish the round trip.",
         flush=True,
     )

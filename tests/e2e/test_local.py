@@ -24,8 +24,8 @@ def test_emulator_process_serves_on_localhost_and_stops(tmp_path: Path) -> None:
             "sts",
             endpoint_url=process.endpoint,
             region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
+            aws_access_key_id=account.run_credentials().access_key_id,
+            aws_secret_access_key=account.run_credentials().secret_access_key,
         )
         assert client.get_caller_identity()["Account"] == account.ACCOUNT
     finally:

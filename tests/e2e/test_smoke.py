@@ -113,7 +113,12 @@ def frameworks_template(http_tokens: str) -> dict[str, Any]:
 
 @pytest.fixture
 def session(emulator: Emulator) -> Any:
-    return boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
+    credentials = emulator.credentials
+    return boto3.Session(
+        aws_access_key_id=credentials.access_key_id,
+        aws_secret_access_key=credentials.secret_access_key,
+        region_name=REGION,
+    )
 
 
 def results_by_name(session: Any, emulator: Emulator, stacks: list[str], *, in_emulator: bool = True) -> dict[str, Any]:

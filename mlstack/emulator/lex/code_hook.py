@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mlstack.emulator.front import serving_credentials
 from mlstack.emulator.lex.response_format import lex_response_problems
 
 RUNNER = Path(__file__).with_name("run_handler.py")
@@ -109,8 +110,8 @@ def invoke(function: Any, event: dict[str, Any], *, endpoint_url: str, region: s
         "HOME": os.environ.get("HOME", "/tmp"),
         "PYTHONPATH": str(_code_dir(function)),
         **{str(key): str(value) for key, value in (function.environment_vars or {}).items()},
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
+        # The run's credentials, which the emulator requires of every call the function makes back to it.
+        **serving_credentials().environment(),
         "AWS_REGION": region,
         "AWS_DEFAULT_REGION": region,
         "AWS_ENDPOINT_URL": endpoint_url,

@@ -1,6 +1,6 @@
 """The Lex V2 runtime API (RecognizeText, GetSession, DeleteSession) and DescribeBot, for the deployed bots.
 
-A request handler of the emulator's server (server.register_request_handler): it claims requests signed
+A request handler of the emulator's server (wsgi.register_request_handler): it claims requests signed
 for the `lex` service whose path is a runtime session of a bot in the bot model, or DescribeBot of one;
 everything else goes on to moto. Answers are JSON in the botocore service model's shapes; errors carry
 `x-amzn-ErrorType` so that boto3 raises the same ClientError codes as the service.
@@ -16,7 +16,7 @@ from typing import Any
 from mlstack.emulator.lex import bot_model
 from mlstack.emulator.lex.code_hook import CodeHookFailed, deployed_function, invoke
 from mlstack.emulator.lex.dialog import LexError, Sessions, recognize_text
-from mlstack.emulator.wsgi import WSGIApp, json_response, request_body, signing_scope
+from mlstack.emulator.wsgi import WSGIApp, json_response, register_request_handler, request_body, signing_scope
 
 _SESSION_PATH = re.compile(
     r"^/bots/(?P<bot>[^/]+)/botAliases/(?P<alias>[^/]+)/botLocales/(?P<locale>[^/]+)/sessions/(?P<session>[^/]+)"
@@ -121,6 +121,4 @@ def _recognize(environ: dict[str, Any], bot: bot_model.Bot, alias: bot_model.Ali
 
 
 def install_lex_runtime() -> None:
-    from mlstack.emulator.server import register_request_handler
-
     register_request_handler(handle)
