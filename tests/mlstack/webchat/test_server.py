@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import http.client
 import json
+import logging
+import re
+import socket
+import struct
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,7 +21,7 @@ from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
 from mlstack.webchat.replies import read_reply
-from mlstack.webchat.server import BotConnection, ChatServer
+from mlstack.webchat.server import BotConnection, ChatServer, object_type
 
 BUCKET = "chat-data"
 BOT = {"botId": "BOT1234567", "botAliasId": "ALIAS12345", "localeId": "en_US"}
@@ -185,3 +192,167 @@ def test_session_attributes_count_only_for_the_intent_that_sets_them() -> None:
     assert reply.image_key == "" and reply.audio_key == ""
     asked = read_reply(lex_response("DescribeImage", "Which image?", state="InProgress", imageKey="k.png"))
     assert asked.image_key == ""
+
+
+# ---- the object proxy serves only the media the page shows, as the type the key's ending names
+
+
+def test_an_object_is_served_as_its_ending_says_not_as_stored(page: Page) -> None:
+    """An `images/` object stored as text/html is still an image to the page, sandboxed, never HTML."""
+    s3 = page.server.connection.s3
+    s3.put_object(Bucket=BUCKET, Key="samples/images/page.png", Body=b"<script>1</script>", ContentType="text/html")
+    reply = page.say("describe page", lex_response("DescribeImage", "A page.", imageKey="samples/images/page.png"))
+    status, headers, body = page.request("GET", reply["image"], token=None)
+    assert status == 200 and body == b"<script>1</script>"
+    assert headers["Content-Type"] == "image/png"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Content-Security-Policy"] == "sandbox"
+
+
+def test_an_object_the_page_does_not_show_is_refused_even_when_a_reply_named_it(page: Page) -> None:
+    s3 = page.server.connection.s3
+    s3.put_object(Bucket=BUCKET, Key="samples/images/page.html", Body=b"<html>", ContentType="text/html")
+    reply = page.say("describe page", lex_response("DescribeImage", "A page.", imageKey="samples/images/page.html"))
+    assert page.request("GET", reply["image"], token=None)[0] == 403
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [("a/b.PNG", "image/png"), ("x.jpeg", "image/jpeg"), ("s.mp3", "audio/mpeg"), ("p.html", None), ("png", None)],
+)
+def test_object_types_come_from_an_allowlist_of_endings(key: str, expected: str | None) -> None:
+    assert object_type(key) == expected
+
+
+# ---- bad input: a 400 and one log line each, never a traceback; stalled and departed clients dropped quietly
+
+
+class FakeLex:
+    """A Lex runtime answering every turn with Help, after `gate` opens (if any); safe across threads."""
+
+    def __init__(self, gate: threading.Event | None = None) -> None:
+        self.gate = gate
+        self.turns = 0
+        self.lock = threading.Lock()
+
+    def recognize_text(self, **request: Any) -> dict[str, Any]:
+        if self.gate is not None:
+            self.gate.wait(timeout=30)
+        with self.lock:
+            self.turns += 1
+        return lex_response("Help", f"I can: {request['text']}")
+
+
+@contextlib.contextmanager
+def serving(lex: Any, **options: Any) -> Iterator[ChatServer]:
+    connection = BotConnection(lex, None, bot_id="B", alias_id="A", locale_id="en_US", data_bucket=BUCKET)
+    server = ChatServer(connection, **options)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def send_raw(server: ChatServer, data: bytes) -> bytes:
+    """Bytes written as given on a socket, and everything the server answers until it closes."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as connection:
+        connection.sendall(data)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    return answer
+
+
+def turn_request(server: ChatServer, body: bytes, *, length: str | None = None, token: bytes | None = None) -> bytes:
+    head = (
+        f"POST /api/say HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body) if length is None else length}\r\nConnection: close\r\n"
+    ).encode()
+    return head + b"X-Mlstack-Token: " + (token or server.token.encode()) + b"\r\n\r\n" + body
+
+
+BAD_TURNS = {
+    "non-ASCII token header": lambda s: turn_request(s, b'{"text": "help"}', token=b"\xe9"),
+    "non-ASCII token in the URL": lambda s: (
+        f"GET /api/object?key=a.png&token=%C3%A9 HTTP/1.1\r\nHost: 127.0.0.1:{s.port}\r\nConnection: close\r\n\r\n"
+    ).encode(),
+    "Content-Length abc": lambda s: turn_request(s, b'{"text": "help"}', length="abc"),
+    "body not UTF-8": lambda s: turn_request(s, b'{"text": "\xff\xfe"}'),
+    "JSON nested 5,000 deep": lambda s: turn_request(s, b"[" * 5000 + b"]" * 5000),
+    "an integer of 5,000 digits": lambda s: turn_request(s, b'{"text": ' + b"9" * 5000 + b"}"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_TURNS))
+def test_bad_input_is_a_400_with_one_log_line_and_no_traceback(
+    name: str, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lex = FakeLex()
+    with caplog.at_level(logging.WARNING, logger="mlstack.webchat"), serving(lex) as server:
+        answer = send_raw(server, BAD_TURNS[name](server))
+    assert answer.startswith(b"HTTP/1.0 400 ") or answer.startswith(b"HTTP/1.1 400 "), answer[:200]
+    assert lex.turns == 0
+    lines = [record.getMessage() for record in caplog.records if record.name == "mlstack.webchat"]
+    assert len(lines) == 1 and lines[0].startswith("chat page: 400 "), lines
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_stalled_client_is_dropped_after_the_socket_timeout(capsys: pytest.CaptureFixture[str]) -> None:
+    with serving(FakeLex(), socket_timeout=0.5) as server:
+        assert send_raw(server, b"") == b""  # connects, sends nothing: closed, not held for ever
+        half = turn_request(server, b'{"text": "he', length="16")  # 12 of the 16 bytes it announced
+        assert send_raw(server, half) == b""
+        # a bare GET / without the blank line that ends the request
+        assert send_raw(server, f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n".encode()) == b""
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_browser_leaving_during_a_reply_is_one_quiet_line(
+    caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gate = threading.Event()
+    lex = FakeLex(gate)
+    with caplog.at_level(logging.WARNING, logger="mlstack.webchat"), serving(lex) as server:
+        connection = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+        connection.sendall(turn_request(server, b'{"text": "help"}'))
+        # The tab closes while Lex is answering: a reset, as a browser's abort does.
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        connection.close()
+        gate.set()
+        deadline = time.monotonic() + 30
+        while not any("connection dropped" in r.getMessage() for r in caplog.records) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert lex.turns == 1
+    lines = [record.getMessage() for record in caplog.records if record.name == "mlstack.webchat"]
+    assert len(lines) == 1, lines
+    assert re.fullmatch(
+        r"chat page: POST /api/say HTTP/1.1: connection dropped \((BrokenPipe|ConnectionReset)Error\)", lines[0]
+    )
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_burst_of_50_parallel_turns_is_queued_and_every_turn_answered() -> None:
+    """Loopback only, bounded: 50 turns sent at once (the listen queue of 5 reset some of them)."""
+    gate = threading.Event()
+    lex = FakeLex(gate)
+    with serving(lex) as server:
+        assert server.request_queue_size >= 50
+
+        def turn(index: int) -> int:
+            connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+            body = json.dumps({"text": f"turn {index}"})
+            headers = {"Content-Type": "application/json", "X-Mlstack-Token": server.token}
+            connection.request("POST", "/api/say", body=body, headers=headers)
+            response = connection.getresponse()
+            answered = json.loads(response.read())["messages"] == [f"I can: turn {index}"]
+            return response.status if answered else -response.status
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=50) as pool:
+            futures = [pool.submit(turn, index) for index in range(50)]
+            gate.set()  # every turn is in flight (or queued) before Lex answers any
+            statuses = [future.result(timeout=120) for future in futures]
+    assert statuses == [200] * 50
+    assert lex.turns == 50
