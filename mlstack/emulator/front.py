@@ -6,15 +6,17 @@ SDKs and CLIs that user points at it:
   own port, given once: a foreign name that resolves to 127.0.0.1 is DNS rebinding;
 - no `Origin` header: browsers send one with cross-site requests, SDKs and the CDK CLI never do;
 - signed (SigV4 `Authorization` header, or a presigned URL's `X-Amz-Credential`) with this run's access key
-  id: another local user, or a page that guessed the port, does not know it. The emulator does not verify
-  signatures (moto does not either), so the access key id is the run's secret.
-Anything else is answered 403 with a one-line reason, and one quiet log line.
+  id, or with credentials moto issued to a caller signed so (the CDK CLI assumes the bootstrap roles): another
+  local user, or a page that guessed the port, knows neither. The emulator does not verify signatures (moto
+  does not either), so the access key id is the run's secret.
+Anything else is answered 403 AccessDenied with a one-line reason, and one quiet log line.
 """
 
 from __future__ import annotations
 
 import contextvars
 import hmac
+import json
 import logging
 import re
 import secrets
@@ -23,6 +25,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
+from xml.sax.saxutils import escape
 
 from mlstack.emulator.wsgi import WSGIApp
 
@@ -84,6 +87,31 @@ def signed_key_ids(environ: dict[str, Any]) -> list[str]:
     return names
 
 
+def issued_by_moto(key_id: str) -> bool:
+    """Whether moto issued `key_id`: an assumed role's credentials (AssumeRole, as the CDK CLI does for the
+    bootstrap roles) or an IAM user's access key. Only a caller the front let in could have asked for one.
+    Not GetSessionToken's: moto answers every caller the same documented example key."""
+    from moto.iam.models import iam_backends
+    from moto.sts.models import sts_backends
+
+    def backends(backend_dict: Any) -> list[Any]:  # copied: another request may add an account meanwhile
+        return [backend for account in list(backend_dict.values()) for backend in list(account.values())]
+
+    return any(sts.get_assumed_role_from_access_key(key_id) for sts in backends(sts_backends)) or any(
+        iam.get_user_from_access_key_id(key_id) for iam in backends(iam_backends)
+    )
+
+
+def access_denied(environ: dict[str, Any], reason: str) -> tuple[str, bytes]:
+    """The refusal in the shape the caller's SDK parses (an SDK shows the reason instead of a parse error):
+    JSON for the JSON protocols, else the XML error of the query and REST-XML protocols (S3, STS, IAM,
+    CloudFormation: the CDK CLI's)."""
+    if "json" in environ.get("CONTENT_TYPE", "") or "HTTP_X_AMZ_TARGET" in environ:
+        return "application/json", json.dumps({"__type": "AccessDeniedException", "message": reason}).encode()
+    error = f"<Error><Type>Sender</Type><Code>AccessDenied</Code><Message>{escape(reason)}</Message></Error>"
+    return "text/xml", f"<ErrorResponse>{error}</ErrorResponse>\n".encode()
+
+
 class Front:
     """WSGI middleware refusing what the module docstring lists; `port` is set once the server is bound."""
 
@@ -102,21 +130,28 @@ class Front:
         if "HTTP_ORIGIN" in environ:
             return f"Origin {environ['HTTP_ORIGIN']!r}: the emulator answers SDKs and CLIs, not web pages"
         named = signed_key_ids(environ)
-        expected = self.credentials.access_key_id.encode()
         if not named:
             return "not signed: sign with the access key id this emulator issued for its run"
-        if not all(hmac.compare_digest(key.encode(), expected) for key in named):
+        if not all(self.accepts(key) for key in named):
             return "signed with another access key id than the one this emulator issued for its run"
         return None
+
+    def accepts(self, key_id: str) -> bool:
+        run_key = hmac.compare_digest(key_id.encode(), self.credentials.access_key_id.encode())
+        return run_key or issued_by_moto(key_id)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         reason = self.refusal(environ)
         if reason is not None:
             LOG.warning("refused %s %s: %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"), reason)
-            body = f"{reason}\n".encode()
+            content_type, body = access_denied(environ, reason)
             start_response(
                 "403 Forbidden",
-                [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))],
+                [
+                    ("Content-Type", content_type),
+                    ("Content-Length", str(len(body))),
+                    ("x-amzn-ErrorType", "AccessDeniedException"),  # the error code JSON-protocol SDKs read
+                ],
             )
             return [body]
         token = _SERVING.set(self.credentials)

@@ -16,6 +16,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials as BotoCredentials
+from botocore.exceptions import ClientError
 
 from mlstack.emulator.front import Credentials, Front, signed_key_ids
 from mlstack.local import account, emulator_process
@@ -186,6 +187,27 @@ def test_the_sdk_with_the_run_credentials_works_and_gets_no_cors_headers(port: i
     assert status == 200, head
     # moto adds `Access-Control-Allow-Origin: *` to every answer unless MOTO_DISABLE_GLOBAL_CORS was set
     assert "access-control" not in head.lower()
+
+
+def test_credentials_moto_issued_to_the_run_work_and_its_example_key_does_not(port: int) -> None:
+    """The CDK CLI assumes the bootstrap roles with the run's key and goes on with the assumed credentials;
+    GetSessionToken's key is the same documented example for every caller, so it opens nothing."""
+    role = client("iam", port).create_role(RoleName="deployer", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    assumed = client("sts", port).assume_role(RoleArn=role, RoleSessionName="cdk")["Credentials"]
+    as_role = Credentials(assumed["AccessKeyId"], assumed["SecretAccessKey"])
+    assert as_role.access_key_id != account.run_credentials().access_key_id
+    assert client("sts", port, as_role).get_caller_identity()["Arn"].endswith(":assumed-role/deployer/cdk")
+    example = client("sts", port).get_session_token()["Credentials"]
+    refused = Credentials(example["AccessKeyId"], example["SecretAccessKey"])
+    with pytest.raises(ClientError, match=r"AccessDenied.*another access key id"):
+        client("sts", port, refused).get_caller_identity()
+    # each protocol's SDK reads the refusal as an error with its reason, never as a parse failure
+    with pytest.raises(ClientError, match=r"AccessDenied.*another access key id"):
+        client("s3", port, OTHER).list_buckets()
+    with pytest.raises(ClientError, match=r"AccessDenied.*another access key id"):
+        client("lambda", port, OTHER).list_functions()
+    with pytest.raises(ClientError, match=r"AccessDenied.*another access key id"):
+        client("dynamodb", port, OTHER).list_tables()
 
 
 def test_the_key_ids_a_request_names_are_all_checked() -> None:
