@@ -32,13 +32,11 @@ OUTPUT_DIR = Path(os.environ.get("MLSTACK_TEST_OUTPUT", ROOT / "cdk.local.out" /
 
 pytestmark = pytest.mark.browser
 
-EMULATOR_ENV = {
-    **os.environ,
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_REGION": "us-east-1",
-    "PYTHONUNBUFFERED": "1",
-}
+ENVIRONMENT = {**os.environ, "PYTHONUNBUFFERED": "1"}
+# What `mlstack local --keep` prints for a second terminal: the run's credentials, then the chat command.
+KEPT_LINE = (
+    r"AWS_ACCESS_KEY_ID=(\S+) AWS_SECRET_ACCESS_KEY=(\S+) AWS_REGION=(\S+) \S+ chat --web --endpoint-url (http://\S+)"
+)
 
 
 @dataclass
@@ -49,7 +47,9 @@ class Running:
     reader: threading.Thread
 
 
-def start_until(command: list[str], pattern: str, timeout: float, **kwargs: Any) -> Running:
+def start_until(
+    command: list[str], pattern: str, timeout: float, env: dict[str, str] | None = None, **kwargs: Any
+) -> Running:
     """Start `command` in its own process group and read its output until a line matches `pattern`.
 
     A thread reads the output into a list (a select() on the pipe would miss lines that Python's buffered
@@ -58,7 +58,7 @@ def start_until(command: list[str], pattern: str, timeout: float, **kwargs: Any)
     process = subprocess.Popen(
         command,
         cwd=ROOT,
-        env=EMULATOR_ENV,
+        env=env or ENVIRONMENT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -102,16 +102,19 @@ def stop(process: subprocess.Popen[str], sig: int = signal.SIGINT) -> None:
             process.wait(timeout=10)
 
 
+@dataclass
+class EmulatedApp:
+    endpoint: str
+    env: dict[str, str]  # the run's credentials and region, as the kept run printed them
+
+
 @pytest.fixture(scope="module")
-def emulated_app() -> Iterator[str]:
-    """The whole app deployed into the emulator and kept running; yields the emulator's endpoint."""
-    running = start_until(
-        [*MLSTACK, "local", "--keep"],
-        r"--endpoint-url (http://\S+)",
-        timeout=900,
-        stdin=subprocess.PIPE,
-    )
-    yield running.found.group(1)
+def emulated_app() -> Iterator[EmulatedApp]:
+    """The whole app deployed into the emulator and kept running; yields its endpoint and the run's credentials."""
+    running = start_until([*MLSTACK, "local", "--keep"], KEPT_LINE, timeout=900, stdin=subprocess.PIPE)
+    key_id, secret, region, endpoint = running.found.groups()
+    credentials = {"AWS_ACCESS_KEY_ID": key_id, "AWS_SECRET_ACCESS_KEY": secret, "AWS_REGION": region}
+    yield EmulatedApp(endpoint, {**ENVIRONMENT, **credentials})
     # Enter ends the kept run: the command redeploys, destroys and checks for leftovers.
     assert running.process.stdin is not None
     running.process.stdin.write("\n")
@@ -128,12 +131,13 @@ def emulated_app() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def chat_page(emulated_app: str) -> Iterator[str]:
+def chat_page(emulated_app: EmulatedApp) -> Iterator[str]:
     """`mlstack chat --web --no-browser` against the emulator; yields the page URL with its token."""
     running = start_until(
-        [*MLSTACK, "chat", "--web", "--no-browser", "--endpoint-url", emulated_app],
+        [*MLSTACK, "chat", "--web", "--no-browser", "--endpoint-url", emulated_app.endpoint],
         r"(http://127\.0\.0\.1:\d+/\?token=\S+)",
         timeout=120,
+        env=emulated_app.env,
     )
     yield running.found.group(1)
     stop(running.process)
@@ -146,10 +150,28 @@ def page(chat_page: str) -> Iterator[Any]:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 900, "height": 1400})
+        # Short enough that the transcript outgrows the window after a few turns (the composer then covers
+        # its end unless the page scrolls the newest reply above it).
+        page = browser.new_page(viewport={"width": 900, "height": SHORT_WINDOW})
         page.goto(chat_page)
         yield page
         browser.close()
+
+
+SHORT_WINDOW = 640
+# The reply's box lies inside the window and ends above the sticky composer.
+ABOVE_COMPOSER = """item => {
+  const reply = item.getBoundingClientRect();
+  const composer = document.getElementById("composer").getBoundingClientRect();
+  return reply.top >= 0 && reply.bottom <= composer.top;
+}"""
+
+
+def assert_fully_visible(page: Any, reply: Any) -> None:
+    """The newest reply is fully visible, not under the composer (waits for the page's scroll, then checks)."""
+    page.wait_for_function(ABOVE_COMPOSER, arg=reply.element_handle(), timeout=10_000)
+    box, composer = reply.bounding_box(), page.locator("#composer").bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= composer["y"], (box, composer)
 
 
 def say(page: Any, text: str) -> Any:
@@ -165,6 +187,7 @@ def say(page: Any, text: str) -> Any:
 def test_the_page_chats_with_the_emulated_bot_and_shows_images_audio_and_languages(page: Any) -> None:
     help_reply = say(page, "help")
     assert help_reply.locator("p.intent").inner_text().startswith("Help: ")
+    assert_fully_visible(page, help_reply)
     assert "I can:" in help_reply.locator("p.message").first.inner_text()
 
     describe = say(page, "describe house")
@@ -173,10 +196,12 @@ def test_the_page_chats_with_the_emulated_bot_and_shows_images_audio_and_languag
     assert image.count() == 1
     assert image.get_attribute("src").startswith("/api/object?")
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    assert_fully_visible(page, describe)
 
     translate = say(page, "translate good night to French")
     assert translate.locator("p.intent").inner_text().startswith("TranslateText: Fulfilled")
     assert "fr" in translate.locator("p.translation").inner_text()
+    assert_fully_visible(page, translate)
 
     speak = say(page, "say good morning")
     assert speak.locator("p.intent").inner_text().startswith("Speak: Fulfilled")
@@ -184,6 +209,11 @@ def test_the_page_chats_with_the_emulated_bot_and_shows_images_audio_and_languag
     assert audio.get_attribute("src").startswith("/api/object?")
     served = page.request.get(urljoin(page.url, audio.get_attribute("src")))
     assert served.status == 200 and served.headers["content-type"] == "audio/mpeg"
+    assert served.headers["content-security-policy"] == "sandbox"
+    assert_fully_visible(page, speak)
+    assert page.evaluate("window.scrollY") > 0  # the transcript did outgrow the window: the scroll was needed
+
+    page.set_viewport_size({"width": 900, "height": 1400})  # the whole transcript in the screenshot
 
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
     page.locator("main").screenshot(path=str(OUTPUT_DIR / "webchat.png"))
@@ -207,3 +237,30 @@ def test_the_server_refuses_a_foreign_origin_and_a_missing_token(chat_page: str)
     assert wrong.status_code == 401
     rebound = requests.post(say_url, json=body, headers={**headers, "Host": "evil.example"}, timeout=30)
     assert rebound.status_code == 403
+
+
+def test_the_kept_emulator_answers_only_the_run_credentials_and_no_web_page(emulated_app: EmulatedApp) -> None:
+    """The emulator `mlstack local --keep` leaves running: refused unsigned, with the old fixed dummy key,
+    from a foreign Origin or Host; the printed credentials work."""
+    import boto3
+    from botocore.exceptions import ClientError
+
+    def sts(key_id: str, secret: str) -> Any:
+        return boto3.client(
+            "sts",
+            endpoint_url=emulated_app.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=key_id,
+            aws_secret_access_key=secret,
+        )
+
+    env = emulated_app.env
+    assert sts(env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]).get_caller_identity()["Account"]
+    with pytest.raises(ClientError, match="AccessDenied"):
+        sts("testing", "testing").get_caller_identity()
+    assert requests.get(f"{emulated_app.endpoint}/", timeout=30).status_code == 403
+    signed = {"Authorization": f"AWS4-HMAC-SHA256 Credential={env['AWS_ACCESS_KEY_ID']}/20261204/us-east-1/s3/x"}
+    assert requests.get(f"{emulated_app.endpoint}/", headers=signed, timeout=30).status_code == 200
+    for hostile in ({"Origin": "http://evil.example"}, {"Host": "evil.example"}):
+        answer = requests.get(f"{emulated_app.endpoint}/", headers={**signed, **hostile}, timeout=30)
+        assert answer.status_code == 403 and "Access-Control-Allow-Origin" not in answer.headers

@@ -22,6 +22,14 @@ function paragraph(parent, text, className) {
   return p;
 }
 
+// The composer is sticky at the bottom of the window, over the end of the transcript: scroll so that the
+// newest reply ends above it (scrollIntoView alone would put the reply's end under the composer). Again once
+// its image or player has its size, which makes the reply taller after it was first shown.
+function revealLatest(item) {
+  const hiddenBy = item.getBoundingClientRect().bottom - composer.getBoundingClientRect().top + 8;
+  if (hiddenBy > 0) window.scrollBy(0, hiddenBy);
+}
+
 function renderReply(item, reply) {
   for (const message of reply.messages.length ? reply.messages : ["(no message)"]) {
     paragraph(item, message, "message");
@@ -31,6 +39,7 @@ function renderReply(item, reply) {
     image.src = reply.image;
     image.alt = "the image the bot looked at";
     image.className = "thumbnail";
+    image.addEventListener("load", () => revealLatest(item));
     item.appendChild(image);
   }
   if (reply.audio) {
@@ -38,6 +47,7 @@ function renderReply(item, reply) {
     audio.controls = true;
     audio.src = reply.audio;
     audio.className = "speech";
+    audio.addEventListener("loadedmetadata", () => revealLatest(item));
     item.appendChild(audio);
   }
   if (reply.translation) {
@@ -49,6 +59,7 @@ function renderReply(item, reply) {
 async function send(text) {
   paragraph(entry("user"), text, "message");
   const item = entry("bot pending");
+  revealLatest(item);
   try {
     const response = await fetch("/api/say", {
       method: "POST",
@@ -68,7 +79,7 @@ async function send(text) {
     item.classList.add("error");
     paragraph(item, `The local server did not answer (${error}).`, "message");
   }
-  item.scrollIntoView({ block: "end" });
+  revealLatest(item);
 }
 
 composer.addEventListener("submit", (event) => {
