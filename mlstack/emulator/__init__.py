@@ -2,7 +2,8 @@
 
 `python -m mlstack.emulator` serves it in a process of its own (`mlstack local` runs it so); `Emulator`
 (server.py) runs it in a thread of this process (the tests); `install()` (install.py) applies the extensions
-to the moto imported here, once.
+to the moto imported here, once. Every request passes its front first (front.py: its own Host, no Origin,
+signed with the run's access key id), because the emulator runs deployed code on this machine.
 
 One module per gap, named after it, each closing one gap measured with moto 5.2.5 and CDK CLI 2.1148.1
 (listed in the README's "Emulator gaps and their fixes"): resources/ (CloudFormation handlers for resource
