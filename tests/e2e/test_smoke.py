@@ -221,7 +221,7 @@ def test_mlstack_smoke_reads_the_prefix_and_sets_the_exit_code(
 ) -> None:
     from mlstack.cli import main
 
-    for key, value in {"AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t", "AWS_DEFAULT_REGION": REGION}.items():
+    for key, value in {**emulator.credentials.environment(), "AWS_DEFAULT_REGION": REGION}.items():
         monkeypatch.setenv(key, value)
     deploy(aws, data_template("main_good_db"), "Maingood-Data")
     deploy(aws, data_template("main_open_db", block_public_access=False), "Mainopen-Data")
