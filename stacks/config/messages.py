@@ -138,7 +138,7 @@ def _unknown(location: str, close: Sequence[str], siblings: Sequence[str], where
     if 0 < len(siblings) <= MAX_LISTED:
         return f"{location}: unknown setting; {where} has {', '.join(siblings)}"
     example = ", ".join(siblings[:3])
-    return f"{location}: unknown setting; {where} has {len(siblings)} (README 'Settings'), e.g. {example}"
+    return f"{location}: unknown setting; {where} has {len(siblings)} settings (README 'Settings'), e.g. {example}"
 
 
 def format_error(error: Mapping[str, Any]) -> str:

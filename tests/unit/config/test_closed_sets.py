@@ -76,7 +76,7 @@ def problem_of(**overrides: Any) -> str:
         ("prefx", "ana", "prefx='ana': unknown setting; did you mean prefix?"),
         ("data.athena_cutoff_mb", "5", "unknown setting; did you mean data.athena_bytes_scanned_cutoff_mb?"),
         ("data.zzz", "1", "unknown setting; data has athena_bytes_scanned_cutoff_mb, athena_results_expiry"),
-        ("zzz", "1", "zzz='1': unknown setting; the top level has 17 (README 'Settings'), e.g. alerts_email"),
+        ("zzz", "1", "settings (README 'Settings'), e.g. alerts_email, api_services, budget_email"),
     ],
 )
 def test_each_closed_set_names_the_nearest_allowed_values(key: str, bad: str, expected: str) -> None:
