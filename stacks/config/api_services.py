@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
 
-from stacks.config.fields import Section, split_list
+from stacks.config.fields import Section, closed_set_problem, short_list, shown, split_list
 from stacks.config.log_retention import LOG_RETENTION_DAYS
 
 
@@ -60,10 +60,7 @@ class ApiServicesSettings(Section):
     def _table_name(cls, name: str | None) -> str | None:
         allowed = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
         if name is not None and not (3 <= len(name) <= 255 and set(name) <= allowed):
-            raise ValueError(
-                "not a DynamoDB table name: 3-255 letters, digits, underscores, hyphens and dots "
-                "(e.g. Mlstack-ApiServices-ResultsTable1A2B3C4D-EXAMPLE)"
-            )
+            raise ValueError("not a DynamoDB table name: 3-255 letters, digits, _ - and ., e.g. my-results-table")
         return name
 
     @field_validator("locales", mode="before")
@@ -77,9 +74,10 @@ class ApiServicesSettings(Section):
         allowed = ", ".join(cls.LEX_ENGLISH_LOCALES)
         if not locales:
             raise ValueError(f"give at least one of {allowed}, e.g. en_US")
-        unknown = [locale for locale in locales if locale not in cls.LEX_ENGLISH_LOCALES]
-        if unknown:
-            raise ValueError(f"unsupported locale {', '.join(unknown)}; allowed: {allowed}, e.g. en_US")
+        for locale in locales:
+            problem = closed_set_problem(locale, cls.LEX_ENGLISH_LOCALES, noun="an English Lex V2 locale")
+            if problem:  # the locale is named only when the list has others
+                raise ValueError(f"unsupported locale {shown(locale)}: {problem}" if len(locales) > 1 else problem)
         if len(set(locales)) != len(locales):
             raise ValueError("each locale may appear once, e.g. en_GB")
         return locales
@@ -87,12 +85,11 @@ class ApiServicesSettings(Section):
     @field_validator("polly_voice")
     @classmethod
     def _known_voice(cls, voice: str) -> str:
-        if voice not in cls.POLLY_NEURAL_ENGLISH_VOICES:
-            raise ValueError(
-                "not an English neural Amazon Polly voice; allowed: "
-                + "; ".join(f"{language}: {', '.join(voices)}" for language, voices in cls.POLLY_NEURAL_VOICES.items())
-                + "; e.g. Joanna"
-            )
+        problem = closed_set_problem(
+            voice, cls.POLLY_NEURAL_ENGLISH_VOICES, noun="an English neural Amazon Polly voice", example="Joanna"
+        )
+        if problem:
+            raise ValueError(problem)
         return voice
 
     def voice_problem(self) -> str | None:
@@ -101,26 +98,22 @@ class ApiServicesSettings(Section):
         wrong = [locale for locale in self.locales if locale.replace("_", "-") != language]
         if not wrong:
             return None
-        fits = {locale: self.POLLY_NEURAL_VOICES.get(locale.replace("_", "-"), ()) for locale in wrong}
-        suggestions = "; ".join(f"{locale}: {', '.join(voices)}" for locale, voices in fits.items())
-        example = next(iter(fits.values()), ("Joanna",))[0]
+        fits = self.POLLY_NEURAL_VOICES.get(wrong[0].replace("_", "-"), ("Joanna",))
         if len({locale.replace("_", "-") for locale in self.locales}) > 1:
             return (
-                f"api_services.polly_voice={self.polly_voice!r}: speaks {language}, and one voice serves every "
-                f"locale ({', '.join(self.locales)}) but must speak each one's language; deploy one locale with a "
-                f"voice of its language ({suggestions}), e.g. -c api_services.locales={wrong[0]} "
-                f"-c api_services.polly_voice={example}"
+                f"api_services.polly_voice={self.polly_voice!r}: speaks {language} and serves every locale "
+                f"({', '.join(self.locales)}); deploy one, e.g. -c api_services.locales={wrong[0]} "
+                f"-c api_services.polly_voice={fits[0]}"
             )
         return (
             f"api_services.polly_voice={self.polly_voice!r}: speaks {language}, but locale {wrong[0]} needs a "
-            f"voice of its language: {', '.join(fits[wrong[0]])}, e.g. -c api_services.polly_voice={example}"
+            f"voice of its language: {short_list(fits, 4)}, e.g. -c api_services.polly_voice={fits[0]}"
         )
 
     @field_validator("log_retention_days")
     @classmethod
     def _cloudwatch_retention(cls, days: int) -> int:
-        if days not in LOG_RETENTION_DAYS:
-            raise ValueError(
-                f"a CloudWatch Logs retention in days, one of {', '.join(map(str, LOG_RETENTION_DAYS))}; e.g. 30"
-            )
+        problem = closed_set_problem(days, LOG_RETENTION_DAYS, noun="a CloudWatch Logs retention in days", example=30)
+        if problem:
+            raise ValueError(problem)
         return days

@@ -32,7 +32,7 @@ class DataSettings(Section):
     def _bucket_name(cls, name: str | None) -> str | None:
         if name is not None and not is_s3_bucket_name(name):
             raise ValueError(
-                "not an S3 bucket name: 3-63 characters of lowercase letters, digits, dots and hyphens, starting "
-                "and ending with a letter or digit, no '..', not an IP address (e.g. mlstack-data-datalakedata1a2b3c)"
+                "not an S3 bucket name: 3-63 of a-z, 0-9, . and -, alphanumeric ends, not an IP address, "
+                "e.g. my-data-bucket"
             )
         return name

@@ -1,10 +1,13 @@
 """What every settings section shares: the immutable, typo-refusing base model, list parsing from the
-command line, and field types that say what they accept in words."""
+command line, field types that say what they accept in words, and the one wording of a value outside a closed
+set (`closed_set_problem`: a handful of allowed values or the nearest ones, never the whole catalogue)."""
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo, field_validator
@@ -73,3 +76,70 @@ def is_s3_bucket_name(name: str) -> bool:
         and ".." not in name
         and not re.fullmatch(r"\d+\.\d+\.\d+\.\d+", name)
     )
+
+
+# A message lists a closed set whole only up to this many values; a larger one gets the nearest values or an example.
+MAX_LISTED = 6
+# A bad value is echoed up to this many characters, so that a pasted paragraph does not become the message.
+MAX_SHOWN_VALUE = 60
+
+
+def shown(value: Any) -> str:
+    """`value` as a message quotes it: its repr, cut to MAX_SHOWN_VALUE characters."""
+    text = repr(value)
+    return text if len(text) <= MAX_SHOWN_VALUE else f"{text[: MAX_SHOWN_VALUE - 4]}...{text[-1]}"
+
+
+def short_list(values: Sequence[Any], limit: int = MAX_LISTED) -> str:
+    """`a, b, c`, or the first `limit` values and how many more: never a catalogue."""
+    names = [str(value) for value in values]
+    if len(names) <= limit:
+        return ", ".join(names)
+    return f"{', '.join(names[:limit])} and {len(names) - limit} more"
+
+
+def _as_number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def nearest(value: Any, allowed: Sequence[Any], count: int = 3) -> list[str]:
+    """The allowed values a user most likely meant: the same text in another case or with `-`/`_` swapped
+    (US-EAST-1 -> us-east-1, en-US -> en_US) alone; for numbers the allowed neighbours below and above;
+    else difflib's close matches, case-insensitive."""
+    names = [str(choice) for choice in allowed]
+
+    def folded(text: str) -> str:
+        return text.casefold().replace("_", "-").strip()
+
+    by_fold = {folded(name): name for name in names}
+    text = str(value)
+    if folded(text) in by_fold:
+        return [by_fold[folded(text)]]
+    number, numbers = _as_number(value), [_as_number(choice) for choice in allowed]
+    if number is not None and names and all(n is not None for n in numbers):
+        below = [name for name, n in zip(names, numbers, strict=True) if n is not None and n < number]
+        above = [name for name, n in zip(names, numbers, strict=True) if n is not None and n > number]
+        return [*below[-1:], *above[:1]]
+    close = difflib.get_close_matches(folded(text), list(by_fold), n=count, cutoff=0.6)
+    return [by_fold[match] for match in close]
+
+
+def closed_set_problem(value: Any, allowed: Sequence[Any], *, noun: str, example: Any = None) -> str | None:
+    """Why `value` is not one of `allowed`, in one short phrase, or None when it is one.
+
+    A small set (MAX_LISTED or fewer) is listed whole: `one of a, b, c; did you mean b?`. A larger one is
+    named by `noun` with the nearest values or an example: `not an AWS region; did you mean us-east-1?`.
+    """
+    if value in allowed:
+        return None
+    names = [str(choice) for choice in allowed]
+    close = nearest(value, allowed)
+    head = f"one of {', '.join(names)}" if len(names) <= MAX_LISTED else f"not {noun}"
+    if close:
+        return f"{head}; did you mean {' or '.join(close)}?"
+    return f"{head}, e.g. {example if example is not None else names[0]}"

@@ -7,7 +7,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from stacks.config.fields import Section, pattern
+from stacks.config.fields import Section, closed_set_problem, nearest, pattern, short_list
 from stacks.config.regions import AvailabilityZone
 
 
@@ -87,8 +87,9 @@ class FrameworksSettings(Section):
                 "Apache MXNet is retired (moved to the Apache Attic in 2023) and no current DLAMI ships it; "
                 "choose pytorch, or base/tensorflow"
             )
-        if framework not in cls.FRAMEWORKS:
-            raise ValueError(f"one of {', '.join(cls.FRAMEWORKS)}, e.g. pytorch")
+        problem = closed_set_problem(framework, cls.FRAMEWORKS, noun="a framework", example="pytorch")
+        if problem:
+            raise ValueError(problem)
         return framework
 
     @field_validator("instance_type")
@@ -96,24 +97,23 @@ class FrameworksSettings(Section):
     def _instance_type_has_a_gpu(cls, instance_type: str, info: ValidationInfo) -> str:
         match = cls.INSTANCE_TYPE.match(instance_type)
         if not match:
+            lowered = cls.INSTANCE_TYPE.match(instance_type.strip().lower())
+            if lowered and lowered["family"] in cls.GPU_FAMILIES:
+                raise ValueError(f"an EC2 instance type: family.size; did you mean {lowered[0]}?")
             raise ValueError("an EC2 instance type: family.size, e.g. g4dn.xlarge")
         family = match["family"]
         if family in cls.GPU_FAMILIES:
             return instance_type
-        allowed = f"GPU families: {', '.join(cls.GPU_FAMILIES)}"
+        size = match["size"]
+        close = [f"{name}.{size}" for name in nearest(family, cls.GPU_FAMILIES, count=2)]
+        families = short_list(cls.GPU_FAMILIES, 4)
+        suggestion = f"did you mean {' or '.join(close)}?" if close else f"use one of the GPU families: {families}"
         if cls.ARM_FAMILY.match(family):
-            raise ValueError(
-                f"{family} is arm64; the DLAMIs used here are x86_64; use one of the {allowed}, e.g. g4dn.xlarge"
-            )
+            raise ValueError(f"{family} is arm64; the DLAMIs used here are x86_64; {suggestion}")
         if re.match(r"^[gp]\d", family):  # an NVIDIA family the DLAMI release notes do not list
-            raise ValueError(
-                f"{family} is not among the instance families the DLAMI release notes list; use one of the "
-                f"{allowed}, e.g. g4dn.xlarge"
-            )
+            raise ValueError(f"{family} is not among the instance families the DLAMI release notes list; {suggestion}")
         if not info.data.get("allow_cpu"):
-            raise ValueError(
-                f"{family} has no NVIDIA GPU; use one of the {allowed}, e.g. g4dn.xlarge (or set allow_cpu=true)"
-            )
+            raise ValueError(f"{family} has no NVIDIA GPU; {suggestion}, e.g. g4dn.xlarge (or set allow_cpu=true)")
         return instance_type
 
     @field_validator("os")

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from stacks.config.errors import SettingsError
-from stacks.config.fields import Section
+from stacks.config.fields import MAX_SHOWN_VALUE, Section, shown
 from stacks.config.messages import format_error, unknown_key
 from stacks.config.regions import ProfileRegion, region_and_source, region_problem
 from stacks.config.settings import Settings, Tags
@@ -64,21 +64,23 @@ def _cross_field_problems(settings: Settings, profile_region: ProfileRegion) -> 
         problem = region_problem(region)
         if problem:
             where = f"{source}={region!r}" if source.startswith("AWS_") else f"region={region!r} (from {source})"
-            problems.append(f"{where}: {problem}; fix it or set -c region=..., e.g. -c region=us-east-1")
+            problems.append(f"{where}: {problem} (or set -c region=...)")
     zone = settings.frameworks.availability_zone
     if settings.has("frameworks") and zone and zone[:-1] != region:
         problems.append(
             f"frameworks.availability_zone={zone!r}: not a zone of the deploy region {region} "
-            f"(from {'the region setting' if source == 'region' else source}); "
-            f"use a zone of {region}, e.g. {region}b, or deploy to {zone[:-1]} with -c region={zone[:-1]}"
+            f"(from {'the region setting' if source == 'region' else source}); use e.g. {region}b, "
+            f"or -c region={zone[:-1]}"
         )
     model_data = settings.platform.model_data_bucket_and_key
     adopted = settings.data.existing_bucket_name
     if model_data and adopted and model_data[0] != adopted:
+        same_key = f"s3://{adopted}/{model_data[1]}"
         problems.append(
-            f"platform.model_data_url={settings.platform.model_data_url!r}: not in the data bucket "
-            f"data.existing_bucket_name={adopted!r}, the only bucket the endpoint may read models from; "
-            f"use s3://{adopted}/{model_data[1]}"
+            # The endpoint's role may read models only in the data bucket.
+            f"platform.model_data_url={shown(settings.platform.model_data_url)}: not in the data bucket "
+            f"data.existing_bucket_name={shown(adopted)}"
+            + (f"; use {same_key}" if len(same_key) <= MAX_SHOWN_VALUE else "")
         )
     if settings.has("api_services"):
         voice = settings.api_services.voice_problem()

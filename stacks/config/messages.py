@@ -3,13 +3,13 @@ type and constraints rather than pydantic's own messages."""
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import AfterValidator, BaseModel
 from pydantic.fields import FieldInfo
 
+from stacks.config.fields import MAX_LISTED, closed_set_problem, nearest, short_list, shown
 from stacks.config.settings import Settings
 
 
@@ -85,9 +85,10 @@ def _example(field: FieldInfo, annotation: Any, item: bool) -> str | None:
     return str(value)
 
 
-def _allowed_in_words(loc: tuple[Any, ...]) -> str | None:
+def _allowed_in_words(loc: tuple[Any, ...], value: Any = None) -> str | None:
     """What a field accepts, in words with an example (e.g. 'a whole number from 10 to 1440 in steps of 5,
-    e.g. 60'), from its type and constraints; None where the field is unknown."""
+    e.g. 60'), from its type and constraints; None where the field is unknown. For a closed set (a Literal)
+    the nearest allowed value to `value` comes first: 'one of account, prefix; did you mean prefix?'."""
     field, annotation, item = _field_at(loc)
     if field is None:
         return None
@@ -97,13 +98,17 @@ def _allowed_in_words(loc: tuple[Any, ...]) -> str | None:
     else:
         words = ""
     if get_origin(annotation) is Literal:
-        allowed = "one of " + ", ".join(map(str, get_args(annotation)))
+        choices = get_args(annotation)
+        problem = closed_set_problem(value, choices, noun=f"one of {len(choices)} values")
+        if problem and "did you mean" in problem:
+            return f"{words} {problem}" if words else problem
+        allowed = "one of " + ", ".join(map(str, choices))
     elif annotation is bool:
         allowed = "true or false"
     elif annotation in (int, float):
         allowed = _number_in_words(annotation, field)
     elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        allowed = f"an object (JSON) with the keys {', '.join(annotation.model_fields)}"
+        allowed = f"an object (JSON) with keys such as {short_list(list(annotation.model_fields), 2)}"
     else:
         described = [getattr(m.func, "allowed", None) for m in field.metadata if isinstance(m, AfterValidator)]
         if described and described[0]:
@@ -114,6 +119,28 @@ def _allowed_in_words(loc: tuple[Any, ...]) -> str | None:
     return f"{text}, e.g. {example}" if example is not None else text
 
 
+def _section_fields(loc: tuple[Any, ...]) -> list[str]:
+    """The setting names of the section (model) at `loc`: Settings' own at the top."""
+    if not loc:
+        return list(Settings.model_fields)
+    _, annotation, _ = _field_at(loc)
+    if get_origin(annotation) is tuple:
+        annotation = get_args(annotation)[0]
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return list(annotation.model_fields)
+    return []
+
+
+def _unknown(location: str, close: Sequence[str], siblings: Sequence[str], where: str) -> str:
+    """`location: unknown setting; did you mean ...?`, else a handful of the section's names."""
+    if close:
+        return f"{location}: unknown setting; did you mean {' or '.join(close)}?"
+    if 0 < len(siblings) <= MAX_LISTED:
+        return f"{location}: unknown setting; {where} has {', '.join(siblings)}"
+    example = ", ".join(siblings[:3])
+    return f"{location}: unknown setting; {where} has {len(siblings)} settings (README 'Settings'), e.g. {example}"
+
+
 def format_error(error: Mapping[str, Any]) -> str:
     """One pydantic error as `setting='value': what is allowed, e.g. ...`."""
     loc = tuple(error["loc"])
@@ -121,22 +148,28 @@ def format_error(error: Mapping[str, Any]) -> str:
     for part in loc:
         location += f"[{part}]" if isinstance(part, int) else (f".{part}" if location else str(part))
     message = str(error["msg"]).removeprefix("Value error, ")
+    value = error.get("input")
     if error["type"] == "extra_forbidden":
-        return f"{location}: unknown setting"
+        siblings = _section_fields(loc[:-1])
+        close = nearest(loc[-1], siblings, count=2)
+        return _unknown(location, close, siblings, location.rpartition(".")[0] or "the top level")
     if not location:  # model-level rule: the message names the settings itself
         return message
     if error["type"] not in ("value_error", "assertion_error"):
         # pydantic's own wording ("Input should be ...") becomes the field's rule in words, with an example.
-        allowed = _allowed_in_words(loc)
+        allowed = _allowed_in_words(loc, value)
         if allowed is not None:
             message = f"missing; give {allowed}" if error["type"] == "missing" else allowed
-    value = error.get("input")
     if isinstance(value, Mapping):
         return f"{location}: {message}"
-    return f"{location}={value!r}: {message}"
+    return f"{location}={shown(value)}: {message}"
 
 
 def unknown_key(key: str, value: Any, known: set[str]) -> str:
-    close = difflib.get_close_matches(key, known, n=1)
-    hint = f"did you mean {close[0]}? " if close else ""
-    return f"{key}={value!r}: unknown setting; {hint}known settings: {', '.join(sorted(known))}"
+    """A `-c` key no setting has: the nearest keys, else a handful of its section's keys (or the top level's)."""
+    section = key.rpartition(".")[0]
+    in_section = sorted(k for k in known if k.rpartition(".")[0] == section) if section in known else []
+    siblings = in_section or sorted(k for k in known if "." not in k)
+    close = nearest(key, in_section or sorted(known), count=2)
+    names = [sibling.rpartition(".")[2] for sibling in siblings]
+    return _unknown(f"{key}={shown(value)}", close, names, section if in_section else "the top level")

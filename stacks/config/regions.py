@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import difflib
 import functools
 import os
 from collections.abc import Callable
 from typing import Annotated
 
 from pydantic import AfterValidator
+
+from stacks.config.fields import closed_set_problem, nearest
 
 # Region when neither the `region` setting nor the environment names one (app.py and the commands alike).
 DEFAULT_REGION = "us-east-1"
@@ -59,19 +60,9 @@ def aws_regions() -> dict[str, tuple[str, ...]]:
 
 
 def region_problem(value: str) -> str | None:
-    """Why `value` is not an AWS region (naming close matches or the partitions' regions), or None."""
+    """Why `value` is not an AWS region, naming the nearest regions or an example, or None."""
     known = [region for regions in aws_regions().values() for region in regions]
-    if value in known:
-        return None
-    close = difflib.get_close_matches(value, known, n=3, cutoff=0.75)
-    if close:
-        return f"not an AWS region; did you mean {' or '.join(close)}?"
-    area = value.split("-", 1)[0]
-    same_area = [region for region in known if region.split("-", 1)[0] == area and len(area) == 2]
-    if same_area:
-        return f"not an AWS region; the {area}- regions are {', '.join(same_area)}"
-    partitions = "; ".join(f"{name}: {', '.join(regions)}" for name, regions in sorted(aws_regions().items()))
-    return f"not an AWS region, e.g. us-east-1; regions by partition: {partitions}"
+    return closed_set_problem(value, known, noun="an AWS region", example=DEFAULT_REGION)
 
 
 def _known_region(value: str) -> str:
@@ -88,9 +79,12 @@ AwsRegion = Annotated[str, AfterValidator(_known_region)]
 def _zone_name(value: str) -> str:
     """An availability zone name: a known region plus one zone letter (us-east-1b)."""
     region, letter = value[:-1], value[-1:]
-    if not (letter.isalpha() and letter.islower()) or region_problem(region):
-        raise ValueError("an availability zone: the region's name and a zone letter, e.g. us-east-1b")
-    return value
+    if letter.isalpha() and letter.islower() and not region_problem(region):
+        return value
+    known = [region for regions in aws_regions().values() for region in regions]
+    close = nearest(region, known, count=2) if letter.isalpha() else []
+    hint = f"; did you mean {' or '.join(name + letter.lower() for name in close)}?" if close else ", e.g. us-east-1b"
+    raise ValueError(f"an availability zone: the region's name and a zone letter{hint}")
 
 
 # An availability zone of a known region, e.g. us-east-1b.

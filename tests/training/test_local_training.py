@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,14 +20,30 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# What a redrawn progress bar leaves in captured output: carriage returns, tqdm's block characters, its rate.
+PROGRESS_BAR = re.compile(r"\r|[\u2580-\u259f]|\d+/\d+ \[\d|it/s\]")
+
+
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The demo's output folder and everything it printed."""
     output = tmp_path_factory.mktemp("training")
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     command = [sys.executable, "-m", "mlstack", "train", "--local", "--demo", "--rows", "400", "--output", str(output)]
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
-    return output
+    return output, result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def trained(demo_run: tuple[Path, str]) -> Path:
+    return demo_run[0]
+
+
+def test_the_output_is_what_a_user_reads_without_progress_bars(demo_run: tuple[Path, str]) -> None:
+    console = demo_run[1]
+    assert "eval_accuracy=" in console and "model written to" in console
+    assert not PROGRESS_BAR.search(console), console[-2000:]
 
 
 def test_the_tiny_model_learns_the_corpus_well_above_chance(trained: Path) -> None:

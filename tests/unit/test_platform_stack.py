@@ -666,7 +666,7 @@ def test_platform_defaults_and_clearing_the_instance_type() -> None:
             {"platform.endpoint_memory_mb": "1500"},
             "mlstack: invalid setting: platform.endpoint_memory_mb='1500': a whole number from 1024 to 6144 in steps",
         ),
-        ({"region": "us-fake-1"}, "mlstack: invalid setting: region='us-fake-1': not an AWS region; the us- regions"),
+        ({"region": "us-fake-1"}, "mlstack: invalid setting: region='us-fake-1': not an AWS region; did you mean"),
     ],
 )
 def test_app_exits_with_one_line_for_a_bad_platform_setting(

@@ -50,6 +50,14 @@ def log(cluster: Cluster, message: str) -> None:
         print(message, flush=True)
 
 
+def quiet_progress_bars() -> None:
+    """No tqdm bars from transformers and the Hub ("Loading weights", "Writing model shards"): redrawn with
+    carriage returns, they are noise in a job's CloudWatch log and in `mlstack train --local`'s output."""
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # transformers' own bars and huggingface_hub's
+
+
 def rank_rows(global_batch: Sequence[int], cluster: Cluster) -> Sequence[int]:
     return global_batch[cluster.rank :: cluster.world_size]
 

@@ -19,6 +19,7 @@ import random
 from collections.abc import Iterable
 from pathlib import Path
 
+from cluster import quiet_progress_bars
 from reviews import TEST_FILE
 
 # Special tokens in BERT's convention, so the tokenizer behaves like distilbert-base-uncased's.
@@ -123,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.rows < 8:
         parser.error(f"--rows {args.rows}: generate at least 8 rows")
+    quiet_progress_bars()
     reviews = synthetic_reviews(args.rows + args.rows // 4, args.seed)
     if args.data_dir:
         folder = write_synthetic_dataset(args.data_dir, args.rows, args.rows // 4, args.seed)

@@ -57,7 +57,7 @@ import reviews
 import torch
 import torch.distributed as dist
 from arguments import parse_args
-from cluster import Cluster, autocast, gather_rng_states, join_cluster, log, rank_rows
+from cluster import Cluster, autocast, gather_rng_states, join_cluster, log, quiet_progress_bars, rank_rows
 from torch.nn.parallel import DistributedDataParallel
 
 # The bot's AnalyzeSentiment reads the label of `[{"label": ..., "score": ...}]` and replies "That sounds
@@ -361,6 +361,7 @@ def write_outputs(args: argparse.Namespace, model: Any, tokenizer: Any, metrics:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    quiet_progress_bars()
     cluster = join_cluster()
     try:
         train(args, cluster)
