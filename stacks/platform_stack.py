@@ -97,7 +97,11 @@ class PlatformStack(cdk.Stack):
                 "training_image": dlc_image_uri(self.region, settings.training.image_tag, TRAINING_DLC_REPOSITORY)
                 if dlc
                 else "",
-                "training": settings.training.model_dump(),
+                # Every training setting (None included), and the spot wait `mlstack train` derives from them.
+                "training": {
+                    **settings.training.model_dump(),
+                    "effective_max_wait_minutes": settings.training.effective_max_wait_minutes,
+                },
                 "model_data_url": platform.model_data_url or "",
                 # Sample 04 prints it with the trained model's URL appended, as `mlstack train` does.
                 "serve_model_command": " ".join(serve_model_command(settings.prefix)),
