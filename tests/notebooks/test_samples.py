@@ -20,7 +20,7 @@ import pytest
 from mlstack.paths import ROOT
 from stacks.constructs.sample_notebooks import NOTEBOOKS_DIR
 from tests.notebooks.emulated_app import EmulatedApp, kept_app
-from tests.notebooks.seeds import SEEDS
+from tests.notebooks.seeds import GHCN_BUCKET, SEEDS
 
 KERNEL_PYTHON = ROOT / ".venv-notebooks" / "bin" / "python"
 EXECUTE = Path(__file__).with_name("execute.py")
@@ -78,6 +78,24 @@ def kernel_environment(app: EmulatedApp, workdir: Path) -> dict[str, str]:
     }
 
 
+def execute(notebook: Path, output: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """execute.py's report on `notebook` run in the kernel venv, from the notebook's folder; the executed copy
+    goes to `output`."""
+    run = subprocess.run(
+        [str(KERNEL_PYTHON), str(EXECUTE), str(notebook), "--output", str(output)],
+        cwd=notebook.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=NOTEBOOK_TIMEOUT_SECONDS,
+        check=False,
+    )
+    assert run.stdout.strip(), f"{notebook.name}: the executor printed nothing:\n{run.stderr[-3000:]}"
+    result: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
+    assert (run.returncode == 0) == (not result["stopped"] and all(c["status"] == "ok" for c in result["cells"]))
+    return result
+
+
 @pytest.mark.parametrize("name", SAMPLES)
 def test_every_code_cell_of_the_sample_runs(
     name: str, app: EmulatedApp, deployed: tuple[Path, dict[str, Any]], tmp_path: Path
@@ -87,26 +105,40 @@ def test_every_code_cell_of_the_sample_runs(
     seed = SEEDS.get(notebook.stem)
     undo = seed(app, settings, tmp_path, notebook) if seed else None
     try:
-        run = subprocess.run(
-            [str(KERNEL_PYTHON), str(EXECUTE), str(notebook), "--output", str(tmp_path / name)],
-            cwd=folder,
-            env=kernel_environment(app, tmp_path),
-            capture_output=True,
-            text=True,
-            timeout=NOTEBOOK_TIMEOUT_SECONDS,
-            check=False,
-        )
+        result = execute(notebook, tmp_path / name, kernel_environment(app, tmp_path))
     finally:
         if undo:
             undo()  # before the leftovers check, whatever happened
-    assert run.stdout.strip(), f"{name}: the executor printed nothing:\n{run.stderr[-3000:]}"
-    result = json.loads(run.stdout.strip().splitlines()[-1])
     failed = [cell for cell in result["cells"] if cell["status"] != "ok"]
     report = "\n".join(f"  cell {c['index']} ({c['first_line']}): {c['status']} {c['error']}" for c in failed)
-    assert not result["stopped"] and not failed and run.returncode == 0, (
+    assert not result["stopped"] and not failed, (
         f"{name}: {result['stopped'] or f'{len(failed)} cell(s) failed'} (executed copy: {tmp_path / name})\n{report}"
     )
     assert result["cells"], f"{name} has no code cell"
+
+
+@pytest.mark.parametrize(
+    ("bucket_exists", "reason"),
+    [
+        (False, "cannot read s3://noaa-ghcn-pds/parquet/by_year/YEAR=2023/ELEMENT=TMAX/: the bucket does not exist"),
+        (True, "no objects under s3://noaa-ghcn-pds/parquet/by_year/YEAR=2023/ELEMENT=TMAX/: the dataset's layout"),
+    ],
+    ids=["no bucket", "empty prefix"],
+)
+def test_the_open_data_sample_says_why_the_dataset_cannot_be_read(
+    bucket_exists: bool, reason: str, app: EmulatedApp, deployed: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    folder, _ = deployed
+    s3 = app.client("s3")
+    if bucket_exists:
+        s3.create_bucket(Bucket=GHCN_BUCKET)
+    try:
+        result = execute(folder / "01_open_data_s3.ipynb", tmp_path / "01.ipynb", kernel_environment(app, tmp_path))
+    finally:
+        if bucket_exists:
+            s3.delete_bucket(Bucket=GHCN_BUCKET)
+    [failed] = [cell for cell in result["cells"] if cell["status"] == "error"]
+    assert failed["error"].startswith(f"DatasetUnavailable: {reason}")
 
 
 def _notebook(path: Path, *sources: str) -> Path:
@@ -124,15 +156,8 @@ def test_the_executor_fails_a_cell_whose_error_a_handler_printed_instead_of_rais
     # Like an SDK's exception handler: the error is printed, no error output is recorded, the reply says error.
     handler = "get_ipython().set_custom_exc((ValueError,), lambda *args, **kwargs: print('handled'))"
     notebook = _notebook(tmp_path / "handled.ipynb", handler, "raise ValueError('job failed')", "print('never')")
-    run = subprocess.run(
-        [str(KERNEL_PYTHON), str(EXECUTE), str(notebook), "--output", str(tmp_path / "out.ipynb")],
-        capture_output=True,
-        text=True,
-        timeout=NOTEBOOK_TIMEOUT_SECONDS,
-        check=False,
-    )
-    cells = json.loads(run.stdout.strip().splitlines()[-1])["cells"]
-    assert run.returncode == 1
+    result = execute(notebook, tmp_path / "out.ipynb")
+    cells = result["cells"]
     assert [cell["status"] for cell in cells] == ["ok", "error", "not run"]
     executed = json.loads((tmp_path / "out.ipynb").read_text())["cells"][1]
     assert not [output for output in executed["outputs"] if output["output_type"] == "error"]
