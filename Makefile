@@ -26,6 +26,7 @@ NODE_STAMP := node_modules/.installed
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 BROWSER_STAMP := $(VENV)/.browser-installed
 NOTEBOOKS_STAMP := $(NOTEBOOKS_VENV)/.installed
+NOTEBOOKS_DRIVER_STAMP := $(VENV)/.notebooks-driver-installed
 # apt needs root: CI runs as root; elsewhere sudo asks.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -119,7 +120,11 @@ $(NOTEBOOKS_STAMP): requirements-notebooks.txt
 	$(NOTEBOOKS_VENV)/bin/pip install --quiet -r requirements-notebooks.txt
 	touch $@
 
-test-notebooks: setup $(NOTEBOOKS_STAMP) ## Every sample notebook, each code cell executed against the app deployed in the emulator
+$(NOTEBOOKS_DRIVER_STAMP): requirements-notebooks-driver.txt $(PY_STAMP)
+	$(PY) -m pip install --quiet -r requirements-notebooks-driver.txt
+	touch $@
+
+test-notebooks: setup $(NOTEBOOKS_STAMP) $(NOTEBOOKS_DRIVER_STAMP) ## Every sample notebook, each code cell executed against the app deployed in the emulator
 	$(PY) -m pytest tests/notebooks -q
 
 chat: setup ## Chat with the deployed bot (ARGS="--say 'help'" for one turn, "--prefix p" for a deployment)

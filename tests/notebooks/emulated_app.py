@@ -17,14 +17,21 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 
+from mlstack.ops import settings as ops_settings
 from mlstack.paths import ROOT, VENV_BIN
 from stacks import outputs
 from stacks.constructs.sample_notebooks import SETTINGS_FILE
+from stacks.naming import Layer, stack_name
 from stacks.platform_stack import SAMPLES_PREFIX
 
 # The layers the samples read (Data: bucket, Glue, Athena; Platform: endpoint, roles, the settings file).
 LAYERS = "data,platform"
+# The settings `mlstack local` deploys with: cdk.json's, and the layers above.
+SETTINGS = ops_settings.load(ops_settings.parse_overrides([f"layers={LAYERS}"]))
 # `mlstack local` waits for Enter after this line.
 WAITING = "Press Enter"
 # The destroy and the leftovers check after Enter take a minute or two; a hang must not block CI.
@@ -70,24 +77,29 @@ class EmulatedApp:
         return self._clients[service]
 
     def moto_api(self, path: str, payload: dict[str, Any]) -> None:
-        """POST to moto's own API (`/moto-api/...`): what the emulator cannot know, such as Athena results."""
-        request = urllib.request.Request(
-            self.endpoint + path,
-            data=json.dumps(payload).encode(),
-            headers={"Content-Type": "application/json"},
-            method="POST",
+        """POST to moto's own API (`/moto-api/...`): what the emulator cannot know, such as Athena results.
+        Signed with the run's credentials like any SDK call, since the emulator may refuse unsigned requests."""
+        body = json.dumps(payload).encode()
+        request = AWSRequest(
+            method="POST", url=self.endpoint + path, data=body, headers={"Content-Type": "application/json"}
         )
-        with urllib.request.urlopen(request, timeout=30) as response:
+        credentials = Credentials(
+            self.env["AWS_ACCESS_KEY_ID"], self.env["AWS_SECRET_ACCESS_KEY"], self.env.get("AWS_SESSION_TOKEN")
+        )
+        SigV4Auth(credentials, "moto", self.env.get("AWS_DEFAULT_REGION", "us-east-1")).add_auth(request)
+        signed = urllib.request.Request(request.url, data=body, headers=dict(request.headers.items()), method="POST")
+        with urllib.request.urlopen(signed, timeout=30) as response:
             response.read()
 
-    def stack_output(self, layer_title: str, key: str) -> str:
-        [stack] = self.client("cloudformation").describe_stacks(StackName=f"Mlstack-{layer_title}")["Stacks"]
+    def stack_output(self, layer: Layer, key: str) -> str:
+        name = stack_name(SETTINGS.prefix, layer)
+        [stack] = self.client("cloudformation").describe_stacks(StackName=name)["Stacks"]
         return next(o["OutputValue"] for o in stack.get("Outputs", []) if o["OutputKey"] == key)
 
     def download_samples(self, target: Path) -> dict[str, Any]:
         """The deployed `notebooks/` prefix of the data bucket into `target`, as the notebook instance gets it;
         the settings file as the stack wrote it."""
-        bucket = self.stack_output("Data", outputs.DATA_BUCKET)
+        bucket = self.stack_output("data", outputs.DATA_BUCKET)
         s3 = self.client("s3")
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=SAMPLES_PREFIX):
             for item in page.get("Contents", []):
