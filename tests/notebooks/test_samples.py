@@ -19,7 +19,7 @@ import pytest
 
 from mlstack.paths import ROOT
 from stacks.constructs.sample_notebooks import NOTEBOOKS_DIR
-from tests.notebooks.emulated_app import EmulatedApp, kept_app
+from tests.notebooks.emulated_app import EmulatedApp, client_environment, kept_app
 from tests.notebooks.seeds import GHCN_BUCKET, SEEDS
 
 KERNEL_PYTHON = ROOT / ".venv-notebooks" / "bin" / "python"
@@ -161,3 +161,31 @@ def test_the_executor_fails_a_cell_whose_error_a_handler_printed_instead_of_rais
     assert [cell["status"] for cell in cells] == ["ok", "error", "not run"]
     executed = json.loads((tmp_path / "out.ipynb").read_text())["cells"][1]
     assert not [output for output in executed["outputs"] if output["output_type"] == "error"]
+
+
+def test_every_seed_names_a_sample() -> None:
+    assert set(SEEDS) <= {Path(name).stem for name in SAMPLES}  # a misspelt stem would seed nothing
+
+
+@pytest.mark.parametrize(
+    "printed",
+    [
+        # Fixed dummy credentials, and per-run random ones with a session token, as `mlstack local --keep` prints.
+        "  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 /x/mlstack chat --web "
+        "--endpoint-url http://localhost:4566\nPress Enter here to destroy it and finish the round trip.\n",
+        "  AWS_ACCESS_KEY_ID=AKIA0RUN AWS_SECRET_ACCESS_KEY=s3cr3t AWS_SESSION_TOKEN=t0k AWS_REGION=us-east-1 "
+        "/x/mlstack chat --web --endpoint-url http://localhost:4566\n",
+    ],
+    ids=["dummy", "per-run"],
+)
+def test_the_emulated_accounts_environment_is_read_from_what_local_keep_prints(printed: str) -> None:
+    env = client_environment(printed)
+    assert env["AWS_ENDPOINT_URL"] == "http://localhost:4566"
+    assert env["AWS_DEFAULT_REGION"] == env["AWS_REGION"] == "us-east-1"
+    assert env["AWS_ACCESS_KEY_ID"] in printed and env["AWS_SECRET_ACCESS_KEY"] in printed
+    assert ("AWS_SESSION_TOKEN" in env) == ("AWS_SESSION_TOKEN=" in printed)
+
+
+def test_nothing_printed_about_credentials_is_an_error() -> None:
+    with pytest.raises(ValueError, match="AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY"):
+        client_environment("--endpoint-url http://localhost:4566\n")
