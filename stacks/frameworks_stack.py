@@ -44,6 +44,7 @@ class FrameworksStack(cdk.Stack):
             network=network,
             data_bucket_name=data.data_bucket.bucket_name,
             train_command=train_command_script(
+                prefix=settings.prefix,
                 data_bucket_name=data.data_bucket.bucket_name,
                 code_prefix=data.training_code_prefix,
                 training=settings.training,

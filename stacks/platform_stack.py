@@ -18,6 +18,7 @@ from stacks.constructs.platform_key import PlatformKey
 from stacks.constructs.sample_notebooks import SampleNotebooks
 from stacks.constructs.training_role import TRAINING_DLC_REPOSITORY, TrainingRole
 from stacks.data_stack import DataStack
+from stacks.serve_command import serve_model_command
 
 # Where the sample notebooks live in the data bucket; the notebook copies them on creation.
 SAMPLES_PREFIX = "notebooks/"
@@ -96,8 +97,14 @@ class PlatformStack(cdk.Stack):
                 "training_image": dlc_image_uri(self.region, settings.training.image_tag, TRAINING_DLC_REPOSITORY)
                 if dlc
                 else "",
-                "training": settings.training.model_dump(),
+                # Every training setting (None included), and the spot wait `mlstack train` derives from them.
+                "training": {
+                    **settings.training.model_dump(),
+                    "effective_max_wait_minutes": settings.training.effective_max_wait_minutes,
+                },
                 "model_data_url": platform.model_data_url or "",
+                # Sample 04 prints it with the trained model's URL appended, as `mlstack train` does.
+                "serve_model_command": " ".join(serve_model_command(settings.prefix)),
                 "public_datasets": [
                     {"id": d.id, "bucket": d.bucket, "region": d.region, "prefix": d.prefix}
                     for d in settings.public_datasets

@@ -26,6 +26,7 @@ from mlstack.ops.settings import settings_options
 from mlstack.paths import ROOT
 from stacks import outputs
 from stacks.config import TRAINING_INPUTS_PREFIX, Settings
+from stacks.serve_command import serve_model_command
 
 LOCAL_OUTPUT = ROOT / "cdk.local.out" / "training"
 LOCAL_ROWS = 2000
@@ -97,19 +98,6 @@ def stack_outputs(cloudformation: Any, name: str, layer: str) -> dict[str, str]:
             raise
         raise TrainError(f"stack {name} not found: deploy the {layer} layer first (mlstack cdk deploy)") from None
     return {item["OutputKey"]: item.get("OutputValue", "") for item in stacks[0].get("Outputs", [])}
-
-
-def deploy_command(settings: Settings, model_uri: str) -> list[str]:
-    return [
-        "mlstack",
-        "cdk",
-        "deploy",
-        f"{settings.stack_prefix}-Platform",
-        "-c",
-        f"prefix={settings.prefix}",
-        "-c",
-        f"platform.model_data_url={model_uri}",
-    ]
 
 
 @dataclass(frozen=True)
@@ -191,7 +179,7 @@ def run_on_sagemaker(
     model_uri = progress.model_artifacts
     print(f"Model: {model_uri}")
     print(f"Metrics: {model_uri.rsplit('/', 1)[0]}/output.tar.gz (metrics.json)")
-    command = deploy_command(settings, model_uri)
+    command = serve_model_command(settings.prefix, model_uri)
     print(f"Serve it behind the endpoint and the bot: {' '.join(command)}")
     if deploy:
         from mlstack.ops import cdk_cli

@@ -6,6 +6,7 @@ training scripts all go through `AssetUpload`, so they share its role, log group
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -82,7 +83,12 @@ class AssetUpload(Construct):
             destination_key_prefix=key_prefix,
             sources=[
                 s3_deployment.Source.asset(str(source_dir), exclude=list(exclude) or None),
-                *(s3_deployment.Source.json_data(name, content) for name, content in (json_files or {}).items()),
+                # Serialized here, not by Source.json_data: jsii passes Python's None as undefined, so json_data
+                # drops every key whose value is None. Tokens stay strings in the text and resolve at deploy.
+                *(
+                    s3_deployment.Source.data(name, json.dumps(content, indent=2))
+                    for name, content in (json_files or {}).items()
+                ),
             ],
             # Deleting the stack removes what it put there (the bucket itself may be retained).
             retain_on_delete=False,

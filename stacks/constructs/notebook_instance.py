@@ -16,6 +16,7 @@ from stacks.constructs.data_lake import ATHENA_RESULTS_PREFIX
 from stacks.constructs.nag import INLINE_POLICY, acknowledge_aws_solutions, acknowledge_nist, nag_resource
 from stacks.constructs.network import Network
 from stacks.constructs.public_datasets import PublicDatasets
+from stacks.constructs.sample_notebooks import SETTINGS_FILE
 
 LIFECYCLE_DIR = Path(__file__).parent / "notebook_lifecycle"
 # CreateNotebookInstanceLifecycleConfig: each script's content is at most 16384 characters (base64).
@@ -53,12 +54,20 @@ def lifecycle_script(name: str, **values: str) -> str:
     return text
 
 
-def on_start_script(idle_minutes: int, region: str) -> str:
-    script = lifecycle_script(
-        "on_start.sh",
-        IDLE_MINUTES=str(idle_minutes),
-        REGION=region,
-        IDLE_CHECK_PY=(LIFECYCLE_DIR / "idle_check.py").read_text().rstrip("\n"),
+def on_start_script(idle_minutes: int, region: str, *, bucket: str, notebooks_prefix: str) -> str:
+    """on_start.sh (refresh the samples' settings file), then idle_stop.sh when `idle_minutes` is above 0."""
+    parts = ["on_start.sh", *(["idle_stop.sh"] if idle_minutes else [])]
+    script = "\n".join(
+        lifecycle_script(
+            part,
+            IDLE_MINUTES=str(idle_minutes),
+            REGION=region,
+            BUCKET=bucket,
+            NOTEBOOKS_PREFIX=notebooks_prefix,
+            SETTINGS_FILE=SETTINGS_FILE,
+            IDLE_CHECK_PY=(LIFECYCLE_DIR / "idle_check.py").read_text().rstrip("\n"),
+        )
+        for part in parts
     )
     # base64 grows the text by 4/3; fail at synth rather than at deploy.
     if len(script.encode()) * 4 / 3 > LIFECYCLE_SCRIPT_LIMIT:
@@ -105,14 +114,11 @@ class NotebookInstance(Construct):
         create_script = lifecycle_script(
             "on_create.sh", REGION=stack.region, BUCKET=data_bucket.bucket_name, NOTEBOOKS_PREFIX=samples_prefix
         )
-        on_start = (
-            [
-                sagemaker.CfnNotebookInstanceLifecycleConfig.NotebookInstanceLifecycleHookProperty(
-                    content=cdk.Fn.base64(on_start_script(settings.notebook_idle_stop_minutes, stack.region))
-                )
-            ]
-            if settings.notebook_idle_stop_minutes
-            else None
+        start_script = on_start_script(
+            settings.notebook_idle_stop_minutes,
+            stack.region,
+            bucket=data_bucket.bucket_name,
+            notebooks_prefix=samples_prefix,
         )
         self.lifecycle_config = sagemaker.CfnNotebookInstanceLifecycleConfig(
             self,
@@ -122,7 +128,11 @@ class NotebookInstance(Construct):
                     content=cdk.Fn.base64(create_script)
                 )
             ],
-            on_start=on_start,
+            on_start=[
+                sagemaker.CfnNotebookInstanceLifecycleConfig.NotebookInstanceLifecycleHookProperty(
+                    content=cdk.Fn.base64(start_script)
+                )
+            ],
         )
 
         self.notebook = sagemaker.CfnNotebookInstance(

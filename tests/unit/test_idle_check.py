@@ -169,7 +169,7 @@ def test_an_unreachable_jupyter_is_not_taken_for_idleness(stops: list, tmp_path:
 
 
 def test_on_start_script_embeds_the_idle_check_verbatim_and_is_valid_bash(tmp_path: Path) -> None:
-    script = on_start_script(45, "eu-west-1")
+    script = on_start_script(45, "eu-west-1", bucket="data-bucket", notebooks_prefix="notebooks/")
     embedded = re.search(r"<<'IDLE_CHECK_PY'\n(.*?)\nIDLE_CHECK_PY\n", script, re.DOTALL)
     assert embedded is not None
     assert embedded.group(1) == (LIFECYCLE_DIR / "idle_check.py").read_text().rstrip("\n")

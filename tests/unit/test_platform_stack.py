@@ -102,6 +102,8 @@ def test_auto_stop_script_is_attached_and_runs_the_idle_check_from_cron(platform
     assert "def is_idle(" in on_start  # the check itself travels inside the script
     on_create = _script(lifecycle["Properties"]["OnCreate"])
     assert 'aws s3 cp --recursive --only-show-errors --region us-east-1 "s3://<ref>/notebooks/"' in on_create
+    # Every start brings the settings file of the last deploy.
+    assert 'aws s3 cp --only-show-errors --region us-east-1 "s3://<ref>/notebooks/mlstack.json"' in on_start
 
 
 def test_idle_stop_minutes_is_a_setting_and_zero_disables_it() -> None:
@@ -115,15 +117,17 @@ def test_idle_stop_minutes_is_a_setting_and_zero_disables_it() -> None:
         synth_app(layers="data,platform", **{"platform.notebook_idle_stop_minutes": "0"}), "Platform"
     )
     lifecycle = _only(template, "AWS::SageMaker::NotebookInstanceLifecycleConfig")["Properties"]
-    assert "OnStart" not in lifecycle
+    on_start = _script(lifecycle["OnStart"])
+    assert "crontab" not in on_start and "idle_check" not in on_start
+    assert '"s3://<ref>/notebooks/mlstack.json"' in on_start  # the settings file is still refreshed
     assert "OnCreate" in lifecycle  # samples are still copied
 
 
 def test_lifecycle_content_is_base64_encoded_by_cloudformation(platform: Template) -> None:
     lifecycle = _only(platform, "AWS::SageMaker::NotebookInstanceLifecycleConfig")["Properties"]
-    script = lifecycle["OnStart"][0]["Content"]["Fn::Base64"]
+    script = _script(lifecycle["OnStart"])  # a bucket name fills each <ref>: at most 63 characters
     # The service limit is 16384 characters of base64 per script.
-    assert len(base64.b64encode(script.encode())) <= 16384
+    assert len(base64.b64encode(script.replace("<ref>", "x" * 63).encode())) <= 16384
 
 
 def test_notebook_overrides_root_access_type_volume_platform() -> None:

@@ -23,6 +23,7 @@ from stacks.constructs.nag import (
     nag_resource,
 )
 from stacks.constructs.network import Network
+from stacks.serve_command import serve_model_command
 
 USER_DATA_DIR = Path(__file__).resolve().parent / "user_data"
 CLOUDWATCH_AGENT_CONFIG = json.loads((USER_DATA_DIR / "cloudwatch-agent.json").read_text())
@@ -53,10 +54,18 @@ YELP_ARCHIVE = "yelp_review_polarity_csv.tgz"
 
 
 def train_command_script(
-    *, data_bucket_name: str, code_prefix: str, training: TrainingSettings, corpus: PublicDataset, region: str
+    *,
+    prefix: str,
+    data_bucket_name: str,
+    code_prefix: str,
+    training: TrainingSettings,
+    corpus: PublicDataset,
+    region: str,
 ) -> str:
     """mlstack-train with the deployment's values filled in (the data bucket may be a token)."""
     values = {
+        # The command `mlstack train` prints, the model's URL appended by the script.
+        "SERVE_COMMAND": " ".join(serve_model_command(prefix)),
         "REGION": region,
         "DATA_BUCKET": data_bucket_name,
         "CODE_PREFIX": code_prefix,

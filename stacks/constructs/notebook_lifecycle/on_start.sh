@@ -1,48 +1,22 @@
 #!/bin/bash
-# mlstack on-start: install the idle check that stops this notebook instance after @IDLE_MINUTES@ idle minutes.
+# mlstack on-start, on every start: refresh the samples' settings file from the data bucket (and, with idle stop
+# on, idle_stop.sh follows here).
 # Lifecycle scripts run as root, must finish within 5 minutes and may have no internet access: nothing
 # here downloads or installs anything. Output goes to CloudWatch Logs (/aws/sagemaker/NotebookInstances).
 set -euo pipefail
 
-CHECK_DIR=/usr/local/lib/mlstack
-CHECK=$CHECK_DIR/idle_check.py
-LOG=/var/log/mlstack-idle-check.log
-mkdir -p "$CHECK_DIR"
-cat > "$CHECK" <<'IDLE_CHECK_PY'
-@IDLE_CHECK_PY@
-IDLE_CHECK_PY
-
-# The conda Python has boto3; the system Python is enough because the check falls back to the AWS CLI.
-PYTHON=/usr/bin/python3
-for candidate in /home/ec2-user/anaconda3/bin/python /opt/conda/bin/python; do
-    if [ -x "$candidate" ]; then PYTHON=$candidate; break; fi
-done
-COMMAND="$PYTHON $CHECK --idle-minutes @IDLE_MINUTES@ --started-at $(date +%s) --region @REGION@"
-"$PYTHON" -m py_compile "$CHECK"
-
-if command -v crontab >/dev/null 2>&1; then
-    # Replace any earlier entry: on-start runs on every start and the start time changes.
-    (crontab -l 2>/dev/null | grep -v "$CHECK" || true; echo "*/5 * * * * $COMMAND >> $LOG 2>&1") | crontab -
-    echo "mlstack: idle check scheduled in cron every 5 minutes"
-else
-    # Amazon Linux 2023 images may ship without cronie: a systemd timer does the same job.
-    cat > /etc/systemd/system/mlstack-idle-check.service <<UNIT
-[Unit]
-Description=mlstack: stop this notebook instance when Jupyter is idle
-[Service]
-Type=oneshot
-ExecStart=/bin/sh -c '$COMMAND >> $LOG 2>&1'
-UNIT
-    cat > /etc/systemd/system/mlstack-idle-check.timer <<UNIT
-[Unit]
-Description=mlstack: run the idle check every 5 minutes
-[Timer]
-OnBootSec=5min
-OnUnitActiveSec=5min
-[Install]
-WantedBy=timers.target
-UNIT
-    systemctl daemon-reload
-    systemctl enable --now mlstack-idle-check.timer
-    echo "mlstack: idle check scheduled with a systemd timer every 5 minutes"
+# A redeploy may change the endpoint, the roles or the training settings the samples read: the stack rewrites
+# the file in the bucket on every deploy, and this start brings it here. A failing on-start script fails the
+# start, so a failed copy is logged and the previous file stays.
+SAMPLES=/home/ec2-user/SageMaker/mlstack-samples
+if [ -d "$SAMPLES" ]; then
+    if aws s3 cp --only-show-errors --region @REGION@ "s3://@BUCKET@/@NOTEBOOKS_PREFIX@@SETTINGS_FILE@" \
+        "$SAMPLES/@SETTINGS_FILE@.new"; then
+        mv "$SAMPLES/@SETTINGS_FILE@.new" "$SAMPLES/@SETTINGS_FILE@"
+        chown ec2-user:ec2-user "$SAMPLES/@SETTINGS_FILE@"
+        echo "mlstack: refreshed $SAMPLES/@SETTINGS_FILE@"
+    else
+        rm -f "$SAMPLES/@SETTINGS_FILE@.new"
+        echo "mlstack: could not copy s3://@BUCKET@/@NOTEBOOKS_PREFIX@@SETTINGS_FILE@; the samples read the previous one"
+    fi
 fi

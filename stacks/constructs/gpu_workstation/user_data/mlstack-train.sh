@@ -57,4 +57,4 @@ tar -czf "$run/model.tar.gz" -C "$run/model" .
 aws s3 cp --only-show-errors "$run/model.tar.gz" "$model_url"
 aws s3 cp --only-show-errors --recursive "$run/output" "$model_url"  # metrics.json
 echo "model: ${model_url}model.tar.gz"
-echo "serve it: mlstack cdk deploy -c platform.model_data_url=${model_url}model.tar.gz"
+echo "serve it: @@SERVE_COMMAND@@${model_url}model.tar.gz"

@@ -1,0 +1,132 @@
+"""What the emulator cannot know, put there before a sample runs and taken away after it: one seeding function
+per notebook (by file stem) that needs any. A new sample plugs in with an entry in SEEDS.
+
+Each function receives the kept app, the deployed settings, the folder the notebooks run in and the notebook,
+and returns the function that deletes what it seeded (the leftovers check after the destroy must see nothing).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from tests.notebooks.emulated_app import EmulatedApp
+
+Undo = Callable[[], None]
+Seed = Callable[[EmulatedApp, dict[str, Any], Path, Path], Undo]
+
+GHCN_BUCKET = "noaa-ghcn-pds"
+# The partitions the samples read (01: 2023; 02: 2023 and 2024), in the public bucket's layout.
+GHCN_YEARS = (2023, 2024)
+GHCN_STATIONS = ("USW00094728", "USC00305801", "USW00014732")  # Central Park first: sample 02 asks for it
+
+
+def ghcn_frame(year: int) -> pd.DataFrame:
+    """A tiny year of daily maximum temperatures in the public Parquet copy's columns (upper case, tenths of
+    a degree, q_flag set on a few readings): three stations, the 1st and 15th of every month."""
+    rows = []
+    for station_number, station in enumerate(GHCN_STATIONS):
+        for month in range(1, 13):
+            for day in (1, 15):
+                value = 10 * (12 - abs(7 - month)) + 7 * station_number + day + (year - 2023) * 3
+                rows.append(
+                    {
+                        "ID": station,
+                        "DATE": f"{year}{month:02d}{day:02d}",
+                        "DATA_VALUE": value,
+                        "M_FLAG": None,
+                        "Q_FLAG": "X" if (month + day + station_number) % 11 == 0 else None,
+                        "S_FLAG": "7",
+                        "OBS_TIME": None,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def write_ghcn(folder: Path) -> dict[str, Path]:
+    """The seeded Parquet files under `folder`, by their key in the public bucket."""
+    files = {}
+    for year in GHCN_YEARS:
+        key = f"parquet/by_year/YEAR={year}/ELEMENT=TMAX/seed.parquet"
+        path = folder / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        ghcn_frame(year).to_parquet(path, index=False)
+        files[key] = path
+    return files
+
+
+def seed_ghcn(app: EmulatedApp, settings: dict[str, Any], workdir: Path, notebook: Path) -> Undo:
+    """The public GHCN-D bucket with a tiny Parquet object in each partition the samples read."""
+    s3 = app.client("s3")
+    files = write_ghcn(workdir / "seed")
+    s3.create_bucket(Bucket=GHCN_BUCKET)
+    for key, path in files.items():
+        s3.put_object(Bucket=GHCN_BUCKET, Key=key, Body=path.read_bytes())
+
+    def undo() -> None:
+        for key in files:
+            s3.delete_object(Bucket=GHCN_BUCKET, Key=key)
+        s3.delete_bucket(Bucket=GHCN_BUCKET)
+
+    return undo
+
+
+def notebook_queries(notebook: Path, settings: dict[str, Any]) -> list[str]:
+    """The SQL of every `query(f\"\"\"...\"\"\")` call in the notebook's code, in order, its f-string evaluated
+    with the deployed settings as the notebook evaluates it."""
+    cells = json.loads(notebook.read_text())["cells"]
+    code = "\n".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "code")
+    queries = []
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "query" and node.args:
+            # The f-string as the notebook's kernel evaluates it (the repository's own code, not input).
+            sql = eval(compile(ast.Expression(node.args[0]), "<sql>", "eval"), {"settings": settings})
+            queries.append((node.lineno, sql))
+    return [sql for _, sql in sorted(queries)]
+
+
+def athena_result(connection: duckdb.DuckDBPyConnection, sql: str) -> dict[str, Any]:
+    """`sql`'s result as Athena's GetQueryResults returns it: a header row, then every value as VarCharValue
+    (a null has none)."""
+    relation = connection.sql(sql)
+    header = [{"VarCharValue": name} for name in relation.columns]
+    rows = [{"Data": header}] + [
+        {"Data": [{} if value is None else {"VarCharValue": str(value)} for value in row]}
+        for row in relation.fetchall()
+    ]
+    columns = [{"Name": name, "Label": name, "Type": "varchar"} for name in relation.columns]
+    return {"rows": rows, "column_info": columns}
+
+
+def seed_ghcn_and_athena_results(app: EmulatedApp, settings: dict[str, Any], workdir: Path, notebook: Path) -> Undo:
+    """The GHCN-D seed, and the result of each of the notebook's queries over it (DuckDB runs the notebook's own
+    SQL over the seeded files, partitioned as the Glue table projects them) queued in moto's Athena, in order."""
+    undo = seed_ghcn(app, settings, workdir, notebook)
+    connection = duckdb.connect()
+    files = str(workdir / "seed" / "parquet" / "by_year" / "*" / "*" / "*.parquet")
+    connection.sql(f"CREATE SCHEMA {settings['glue_database']}")
+    # The deployed Glue table's columns, lower case as Athena names them (the Parquet files say ID, DATE, ...).
+    table = app.client("glue").get_table(DatabaseName=settings["glue_database"], Name="ghcn_daily")["Table"]
+    names = [c["Name"] for c in table["StorageDescriptor"]["Columns"] + table.get("PartitionKeys", [])]
+    connection.sql(
+        f"CREATE VIEW {settings['glue_database']}.ghcn_daily AS SELECT {', '.join(f'{n} AS {n}' for n in names)} "
+        f"FROM read_parquet('{files}', hive_partitioning = true)"
+    )
+    results = [athena_result(connection, sql) for sql in notebook_queries(notebook, settings)]
+    assert results, f"{notebook.name} runs no query(...)"
+    region = app.env.get("AWS_DEFAULT_REGION", "us-east-1")
+    account = app.client("sts").get_caller_identity()["Account"]
+    app.moto_api("/moto-api/static/athena/query-results", {"account_id": account, "region": region, "results": results})
+    return undo
+
+
+SEEDS: dict[str, Seed] = {
+    "01_open_data_s3": seed_ghcn,
+    "02_athena_query": seed_ghcn_and_athena_results,
+}
