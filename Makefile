@@ -80,7 +80,7 @@ bootstrap: setup ## One-time CDK bootstrap of the current account and region
 	$(MLSTACK) cdk bootstrap $(ARGS)
 
 diff: setup ## Show what a deploy would change in the current account
-	$(MLSTACK) cdk diff --all $(ARGS)
+	$(MLSTACK) cdk diff $(ARGS)
 
 deploy: setup ## Deploy every enabled layer to the current account
 	$(MLSTACK) cdk deploy --all --require-approval never $(ARGS)

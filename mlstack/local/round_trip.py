@@ -11,15 +11,17 @@ from collections.abc import Callable
 from typing import Any
 
 from mlstack.commands import smoke
-from mlstack.commands.cdk import adoption_flags
 from mlstack.local import account, cdk, kept_data, training_check
 from mlstack.local.failure import PhaseFailed, tail
 from mlstack.ops import checks, inventory
 from mlstack.ops import settings as ops_settings
+from mlstack.ops.cdk_cli import adoption_flags
 from mlstack.ops.checks import CheckResult
+from mlstack.ops.deployment import Deployment
 from mlstack.paths import ROOT
 from stacks import outputs
 from stacks.config import Settings
+from stacks.naming import Layer
 
 OUTDIR = ROOT / "cdk.local.out"
 # A stack in one of these states blocks `cdk deploy` (REVIEW_IN_PROGRESS waits forever): delete it first.
@@ -184,18 +186,22 @@ class RoundTrip:
         print(f"    rolled back: {', '.join(self.rolled_back)}")
 
     # ---- phases of --scenario retain
-    def stack_outputs(self, layer: str) -> dict[str, str]:
-        """The outputs of this layer's deployed stack (`<prefix>-<layer>`); {} when the layer is not deployed."""
-        name = next((stack for stack in self.stacks if stack.endswith(f"-{layer}")), None)
-        return kept_data.stack_outputs(self.client("cloudformation"), name) if name else {}
+    def deployment(self) -> Deployment:
+        """The deployment the last synth describes, in the emulator (a new one each time: outputs change)."""
+        return Deployment.of(self.settings(), session=self.session(), endpoint_url=self.endpoint)
+
+    def stack_outputs(self, layer: Layer) -> dict[str, str]:
+        """The outputs of this layer's deployed stack; {} when the synth did not include the layer."""
+        deployment = self.deployment()
+        return deployment.outputs(layer) if deployment.stack_name(layer) in self.stacks else {}
 
     def write_kept_data(self) -> None:
         """Write the samples into the data bucket and results table, and read the flags that adopt them,
         as `mlstack cdk destroy` does (from the stacks' outputs, before they are gone)."""
-        bucket = self.stack_outputs("Data")[outputs.DATA_BUCKET]
-        table = self.stack_outputs("ApiServices").get(outputs.RESULTS_TABLE)
+        bucket = self.stack_outputs("data")[outputs.DATA_BUCKET]
+        table = self.stack_outputs("api_services").get(outputs.RESULTS_TABLE)
         self.kept_data = kept_data.write_samples(self.client("s3"), self.client("dynamodb"), bucket, table)
-        flags = adoption_flags(self.settings(), cloudformation=self.client("cloudformation"))
+        flags = adoption_flags(self.deployment())
         self.adoption_args = [part for flag in flags for part in flag.split(" ", 1)]
         print(
             f"    wrote {len(self.kept_data.objects)} object(s) to {bucket}"
@@ -224,8 +230,8 @@ class RoundTrip:
     def read_kept_data(self) -> None:
         """Read the samples back through the adopting stacks' outputs: the same bucket, objects and item."""
         assert self.kept_data is not None
-        bucket = self.stack_outputs("Data").get(outputs.DATA_BUCKET, "")
-        table = self.stack_outputs("ApiServices").get(outputs.RESULTS_TABLE)
+        bucket = self.stack_outputs("data").get(outputs.DATA_BUCKET, "")
+        table = self.stack_outputs("api_services").get(outputs.RESULTS_TABLE)
         problems = kept_data.read_back(self.client("s3"), self.client("dynamodb"), self.kept_data, bucket, table)
         if problems:
             raise PhaseFailed("the kept data did not come back: " + "; ".join(problems))
