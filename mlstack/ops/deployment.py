@@ -61,14 +61,19 @@ class Deployment:
 
     @classmethod
     def load(
-        cls, context: Iterable[str] = (), prefix: str | None = None, *, endpoint_url: str | None = None
+        cls,
+        context: Iterable[str] = (),
+        prefix: str | None = None,
+        *,
+        session: Any = None,
+        endpoint_url: str | None = None,
     ) -> Deployment:
         """From `-c key=value` pairs and `--prefix`: settings validated as the app validates them (SettingsError,
         exit 2), the region they resolve to, and clients there."""
         from mlstack.ops import settings as ops_settings
 
         settings = ops_settings.load(ops_settings.parse_overrides(context, prefix))
-        return cls.of(settings, endpoint_url=endpoint_url)
+        return cls.of(settings, session=session, endpoint_url=endpoint_url)
 
     @classmethod
     def of(cls, settings: Settings, *, session: Any = None, endpoint_url: str | None = None) -> Deployment:
