@@ -45,6 +45,9 @@ class RoundTrip:
         self.stacks: list[str] = []
         self.checks: list[CheckResult] = []
         self.leftovers: list[str] = []
+        self.leftovers_checked = False  # the leftovers phase ran to its verdict: `leftovers` means something
+        self.planned: list[str] = []  # every phase of the scenario, in order: the report names those not run
+        self.failed_phase: str | None = None
         self.baseline: set[str] = set()
         self.unlistable: set[str] = set()
         self.synth_args: list[str] = []
@@ -61,8 +64,16 @@ class RoundTrip:
         start = time.perf_counter()
         try:
             step()
+        except BaseException:
+            self.failed_phase = name
+            raise
         finally:
             self.timings.append((name, time.perf_counter() - start))
+
+    def not_run(self) -> list[str]:
+        """The planned phases that never started (the run stopped at a failure or an interrupt)."""
+        started = {name for name, _ in self.timings}
+        return [name for name in self.planned if name not in started]
 
     def cdk(self, *args: str) -> str:
         """Run `cdk ARGS`; its output, or PhaseFailed when it exits non-zero."""
@@ -248,5 +259,6 @@ class RoundTrip:
 
     def leftovers_check(self) -> None:
         self.leftovers = sorted(inventory.snapshot(self.client, unlistable=self.unlistable) - self.baseline)
+        self.leftovers_checked = True
         if self.leftovers:
             raise PhaseFailed(f"{len(self.leftovers)} resource(s) left after destroy: {', '.join(self.leftovers)}")
