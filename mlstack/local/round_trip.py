@@ -10,10 +10,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from mlstack.commands import smoke
 from mlstack.local import account, cdk, kept_data, training_check
 from mlstack.local.failure import PhaseFailed, tail
-from mlstack.ops import checks, inventory
+from mlstack.ops import checks, inventory, smoke
 from mlstack.ops import settings as ops_settings
 from mlstack.ops.cdk_cli import adoption_flags
 from mlstack.ops.checks import CheckResult

@@ -25,9 +25,10 @@ from stacks.naming import Layer
 class StackNotDeployed(ui.CommandError):
     """The layer's stack does not exist under this prefix and region."""
 
-    def __init__(self, stack: str, region: str, hint: str = "") -> None:
+    def __init__(self, stack: str, region: str, prefix: str) -> None:
         super().__init__(
-            f"stack {stack} is not deployed in {region}" + (f"; {hint}" if hint else "; deploy it with `make deploy`"),
+            f"stack {stack} is not deployed in {region}: deploy its layer first "
+            f"(mlstack cdk deploy --all --prefix {prefix})",
             ui.EXIT_AWS_ERROR,
         )
         self.stack = stack
@@ -36,9 +37,11 @@ class StackNotDeployed(ui.CommandError):
 class OutputMissing(ui.CommandError):
     """The stack exists but lacks an output (an older or failed deploy of it)."""
 
-    def __init__(self, stack: str, key: str) -> None:
+    def __init__(self, stack: str, key: str, prefix: str) -> None:
         super().__init__(
-            f"stack {stack} has no output {key}: deploy it again (`make deploy`) to add it", ui.EXIT_AWS_ERROR
+            f"stack {stack} has no output {key}: redeploy it with this version "
+            f"(mlstack cdk deploy --all --prefix {prefix})",
+            ui.EXIT_AWS_ERROR,
         )
         self.stack = stack
         self.key = key
@@ -99,10 +102,10 @@ class Deployment:
                 stacks = self.client("cloudformation").describe_stacks(StackName=name)["Stacks"]
             except ClientError as error:
                 if _not_found(error):
-                    raise StackNotDeployed(name, self.region) from None
+                    raise StackNotDeployed(name, self.region, self.prefix) from None
                 raise
             if not stacks or stacks[0].get("StackStatus") == "DELETE_COMPLETE":
-                raise StackNotDeployed(name, self.region)
+                raise StackNotDeployed(name, self.region, self.prefix)
             self._outputs[name] = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", []) or []}
         return self._outputs[name]
 
@@ -110,7 +113,7 @@ class Deployment:
         """One output of the layer's stack; StackNotDeployed or OutputMissing."""
         values = self.outputs(layer)
         if key not in values:
-            raise OutputMissing(self.stack_name(layer), key)
+            raise OutputMissing(self.stack_name(layer), key, self.prefix)
         return values[key]
 
     def deployed(self, layer: Layer) -> bool:
