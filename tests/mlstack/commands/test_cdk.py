@@ -15,7 +15,7 @@ from moto import mock_aws
 from mlstack.ops import cdk_cli
 from mlstack.ops import settings as ops_settings
 from mlstack.ops.deployment import Deployment
-from tests.mlstack.commands.conftest import Cli
+from tests.mlstack.conftest import Cli
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from moto import mock_aws
 
 from mlstack.ops import chat, deployment
 from stacks import outputs
-from tests.mlstack.commands.conftest import Cli
+from tests.mlstack.conftest import Cli
 
 BOT = chat.BotAddress(bot_id="BOT1234567", alias_id="ALIAS12345", locale_id="en_US")
 TEMPLATE = {

@@ -9,7 +9,7 @@ from botocore.stub import Stubber
 from mlstack.commands import cleanup
 from mlstack.ops import settings as ops_settings
 from mlstack.ops.aws import clients_for
-from tests.mlstack.commands.conftest import Cli
+from tests.mlstack.conftest import Cli
 
 REGION = "us-east-1"
 ROLE = "arn:aws:iam::123456789012:role/sagemaker"

@@ -7,7 +7,7 @@ import pytest
 from mlstack.commands import cost
 from mlstack.ops.pricing import PriceTable, price_stacks, totals
 from tests.conftest import ROOT
-from tests.mlstack.commands.conftest import Cli
+from tests.mlstack.conftest import Cli
 from tests.mlstack.commands.fixtures import fixture_stacks, real_stacks, resource, synthesized_app
 
 HOURS = 730  # hours per month in prices.json

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from mlstack.commands import diagram
 from tests.conftest import ROOT
-from tests.mlstack.commands.conftest import Cli
+from tests.mlstack.conftest import Cli
 from tests.mlstack.commands.fixtures import fixture_stacks, real_stacks, resource, synthesized_app
 
 

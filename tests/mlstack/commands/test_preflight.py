@@ -9,7 +9,7 @@ import pytest
 from botocore.stub import Stubber
 
 from mlstack.ops import preflight
-from tests.mlstack.commands.conftest import Cli
+from tests.mlstack.conftest import Cli
 from tests.mlstack.commands.fixtures import fixture_stacks, write_assembly
 from tests.mlstack.conftest import MOTO_REGION as REGION
 

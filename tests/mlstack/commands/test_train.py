@@ -14,7 +14,7 @@ from moto.server import ThreadedMotoServer
 
 from mlstack.ops import training_job
 from stacks import outputs
-from tests.mlstack.commands.conftest import Cli
+from tests.mlstack.conftest import Cli
 
 REGION = "us-east-1"
 ROLE = "arn:aws:iam::123456789012:role/mlstack-Platform-TrainingRole"
