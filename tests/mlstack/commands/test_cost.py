@@ -8,7 +8,7 @@ from mlstack.commands import cost
 from mlstack.ops.pricing import PriceTable, price_stacks, totals
 from tests.conftest import ROOT
 from tests.mlstack.conftest import Cli
-from tests.mlstack.commands.fixtures import fixture_stacks, real_stacks, resource, synthesized_app
+from tests.mlstack.fixtures import fixture_stacks, real_stacks, resource, synthesized_app
 
 HOURS = 730  # hours per month in prices.json
 

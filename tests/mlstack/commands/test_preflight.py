@@ -10,7 +10,7 @@ from botocore.stub import Stubber
 
 from mlstack.ops import preflight
 from tests.mlstack.conftest import Cli
-from tests.mlstack.commands.fixtures import fixture_stacks, write_assembly
+from tests.mlstack.fixtures import fixture_stacks, write_assembly
 from tests.mlstack.conftest import MOTO_REGION as REGION
 
 

@@ -14,7 +14,7 @@ from mlstack.ops import checks as ops_checks
 from mlstack.ops import preflight, quotas
 from mlstack.ops import settings as ops_settings
 from mlstack.ops.checks import CheckResult, Status
-from tests.mlstack.commands.fixtures import fixture_stacks
+from tests.mlstack.fixtures import fixture_stacks
 from tests.mlstack.conftest import MOTO_REGION
 
 REGION = MOTO_REGION  # the moto_account fixture's
