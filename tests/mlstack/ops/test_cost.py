@@ -1,10 +1,10 @@
-"""scripts/cost.py: exact prices on hand-written templates, full coverage of the real app, the README table."""
+"""mlstack cost: exact prices on hand-written templates, full coverage of the real app, the README table."""
 
 from __future__ import annotations
 
 import pytest
 
-from mlstack.commands import cost
+from mlstack.ops import cost
 from mlstack.ops.pricing import PriceTable, price_stacks, totals
 from tests.conftest import ROOT
 from tests.mlstack.conftest import Cli
