@@ -12,7 +12,7 @@ from typing import Any
 
 from mlstack.local import account, cdk, kept_data, training_check
 from mlstack.local.failure import PhaseFailed, tail
-from mlstack.ops import checks, inventory, smoke
+from mlstack.ops import aws, checks, inventory, smoke
 from mlstack.ops import settings as ops_settings
 from mlstack.ops.cdk_cli import adoption_flags
 from mlstack.ops.checks import CheckResult
@@ -122,16 +122,14 @@ class RoundTrip:
         self.baseline = inventory.snapshot(self.client, unlistable=self.unlistable)
 
     def clear_stuck_stacks(self) -> None:
-        cloudformation = self.client("cloudformation")
-        for stack in cloudformation.describe_stacks()["Stacks"]:
+        for stack in aws.all_stacks(self.client):
             if stack["StackName"] in self.stacks and stack["StackStatus"] in STUCK_STATES:
                 print(f"    deleting {stack['StackName']} left in {stack['StackStatus']}")
-                cloudformation.delete_stack(StackName=stack["StackId"])
+                self.client("cloudformation").delete_stack(StackName=stack["StackId"])
 
     def deploy(self) -> None:
         self.cdk("deploy", "--all", "--require-approval", "never", "--method=change-set", "--app", str(OUTDIR))
-        cloudformation = self.client("cloudformation")
-        statuses = {s["StackName"]: s["StackStatus"] for s in cloudformation.describe_stacks()["Stacks"]}
+        statuses = aws.stack_statuses(self.client)
         bad = {name: statuses.get(name, "missing") for name in self.stacks if statuses.get(name) != "CREATE_COMPLETE"}
         if bad:
             raise PhaseFailed(f"stacks not created: {bad}")
@@ -155,7 +153,7 @@ class RoundTrip:
         """The smoke checks of every layer, and with the Platform layer deployed, the job `mlstack train` submits."""
         self.checks = smoke.run_checks(self.session(), endpoint_url=self.endpoint, emulator=True, stacks=self.stacks)
         settings = self.settings()
-        if f"{settings.stack_prefix}-Platform" in self.stacks:
+        if settings.stack_name("platform") in self.stacks:
             self.checks.append(training_check.check(self.session(), self.endpoint, settings, account.REGION))
         failed = checks.failed(self.checks)
         for result in self.checks:
@@ -182,7 +180,7 @@ class RoundTrip:
             raise PhaseFailed(
                 f"the deploy with an injected {FAULT_RESOURCE_TYPE} failure did not fail by it:\n{tail(output)}"
             )
-        statuses = {s["StackName"]: s["StackStatus"] for s in self.client("cloudformation").describe_stacks()["Stacks"]}
+        statuses = aws.stack_statuses(self.client)
         self.rolled_back = sorted(name for name in self.stacks if statuses.get(name) == "ROLLBACK_COMPLETE")
         if not self.rolled_back:
             raise PhaseFailed(f"no stack rolled back after the injected failure: {statuses}")
