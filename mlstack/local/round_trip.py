@@ -57,6 +57,7 @@ class RoundTrip:
         # --scenario failed-deploy: the stacks the failed deploy rolled back.
         self.rolled_back: list[str] = []
         self._session: Any = None
+        self._clients: aws.ClientFactory | None = None
 
     def phase(self, name: str, step: Callable[[], None]) -> None:
         print(f"--- {name}", flush=True)
@@ -92,7 +93,10 @@ class RoundTrip:
         return self._session
 
     def client(self, service: str) -> Any:
-        return self.session().client(service, endpoint_url=self.endpoint)
+        """The emulator's client of `service` (one per service for the run, once the endpoint is known)."""
+        if self._clients is None:
+            self._clients = aws.cached_clients(self.session(), self.endpoint)
+        return self._clients(service)
 
     def settings(self) -> Settings:
         """The app's settings as the last synth read them (cdk.json and the `-c` flags)."""

@@ -26,7 +26,7 @@ SAGEMAKER_PRINCIPAL = "sagemaker.amazonaws.com"
 def check(session: Any, endpoint_url: str | None, settings: Settings, region: str) -> CheckResult:
     """Submit the job `mlstack train` would, and compare what the emulator describes with what was asked."""
     checker = smoke.Checker(session, endpoint_url=endpoint_url, emulator=True)
-    deployment = Deployment(settings, region, checker.client, endpoint_url)
+    deployment = Deployment(settings, region, checker.client, endpoint_url, session)
     checker.check(NAME, lambda: _submit_and_read_back(deployment))
     (result,) = checker.results
     return result

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, NoCredentialsError
 
 from mlstack.ops import ui
 from mlstack.ops.aws import ClientFactory, cached_clients
@@ -60,6 +60,7 @@ class Deployment:
     region: str
     client: ClientFactory
     endpoint_url: str | None = None
+    session: Any = field(default=None, repr=False)
     _outputs: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -85,7 +86,14 @@ class Deployment:
 
         region = ops_settings.region_of(settings) if session is None else session.region_name
         session = session or new_session(region_name=region)
-        return cls(settings, region, cached_clients(session, endpoint_url), endpoint_url)
+        return cls(settings, region, cached_clients(session, endpoint_url), endpoint_url, session)
+
+    def require_credentials(self) -> None:
+        """NoCredentialsError (one line, exit 3) before any call, when real AWS has no credentials to sign with.
+
+        An emulator (`endpoint_url`) takes any."""
+        if self.endpoint_url is None and self.session is not None and self.session.get_credentials() is None:
+            raise NoCredentialsError()
 
     @property
     def prefix(self) -> str:

@@ -12,13 +12,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from botocore.exceptions import NoCredentialsError
-
 from mlstack.ops import ui
 from mlstack.ops.aws import cached_clients
 from mlstack.ops.checks import CheckResult, Status
 from mlstack.ops.deployment import Deployment
-from mlstack.ops.sessions import new_session
 from mlstack.paths import ROOT
 from stacks import naming, outputs
 
@@ -315,8 +312,6 @@ def smoke(
 ) -> list[CheckResult]:
     """`mlstack smoke`: the checks of the prefix's deployed layers, in the settings' region."""
     deployment = Deployment.load(context, prefix, endpoint_url=endpoint_url)
-    session = new_session(region_name=deployment.region)
-    if not endpoint_url and session.get_credentials() is None:
-        raise NoCredentialsError()
+    deployment.require_credentials()
     stacks = [deployment.stack_name(layer) for layer in naming.LAYERS]
-    return run_checks(session, endpoint_url=endpoint_url, emulator=emulator, stacks=stacks)
+    return run_checks(deployment.session, endpoint_url=endpoint_url, emulator=emulator, stacks=stacks)

@@ -15,14 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from botocore.exceptions import NoCredentialsError
-
 from mlstack.ops import settings as ops_settings
 from mlstack.ops import training_job, ui
 from mlstack.ops.aws import ClientFactory
 from mlstack.ops.deployment import Deployment
 from mlstack.ops.pricing import PriceTable
-from mlstack.ops.sessions import new_session
 from mlstack.paths import ROOT
 from stacks import outputs
 from stacks.config import TRAINING_INPUTS_PREFIX, Settings
@@ -146,13 +143,10 @@ def submit(client: ClientFactory, job: Job) -> None:
     client("sagemaker").create_training_job(**job.request)
 
 
-def run_on_sagemaker(
-    settings: Settings, *, endpoint_url: str | None, train_uri: str, wait: bool, deploy: bool, poll_seconds: float
-) -> int:
+def run_on_sagemaker(deployment: Deployment, *, train_uri: str, wait: bool, deploy: bool, poll_seconds: float) -> int:
+    settings = deployment.settings
     worst = check_cost(settings, PriceTable.load())
-    deployment = Deployment.of(settings, endpoint_url=endpoint_url)
-    if not endpoint_url and new_session(region_name=deployment.region).get_credentials() is None:
-        raise NoCredentialsError()
+    deployment.require_credentials()
     client = deployment.client
     job = prepare_job(deployment, train_uri)
     name = job.name
@@ -268,7 +262,6 @@ def train(
         return run_locally(settings, data=data, model=model, rows=rows, demo=demo, output=output)
     if demo or data or model:
         raise TrainError("--demo, --data and --model go with --local", ui.EXIT_USAGE)
-    check_train_uri(settings, ops_settings.region_of(settings), train_uri)
-    return run_on_sagemaker(
-        settings, endpoint_url=endpoint_url, train_uri=train_uri, wait=wait, deploy=deploy, poll_seconds=poll_seconds
-    )
+    deployment = Deployment.of(settings, endpoint_url=endpoint_url)  # the region, resolved once
+    check_train_uri(settings, deployment.region, train_uri)
+    return run_on_sagemaker(deployment, train_uri=train_uri, wait=wait, deploy=deploy, poll_seconds=poll_seconds)
