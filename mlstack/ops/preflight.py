@@ -169,7 +169,8 @@ def run_checks(
     if results[0].status == Status.FAIL:
         return [*results, CheckResult("CDK bootstrap and quotas", Status.SKIPPED, "needs credentials")]
     results.append(check_bootstrap(client, region))
-    results += quotas.check_ec2(client, region, needs.ec2_instance_types)
+    spot = settings.has("frameworks") and settings.frameworks.spot  # the GPU instance's purchase option
+    results += quotas.check_ec2(client, region, needs.ec2_instance_types, spot=spot)
     results += quotas.check_sagemaker(client, quotas.sagemaker_needs(needs, settings))
     return results
 

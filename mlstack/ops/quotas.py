@@ -20,11 +20,17 @@ if TYPE_CHECKING:
     from mlstack.ops.preflight import Needs
     from stacks.config import Settings
 
-# EC2 "Running On-Demand ... instances" quotas count vCPUs per instance family group.
+# EC2's vCPU quotas per instance family group: "Running On-Demand <group> instances" and "All <group> Spot
+# Instance Requests" (a separate quota, often 0 in a new account: `frameworks.spot=true` draws on it).
 EC2_VCPU_QUOTAS = {
     "G and VT": ("L-DB2E81BA", ("g", "vt")),
     "P": ("L-417A185B", ("p",)),
     "Standard (A, C, D, H, I, M, R, T, Z)": ("L-1216C47A", ("a", "c", "d", "h", "i", "m", "r", "t", "z")),
+}
+EC2_SPOT_VCPU_QUOTAS = {
+    "G and VT": "L-3819A6DF",
+    "P": "L-7212CCBC",
+    "Standard (A, C, D, H, I, M, R, T, Z)": "L-34B43A08",
 }
 
 
@@ -70,7 +76,10 @@ def vcpu_quota_group(instance_type: str) -> str | None:
     return None
 
 
-def check_ec2(client: ClientFactory, region: str, instance_types: tuple[str, ...]) -> list[CheckResult]:
+def check_ec2(
+    client: ClientFactory, region: str, instance_types: tuple[str, ...], *, spot: bool = False
+) -> list[CheckResult]:
+    """Each instance type offered in the region, and the vCPU quota of its group (on demand, or spot) enough."""
     results = []
     needed: dict[str, int] = {}
     for instance_type in sorted(set(instance_types)):
@@ -96,9 +105,9 @@ def check_ec2(client: ClientFactory, region: str, instance_types: tuple[str, ...
             continue
         needed[group] = needed.get(group, 0) + vcpus * instance_types.count(instance_type)
     for group, vcpus in needed.items():
-        code = EC2_VCPU_QUOTAS[group][0]
+        code = EC2_SPOT_VCPU_QUOTAS[group] if spot else EC2_VCPU_QUOTAS[group][0]
         value = quota(client, "ec2", code)
-        name = f"quota: EC2 On-Demand {group} vCPUs ({code})"
+        name = f"quota: EC2 {'Spot' if spot else 'On-Demand'} {group} vCPUs ({code})"
         if value is None:
             results.append(CheckResult(name, Status.WARN, "quota not found", "check Service Quotas in the console"))
         elif value < vcpus:

@@ -14,8 +14,8 @@ from mlstack.ops import checks as ops_checks
 from mlstack.ops import preflight, quotas
 from mlstack.ops import settings as ops_settings
 from mlstack.ops.checks import CheckResult, Status
-from tests.mlstack.fixtures import fixture_stacks
 from tests.mlstack.conftest import MOTO_REGION
+from tests.mlstack.fixtures import fixture_stacks
 
 REGION = MOTO_REGION  # the moto_account fixture's
 SERVERLESS_QUOTA = "Maximum total concurrency that can be allocated across all serverless endpoints"
@@ -194,3 +194,20 @@ def test_an_applied_quota_wins_over_the_default(moto_account: str) -> None:
             lambda name: quotas_client, quotas.training_needs(ops_settings.load({"region": REGION}))
         )
     assert results[0].status == Status.PASS and results[0].detail == "4 allowed, 1 needed"
+
+
+def test_a_spot_gpu_instance_is_checked_against_the_spot_vcpu_quota(moto_account: str) -> None:
+    """frameworks.spot=true draws on "All G and VT Spot Instance Requests", a quota of its own."""
+    quotas_client = boto3.client("service-quotas", region_name=REGION)
+    stubber = Stubber(quotas_client)
+    stubber.add_response(
+        "get_service_quota", _quota("L-3819A6DF", 0), {"ServiceCode": "ec2", "QuotaCode": "L-3819A6DF"}
+    )
+    real = preflight.clients_for(REGION)
+    with stubber:
+        results = quotas.check_ec2(
+            lambda name: quotas_client if name == "service-quotas" else real(name), REGION, ("g4dn.xlarge",), spot=True
+        )
+    (result,) = results
+    assert (result.name, result.status) == ("quota: EC2 Spot G and VT vCPUs (L-3819A6DF)", Status.FAIL)
+    assert "--quota-code L-3819A6DF --desired-value 4" in result.fix
