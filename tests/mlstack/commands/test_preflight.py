@@ -9,9 +9,9 @@ import pytest
 from botocore.stub import Stubber
 
 from mlstack.ops import preflight
+from tests.mlstack.conftest import MOTO_REGION as REGION
 from tests.mlstack.conftest import Cli
 from tests.mlstack.fixtures import fixture_stacks, write_assembly
-from tests.mlstack.conftest import MOTO_REGION as REGION
 
 
 def test_without_credentials_the_aws_checks_are_skipped_and_the_command_exits_3(

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from mlstack.ops import diagram
 from tests.conftest import ROOT
-from tests.mlstack.fixtures import fixture_stacks, real_stacks, resource, synthesized_app
 from tests.mlstack.conftest import Cli
+from tests.mlstack.fixtures import fixture_stacks, real_stacks, resource, synthesized_app
 
 
 def test_roles_are_drawn_as_their_users_and_cross_stack_flows_are_thick() -> None:
