@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import itertools
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,12 +59,12 @@ def _type_checking_only(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
 def imports_of(path: Path, name: str, known: set[str]) -> set[str]:
     """The modules of `known` that `path` (module `name`) imports, wherever in the module, unless only for
     type checking."""
-    tree = ast.parse(path.read_text())
+    tree = parsed(path)
     parents = {child: parent for parent in ast.walk(tree) for child in ast.iter_child_nodes(parent)}
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
     for node in ast.walk(tree):
-        if _type_checking_only(node, parents):
+        if not isinstance(node, (ast.Import, ast.ImportFrom)) or _type_checking_only(node, parents):
             continue
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
@@ -78,6 +79,7 @@ def imports_of(path: Path, name: str, known: set[str]) -> set[str]:
     return {module for module in found if module in known and module != name}
 
 
+@functools.cache
 def import_graph() -> dict[str, set[str]]:
     modules = package_modules()
     known = set(modules)
@@ -119,8 +121,13 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
+@functools.cache
+def parsed(path: Path) -> ast.Module:
+    return ast.parse(path.read_text())
+
+
 def calls_of(path: Path, attribute: str) -> list[int]:
-    tree = ast.parse(path.read_text())
+    tree = parsed(path)
     return [
         node.lineno
         for node in ast.walk(tree)
@@ -159,7 +166,7 @@ def _builds_a_stack_name(node: ast.AST) -> bool:
 def test_stack_names_are_built_in_stacks_naming_only() -> None:
     offending = {
         str(path.relative_to(ROOT)): [
-            getattr(node, "lineno", 0) for node in ast.walk(ast.parse(path.read_text())) if _builds_a_stack_name(node)
+            getattr(node, "lineno", 0) for node in ast.walk(parsed(path)) if _builds_a_stack_name(node)
         ]
         for path in code_files()
         if path != NAMING
