@@ -1,7 +1,7 @@
 # mlstack's make targets: one-line aliases of `mlstack` commands, plus setup, lint and tests.
 # Every target installs what it needs first (stamp files), so a fresh clone needs nothing but Python 3.11+
-# and `make`. ARGS passes extra flags, e.g. ARGS="-c layers=data". Exit codes: make reports any failure
-# as 2; for the 1/2/3 exit codes of the README, script against `.venv/bin/mlstack` directly.
+# and `make`. ARGS passes extra flags, e.g. ARGS="-c layers=data" or ARGS="--prefix ana". Exit codes: make
+# reports any failure as 2; for the 1/2/3 exit codes of the README, script against `.venv/bin/mlstack` directly.
 
 PYTHON ?= python3
 VENV := .venv
@@ -44,7 +44,8 @@ $(PY_STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
-	$(PY) -m pip install --quiet --no-deps -e .
+# setuptools warns on every editable install (a 10-line banner about same-named folders): only that one is hidden.
+	PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json $(PY_STAMP)
@@ -84,7 +85,7 @@ bootstrap: setup ## One-time CDK bootstrap of the current account and region
 	$(MLSTACK) cdk bootstrap $(ARGS)
 
 diff: setup ## Show what a deploy would change in the current account
-	$(MLSTACK) cdk diff --all $(ARGS)
+	$(MLSTACK) cdk diff $(ARGS)
 
 deploy: setup ## Deploy every enabled layer to the current account
 	$(MLSTACK) cdk deploy --all --require-approval never $(ARGS)

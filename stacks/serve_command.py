@@ -13,7 +13,7 @@ MODEL_DATA_URL_SETTING = "platform.model_data_url"
 
 
 def serve_model_command(prefix: str, model_data_url: str = "") -> list[str]:
-    """`mlstack cdk deploy <Prefix>-Platform -c prefix=<prefix> -c platform.model_data_url=<url>`, as argv.
+    """`mlstack cdk deploy <Prefix>-Platform --prefix <prefix> -c platform.model_data_url=<url>`, as argv.
 
     Names the Platform stack (the CDK CLI refuses a deploy that names no stack in a multi-stack app) and the
     prefix (another deployment's stacks are not this one's). Without `model_data_url` the last argument ends
@@ -24,8 +24,8 @@ def serve_model_command(prefix: str, model_data_url: str = "") -> list[str]:
         "cdk",
         "deploy",
         stack_name(prefix, "platform"),
-        "-c",
-        f"prefix={prefix}",
+        "--prefix",
+        prefix,
         "-c",
         f"{MODEL_DATA_URL_SETTING}={model_data_url}",
     ]

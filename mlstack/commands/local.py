@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """`mlstack local`: deploy, check, redeploy, destroy the whole app with the real CDK CLI against the local emulator.
 
 Starts the emulator (moto server plus mlstack.emulator's extensions) on a free port of localhost in a
@@ -17,7 +16,7 @@ import click
 from mlstack.local.plan import SCENARIOS
 from mlstack.local.round_trip import FAULT_RESOURCE_TYPE
 from mlstack.local.run import run
-from mlstack.ops import cdk_cli, ui
+from mlstack.ops import cdk_cli, cdk_options, ui
 from mlstack.ops import settings as ops_settings
 
 
@@ -54,7 +53,9 @@ def command(
     pinned CDK CLI against it, and stops it whatever fails. Exit 0 only when every phase and check passed,
     the redeploy changed nothing and no resource is left. Extra arguments (`-c key=value`) go to the CDK CLI.
     """
+    # The extra arguments go to every synth: the options `cdk synth` declares, `--prefix`, valid settings.
+    synth_args = cdk_options.check(["synth", *cdk_args]).cli_args[1:]
     if not cdk_cli.installed():
         raise ui.CommandError(cdk_cli.INSTALL_HINT, ui.EXIT_USAGE)
-    ops_settings.load(ops_settings.parse_overrides(ops_settings.context_pairs(cdk_args)))  # bad settings: exit 2 first
-    return run(scenario, list(cdk_args), verbose=verbose, app=app, keep=keep, json_path=json_path)
+    ops_settings.load(ops_settings.parse_overrides(ops_settings.context_pairs(synth_args)))  # bad settings: exit 2
+    return run(scenario, synth_args, verbose=verbose, app=app, keep=keep, json_path=json_path)

@@ -29,12 +29,6 @@ class KeptData:
     objects: dict[str, bytes] = field(default_factory=dict)  # key: the current version's body
 
 
-def stack_outputs(cloudformation: Any, stack: str) -> dict[str, str]:
-    """A deployed stack's outputs by key ({} when it has none)."""
-    described = cloudformation.describe_stacks(StackName=stack)["Stacks"][0]
-    return {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
-
-
 def write_samples(s3: Any, dynamodb: Any, bucket: str, table: str | None) -> KeptData:
     """Write SAMPLE_OBJECTS into `bucket` (every version in turn) and SAMPLE_ITEM into `table` (if any)."""
     kept = KeptData(bucket=bucket, table=table)

@@ -10,16 +10,17 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from mlstack.commands import smoke
-from mlstack.commands.cdk import adoption_flags
 from mlstack.local import account, cdk, kept_data, training_check
 from mlstack.local.failure import PhaseFailed, tail
-from mlstack.ops import checks, inventory
+from mlstack.ops import aws, checks, inventory, smoke
 from mlstack.ops import settings as ops_settings
+from mlstack.ops.cdk_cli import adoption_flags
 from mlstack.ops.checks import CheckResult
+from mlstack.ops.deployment import Deployment
 from mlstack.paths import ROOT
 from stacks import outputs
 from stacks.config import Settings
+from stacks.naming import Layer
 
 OUTDIR = ROOT / "cdk.local.out"
 # A stack in one of these states blocks `cdk deploy` (REVIEW_IN_PROGRESS waits forever): delete it first.
@@ -43,6 +44,9 @@ class RoundTrip:
         self.stacks: list[str] = []
         self.checks: list[CheckResult] = []
         self.leftovers: list[str] = []
+        self.leftovers_checked = False  # the leftovers phase ran to its verdict: `leftovers` means something
+        self.planned: list[str] = []  # every phase of the scenario, in order: the report names those not run
+        self.failed_phase: str | None = None
         self.baseline: set[str] = set()
         self.unlistable: set[str] = set()
         self.synth_args: list[str] = []
@@ -53,14 +57,23 @@ class RoundTrip:
         # --scenario failed-deploy: the stacks the failed deploy rolled back.
         self.rolled_back: list[str] = []
         self._session: Any = None
+        self._clients: aws.ClientFactory | None = None
 
     def phase(self, name: str, step: Callable[[], None]) -> None:
         print(f"--- {name}", flush=True)
         start = time.perf_counter()
         try:
             step()
+        except BaseException:
+            self.failed_phase = name
+            raise
         finally:
             self.timings.append((name, time.perf_counter() - start))
+
+    def not_run(self) -> list[str]:
+        """The planned phases that never started (the run stopped at a failure or an interrupt)."""
+        started = {name for name, _ in self.timings}
+        return [name for name in self.planned if name not in started]
 
     def cdk(self, *args: str) -> str:
         """Run `cdk ARGS`; its output, or PhaseFailed when it exits non-zero."""
@@ -80,7 +93,10 @@ class RoundTrip:
         return self._session
 
     def client(self, service: str) -> Any:
-        return self.session().client(service, endpoint_url=self.endpoint)
+        """The emulator's client of `service` (one per service for the run, once the endpoint is known)."""
+        if self._clients is None:
+            self._clients = aws.cached_clients(self.session(), self.endpoint)
+        return self._clients(service)
 
     def settings(self) -> Settings:
         """The app's settings as the last synth read them (cdk.json and the `-c` flags)."""
@@ -110,16 +126,14 @@ class RoundTrip:
         self.baseline = inventory.snapshot(self.client, unlistable=self.unlistable)
 
     def clear_stuck_stacks(self) -> None:
-        cloudformation = self.client("cloudformation")
-        for stack in cloudformation.describe_stacks()["Stacks"]:
+        for stack in aws.all_stacks(self.client):
             if stack["StackName"] in self.stacks and stack["StackStatus"] in STUCK_STATES:
                 print(f"    deleting {stack['StackName']} left in {stack['StackStatus']}")
-                cloudformation.delete_stack(StackName=stack["StackId"])
+                self.client("cloudformation").delete_stack(StackName=stack["StackId"])
 
     def deploy(self) -> None:
         self.cdk("deploy", "--all", "--require-approval", "never", "--method=change-set", "--app", str(OUTDIR))
-        cloudformation = self.client("cloudformation")
-        statuses = {s["StackName"]: s["StackStatus"] for s in cloudformation.describe_stacks()["Stacks"]}
+        statuses = aws.stack_statuses(self.client)
         bad = {name: statuses.get(name, "missing") for name in self.stacks if statuses.get(name) != "CREATE_COMPLETE"}
         if bad:
             raise PhaseFailed(f"stacks not created: {bad}")
@@ -143,7 +157,7 @@ class RoundTrip:
         """The smoke checks of every layer, and with the Platform layer deployed, the job `mlstack train` submits."""
         self.checks = smoke.run_checks(self.session(), endpoint_url=self.endpoint, emulator=True, stacks=self.stacks)
         settings = self.settings()
-        if f"{settings.stack_prefix}-Platform" in self.stacks:
+        if settings.stack_name("platform") in self.stacks:
             self.checks.append(training_check.check(self.session(), self.endpoint, settings, account.REGION))
         failed = checks.failed(self.checks)
         for result in self.checks:
@@ -170,7 +184,7 @@ class RoundTrip:
             raise PhaseFailed(
                 f"the deploy with an injected {FAULT_RESOURCE_TYPE} failure did not fail by it:\n{tail(output)}"
             )
-        statuses = {s["StackName"]: s["StackStatus"] for s in self.client("cloudformation").describe_stacks()["Stacks"]}
+        statuses = aws.stack_statuses(self.client)
         self.rolled_back = sorted(name for name in self.stacks if statuses.get(name) == "ROLLBACK_COMPLETE")
         if not self.rolled_back:
             raise PhaseFailed(f"no stack rolled back after the injected failure: {statuses}")
@@ -184,18 +198,22 @@ class RoundTrip:
         print(f"    rolled back: {', '.join(self.rolled_back)}")
 
     # ---- phases of --scenario retain
-    def stack_outputs(self, layer: str) -> dict[str, str]:
-        """The outputs of this layer's deployed stack (`<prefix>-<layer>`); {} when the layer is not deployed."""
-        name = next((stack for stack in self.stacks if stack.endswith(f"-{layer}")), None)
-        return kept_data.stack_outputs(self.client("cloudformation"), name) if name else {}
+    def deployment(self) -> Deployment:
+        """The deployment the last synth describes, in the emulator (a new one each time: outputs change)."""
+        return Deployment.of(self.settings(), session=self.session(), endpoint_url=self.endpoint)
+
+    def stack_outputs(self, layer: Layer) -> dict[str, str]:
+        """The outputs of this layer's deployed stack; {} when the synth did not include the layer."""
+        deployment = self.deployment()
+        return deployment.outputs(layer) if deployment.stack_name(layer) in self.stacks else {}
 
     def write_kept_data(self) -> None:
         """Write the samples into the data bucket and results table, and read the flags that adopt them,
         as `mlstack cdk destroy` does (from the stacks' outputs, before they are gone)."""
-        bucket = self.stack_outputs("Data")[outputs.DATA_BUCKET]
-        table = self.stack_outputs("ApiServices").get(outputs.RESULTS_TABLE)
+        bucket = self.stack_outputs("data")[outputs.DATA_BUCKET]
+        table = self.stack_outputs("api_services").get(outputs.RESULTS_TABLE)
         self.kept_data = kept_data.write_samples(self.client("s3"), self.client("dynamodb"), bucket, table)
-        flags = adoption_flags(self.settings(), cloudformation=self.client("cloudformation"))
+        flags = adoption_flags(self.deployment())
         self.adoption_args = [part for flag in flags for part in flag.split(" ", 1)]
         print(
             f"    wrote {len(self.kept_data.objects)} object(s) to {bucket}"
@@ -224,8 +242,8 @@ class RoundTrip:
     def read_kept_data(self) -> None:
         """Read the samples back through the adopting stacks' outputs: the same bucket, objects and item."""
         assert self.kept_data is not None
-        bucket = self.stack_outputs("Data").get(outputs.DATA_BUCKET, "")
-        table = self.stack_outputs("ApiServices").get(outputs.RESULTS_TABLE)
+        bucket = self.stack_outputs("data").get(outputs.DATA_BUCKET, "")
+        table = self.stack_outputs("api_services").get(outputs.RESULTS_TABLE)
         problems = kept_data.read_back(self.client("s3"), self.client("dynamodb"), self.kept_data, bucket, table)
         if problems:
             raise PhaseFailed("the kept data did not come back: " + "; ".join(problems))
@@ -242,5 +260,6 @@ class RoundTrip:
 
     def leftovers_check(self) -> None:
         self.leftovers = sorted(inventory.snapshot(self.client, unlistable=self.unlistable) - self.baseline)
+        self.leftovers_checked = True
         if self.leftovers:
             raise PhaseFailed(f"{len(self.leftovers)} resource(s) left after destroy: {', '.join(self.leftovers)}")

@@ -36,7 +36,9 @@ def run(
             trip.phase("start emulator", emulator.start)
             trip.endpoint = emulator.endpoint
             trip.env = account.cli_environment(emulator.endpoint)
-            for name, step in phases(scenario, trip, emulator, keep):
+            planned = phases(scenario, trip, emulator, keep)
+            trip.planned = ["start emulator", *(name for name, _ in planned)]
+            for name, step in planned:
                 trip.phase(name, step)
         except PhaseFailed as failure:
             error, code = str(failure), ui.EXIT_FAILED
@@ -54,5 +56,5 @@ def run(
         if json_path is not None:
             json_path.write_text(json.dumps(json_report(trip, emulator, error), indent=2) + "\n")
     if error and "\n" in error:
-        print(error, file=sys.stderr)
+        print(error.split("\n", 1)[1], file=sys.stderr)  # its first line is the report's result line
     return code

@@ -13,11 +13,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mlstack.commands import smoke, train
-from mlstack.commands.smoke import expect
-from mlstack.ops import training_job
-from mlstack.ops.aws import ClientFactory
+from mlstack.ops import smoke, train, training_job
 from mlstack.ops.checks import CheckResult
+from mlstack.ops.deployment import Deployment
+from mlstack.ops.smoke import expect
 from stacks.config import Settings
 
 NAME = "Platform: training job (mlstack train)"
@@ -27,13 +26,15 @@ SAGEMAKER_PRINCIPAL = "sagemaker.amazonaws.com"
 def check(session: Any, endpoint_url: str | None, settings: Settings, region: str) -> CheckResult:
     """Submit the job `mlstack train` would, and compare what the emulator describes with what was asked."""
     checker = smoke.Checker(session, endpoint_url=endpoint_url, emulator=True)
-    checker.check(NAME, lambda: _submit_and_read_back(checker.client, settings, region))
+    deployment = Deployment(settings, region, checker.client, endpoint_url, session)
+    checker.check(NAME, lambda: _submit_and_read_back(deployment))
     (result,) = checker.results
     return result
 
 
-def _submit_and_read_back(client: ClientFactory, settings: Settings, region: str) -> str:
-    job = train.prepare_job(settings, client, region=region, train_uri=training_job.YELP_ARCHIVE)
+def _submit_and_read_back(deployment: Deployment) -> str:
+    client, settings = deployment.client, deployment.settings
+    job = train.prepare_job(deployment, training_job.YELP_ARCHIVE)
     train.submit(client, job)
     described = client("sagemaker").describe_training_job(TrainingJobName=job.name)
     asked = job.request

@@ -50,10 +50,20 @@ def error_code(error: Exception) -> str:
     return error.response.get("Error", {}).get("Code", "") if isinstance(error, ClientError) else type(error).__name__
 
 
+def all_stacks(client: ClientFactory) -> list[dict[str, Any]]:
+    """Every stack of the account and region (deleted ones for about 90 days included), as DescribeStacks has them."""
+    return list(paginate(client("cloudformation"), "describe_stacks", "Stacks"))
+
+
+def stack_statuses(client: ClientFactory) -> dict[str, str]:
+    """Stack name -> status, for every stack of the account and region."""
+    return {stack["StackName"]: stack["StackStatus"] for stack in all_stacks(client)}
+
+
 def prefix_stacks(client: ClientFactory, settings: Settings) -> list[dict[str, Any]]:
     """Deployed stacks of this prefix: named `<Prefix>-<Layer>` or tagged `mlstack:prefix=<prefix>`."""
     stacks = []
-    for stack in paginate(client("cloudformation"), "describe_stacks", "Stacks"):
+    for stack in all_stacks(client):
         tags = tag_dict(stack.get("Tags"))
         named = naming.is_stack_of(settings.prefix, stack["StackName"]) and PREFIX_TAG_KEY not in tags
         if (tags.get(PREFIX_TAG_KEY) == settings.prefix or named) and stack["StackStatus"] != "DELETE_COMPLETE":

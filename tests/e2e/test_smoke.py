@@ -8,8 +8,8 @@ from typing import Any
 import boto3
 import pytest
 
-from mlstack.commands import smoke
 from mlstack.emulator.server import Emulator
+from mlstack.ops import smoke
 from mlstack.ops.checks import Status
 from stacks import outputs
 from tests.mlstack.emulator.templates import LAMBDA_ROLE, REGION, deploy, lambda_function
@@ -248,7 +248,7 @@ def test_bot_conversations_run_the_scripted_turns_outside_the_emulator(
 ) -> None:
     from botocore.stub import ANY, Stubber
 
-    from mlstack.commands.chat import CONVERSATIONS, load_conversations
+    from mlstack.ops.chat import CONVERSATIONS, load_conversations
 
     # Given a deployed bot's outputs and a Lex runtime that answers each scripted turn (or gets one wrong)
     template = {

@@ -13,7 +13,7 @@ import pytest
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
-from tests.mlstack.commands.conftest import Cli, Result
+from tests.mlstack.conftest import Cli, Result
 
 # Every command that calls AWS, as a user types it.
 AWS_COMMANDS = [

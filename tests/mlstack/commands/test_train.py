@@ -14,7 +14,7 @@ from moto.server import ThreadedMotoServer
 
 from mlstack.ops import training_job
 from stacks import outputs
-from tests.mlstack.commands.conftest import Cli
+from tests.mlstack.conftest import Cli
 
 REGION = "us-east-1"
 ROLE = "arn:aws:iam::123456789012:role/mlstack-Platform-TrainingRole"
@@ -59,7 +59,7 @@ def test_a_job_is_submitted_followed_and_its_deploy_command_printed(aws: str, cl
     assert "Worst case: 1 x ml.g5.xlarge x 2 h at $" in result.out
     model = f"s3://{aws}/models/{name}/output/model.tar.gz"
     assert f"Model: {model}" in result.out
-    assert f"mlstack cdk deploy Mlstack-Platform -c prefix=mlstack -c platform.model_data_url={model}" in result.out
+    assert f"mlstack cdk deploy Mlstack-Platform --prefix mlstack -c platform.model_data_url={model}" in result.out
 
 
 def test_a_job_above_the_cost_cap_is_refused_before_any_aws_call(cli: Cli) -> None:
@@ -92,9 +92,10 @@ def test_without_the_platform_stack_it_says_what_to_deploy(monkeypatch: pytest.M
     with mock_aws():
         stack("Mlstack-Data", {outputs.DATA_BUCKET: "b"})
         result = cli("train", "-c", f"region={REGION}")
-    assert result.code == 1
+    assert result.code == 3
     assert result.err.strip() == (
-        "mlstack: stack Mlstack-Platform not found: deploy the platform layer first (mlstack cdk deploy)"
+        "mlstack: stack Mlstack-Platform is not deployed in us-east-1: deploy its layer first "
+        "(mlstack cdk deploy --all --prefix mlstack)"
     )
 
 

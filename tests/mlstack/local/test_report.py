@@ -22,7 +22,9 @@ def _finished_trip() -> RoundTrip:
         CheckResult("Frameworks: IMDSv2 required", Status.NOT_CHECKABLE, "only a real account can answer"),
         CheckResult("ApiServices: layer", Status.SKIPPED, "stack not deployed"),
     ]
+    trip.planned = ["synth", "deploy"]
     trip.leftovers = ["bucket:left"]
+    trip.leftovers_checked = True
     trip.unlistable = {"lifecycle-config"}
     return trip
 
@@ -51,3 +53,48 @@ def test_the_printed_report_counts_the_checks_by_status(tmp_path: Path, capsys: 
     assert "  total                         7.8 s" in out
     assert "leftovers:         1 (bucket:left)" in out
     assert out.rstrip().endswith("result:            passed")
+
+
+def _failed_redeploy() -> RoundTrip:
+    """A run whose redeploy failed: destroy and leftovers never ran."""
+    trip = RoundTrip("http://localhost:1", [], verbose=False)
+    trip.planned = ["synth", "deploy", "redeploy (no changes)", "destroy", "leftovers"]
+    trip.timings = [("synth", 1.0), ("deploy", 2.0), ("redeploy (no changes)", 3.0)]
+    trip.failed_phase = "redeploy (no changes)"
+    return trip
+
+
+def test_phases_that_did_not_run_are_reported_as_not_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    report(_failed_redeploy(), Emulator(tmp_path / "emulator.log"), "a second deploy without changes changed X")
+    out = capsys.readouterr().out
+    assert "  redeploy (no changes)         3.0 s  failed" in out
+    assert "  destroy                    not run" in out
+    assert "  leftovers                  not run" in out
+    assert "leftovers:         not run" in out
+    assert "leftovers:         0" not in out
+    assert out.count("a second deploy without changes changed X") == 1
+    document = json_report(_failed_redeploy(), Emulator(tmp_path / "emulator.log"), "failed")
+    assert document["leftovers"] is None
+    assert document["not_run"] == ["destroy", "leftovers"]
+
+
+def test_a_failure_is_printed_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first line of a multi-line failure is the report's result line; stderr gets only the rest."""
+    from mlstack.local import run as local_run
+    from mlstack.local.failure import PhaseFailed
+
+    class NoEmulator(Emulator):
+        def start(self, timeout: float = 60) -> None:
+            raise PhaseFailed("emulator did not start\nits log's last line")
+
+    from mlstack.local.lock import run_lock
+
+    monkeypatch.setattr(local_run, "Emulator", lambda *args: NoEmulator(tmp_path / "emulator.log"))
+    monkeypatch.setattr(local_run, "run_lock", lambda: run_lock(tmp_path / "lock"))
+    code = local_run.run("app", [], verbose=False, app=None, keep=False, json_path=None)
+    captured = capsys.readouterr()
+    assert code == 1
+    assert (captured.out + captured.err).count("emulator did not start") == 1
+    assert "its log's last line" in captured.err

@@ -71,4 +71,4 @@ def test_without_the_training_role_output_it_fails_saying_what_to_redeploy(sessi
     _stack("Mlstack-Platform", {})
     result = training_check.check(session, None, ops_settings.load({}), REGION)
     assert result.status == Status.FAIL
-    assert f"lack the outputs {outputs.DATA_BUCKET} and {outputs.TRAINING_ROLE_ARN}" in result.detail
+    assert f"stack Mlstack-Platform has no output {outputs.TRAINING_ROLE_ARN}: redeploy it" in result.detail

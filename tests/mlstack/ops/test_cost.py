@@ -1,14 +1,14 @@
-"""scripts/cost.py: exact prices on hand-written templates, full coverage of the real app, the README table."""
+"""mlstack cost: exact prices on hand-written templates, full coverage of the real app, the README table."""
 
 from __future__ import annotations
 
 import pytest
 
-from mlstack.commands import cost
+from mlstack.ops import cost
 from mlstack.ops.pricing import PriceTable, price_stacks, totals
 from tests.conftest import ROOT
-from tests.mlstack.commands.conftest import Cli
-from tests.mlstack.commands.fixtures import fixture_stacks, real_stacks, resource, synthesized_app
+from tests.mlstack.conftest import Cli
+from tests.mlstack.fixtures import fixture_stacks, real_stacks, resource, synthesized_app
 
 HOURS = 730  # hours per month in prices.json
 

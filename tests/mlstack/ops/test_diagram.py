@@ -1,13 +1,13 @@
-"""scripts/diagram.py: nodes and flows drawn from templates; docs/architecture.md matches the real app."""
+"""mlstack diagram: nodes and flows drawn from templates; docs/architecture.md matches the real app."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from mlstack.commands import diagram
+from mlstack.ops import diagram
 from tests.conftest import ROOT
-from tests.mlstack.commands.conftest import Cli
-from tests.mlstack.commands.fixtures import fixture_stacks, real_stacks, resource, synthesized_app
+from tests.mlstack.conftest import Cli
+from tests.mlstack.fixtures import fixture_stacks, real_stacks, resource, synthesized_app
 
 
 def test_roles_are_drawn_as_their_users_and_cross_stack_flows_are_thick() -> None:

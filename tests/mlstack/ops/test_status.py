@@ -1,4 +1,4 @@
-"""scripts/status.py: stacks, what runs and its $/hour, start/stop/open (moto; Lex and presigned URL stubbed)."""
+"""mlstack status: stacks, what runs and its $/hour, start/stop/open (moto; Lex and presigned URL stubbed)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from mlstack.commands import status
 from mlstack.ops import settings as ops_settings
+from mlstack.ops import status
 from mlstack.ops.aws import clients_for
 from mlstack.ops.pricing import PriceTable
-from tests.mlstack.commands.conftest import Cli
+from tests.mlstack.conftest import Cli
 
 REGION = "us-east-1"
 ROLE = "arn:aws:iam::123456789012:role/notebook"
@@ -63,7 +63,7 @@ def _deploy_app() -> None:
 def test_status_finds_stack_resources_and_prices_what_runs(aws: None) -> None:
     _deploy_app()
     _deploy("Other-Data", {"Bucket": {"Type": "AWS::S3::Bucket"}}, prefix="other")  # another deployment
-    deployment = status.Deployment.find(clients_for(REGION), ops_settings.load({}))
+    deployment = status.PrefixResources.find(clients_for(REGION), ops_settings.load({}))
     assert [s["StackName"] for s in deployment.stacks] == ["Mlstack-Data", "Mlstack-Platform", "Mlstack-Frameworks"]
 
     instance = deployment.instances()[0]
@@ -119,7 +119,7 @@ def test_without_stacks_the_prefix_tag_finds_the_notebook_and_instance(aws: None
         TagSpecifications=[{"ResourceType": "instance", "Tags": PREFIX_TAGS}],
     )
     ec2.run_instances(ImageId=AMI, InstanceType="t3.micro", MinCount=1, MaxCount=1)
-    deployment = status.Deployment.find(clients_for(REGION), ops_settings.load({}))
+    deployment = status.PrefixResources.find(clients_for(REGION), ops_settings.load({}))
     assert deployment.stacks == []
     assert deployment.notebooks() == ["mlstack-by-hand"]
     assert [i["InstanceType"] for i in deployment.instances()] == ["g4dn.xlarge"]
@@ -192,7 +192,7 @@ def test_bot_alias_and_endpoints_from_outputs(aws: None) -> None:
         )
         client = lambda name: lex if name == "lexv2-models" else real(name)  # noqa: E731
         rows = status.running_now(
-            status.Deployment.find(client, ops_settings.load({})),
+            status.PrefixResources.find(client, ops_settings.load({})),
             PriceTable.load(),
             datetime.datetime.now(datetime.UTC),
         )

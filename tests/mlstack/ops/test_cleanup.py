@@ -1,4 +1,4 @@
-"""scripts/cleanup.py: only tagged, stack-less leftovers of this prefix are listed and removed (moto)."""
+"""mlstack cleanup: only tagged, stack-less leftovers of this prefix are listed and removed (moto)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from mlstack.commands import cleanup
+from mlstack.ops import cleanup
 from mlstack.ops import settings as ops_settings
 from mlstack.ops.aws import clients_for
-from tests.mlstack.commands.conftest import Cli
+from tests.mlstack.conftest import Cli
 
 REGION = "us-east-1"
 ROLE = "arn:aws:iam::123456789012:role/sagemaker"
