@@ -18,7 +18,7 @@ from mlstack.ops import cdk_cli, ui
 from mlstack.ops import settings as ops_settings
 from mlstack.paths import ROOT
 from stacks import outputs
-from stacks.config import Settings
+from stacks.config import Settings, SettingsError, image_region_problems
 from stacks.naming import Layer
 
 
@@ -37,11 +37,9 @@ def command(args: tuple[str, ...]) -> int:
     if not cdk_cli.installed():
         raise ui.CommandError(cdk_cli.INSTALL_HINT, ui.EXIT_USAGE)
     settings = ops_settings.load(ops_settings.parse_overrides(ops_settings.context_pairs(args)))
-    if settings.has("platform") and settings.platform.endpoint_enabled:
-        # The one check that needs CDK's region facts (jsii): run here, not in every command's settings.
-        from stacks.constructs.inference_endpoint import check_dlc_region
-
-        check_dlc_region(settings, ops_settings.region_of(settings))
+    problems = image_region_problems(settings, ops_settings.region_of(settings))
+    if problems:
+        raise SettingsError(problems)
     # Read before the destroy: afterwards the stacks, and their outputs, are gone.
     adopt = adoption_flags(settings) if args[:1] == ("destroy",) and settings.retain_data else []
     code = subprocess.run(cdk_cli.command(*args), cwd=ROOT, env=cdk_cli.environment(), check=False).returncode

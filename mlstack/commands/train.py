@@ -136,12 +136,6 @@ def prepare_job(settings: Settings, client: ClientFactory, *, region: str, train
             f"{outputs.TRAINING_ROLE_ARN}: redeploy them with this version (mlstack cdk deploy)"
         )
     check_train_uri(settings, region, train_uri, data_bucket=bucket)
-    from stacks.constructs.inference_endpoint import dlc_account  # imports aws_cdk: only when submitting
-
-    account = dlc_account(region)
-    if account is None:
-        raise TrainError(f"region={region}: no Deep Learning Containers are published there", ui.EXIT_USAGE)
-
     name = training_job.job_name(settings.prefix)
     request = training_job.create_request(
         settings,
@@ -149,7 +143,6 @@ def prepare_job(settings: Settings, client: ClientFactory, *, region: str, train
         region=region,
         role_arn=role_arn,
         data_bucket=bucket,
-        image_account=account,
         train_uri=train_uri,
     )
     return Job(name, request, bucket)

@@ -265,6 +265,10 @@ def test_agent_publishes_cpu_and_gpu_utilization_as_the_alarm_metric() -> None:
 def test_idle_threshold_and_duration_are_settings() -> None:
     template = _frameworks(**{"frameworks.idle_cpu_percent": "10", "frameworks.idle_stop_minutes": "30"})
     template.has_resource_properties("AWS::CloudWatch::Alarm", {"Threshold": 10, "EvaluationPeriods": 6})
+    # The CPUUtilization fallback waits three times as long (IdleStop's own tests cover the rest).
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm", {"Namespace": "AWS/EC2", "Threshold": 10, "EvaluationPeriods": 18}
+    )
 
 
 # Network --------------------------------------------------------------------------------------------------------

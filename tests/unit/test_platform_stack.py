@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
+from stacks import deep_learning_containers as dlc
 from stacks.config import SettingsError, load_settings
 from tests.conftest import cdk_context, synth_app, template_of
 
@@ -270,7 +271,10 @@ def test_notebook_role_logs_and_image_pulls_are_scoped(platform: Template) -> No
     )
     # Reading covers the jobs' and endpoints' logs, not other notebooks' streams.
     assert "NotebookInstances" not in str(statements["ReadJobAndEndpointLogs"]["Resource"])
-    assert statements["PullDeepLearningContainers"]["Resource"] == "arn:aws:ecr:us-east-1:763104351884:repository/*"
+    # Exactly the Deep Learning Container repositories mlstack knows, from the region's registry account.
+    assert sorted(statements["PullDeepLearningContainers"]["Resource"]) == sorted(
+        f"arn:aws:ecr:us-east-1:763104351884:repository/{repository}" for repository in dlc.REPOSITORIES
+    )
     # The only "*" resource: GetAuthorizationToken has no resource-level permissions.
     wildcard = [s for s in statements.values() if s["Resource"] == "*"]
     assert wildcard == [statements["LogInToEcr"]]
@@ -360,168 +364,7 @@ def test_training_role_scope_follows_the_prefix_and_its_arn_is_an_output() -> No
     assert output["Value"] == {"Fn::GetAtt": [_role_id(template, "TrainingRole"), "Arn"]}
 
 
-def test_training_role_pulls_no_image_where_aws_publishes_none() -> None:
-    template = template_of(
-        synth_app(layers="data,platform", region="mx-central-1", **{"platform.endpoint_enabled": "false"}), "Platform"
-    )
-    statements = _role_statements(template, "WriteOwnJobLogs")
-    assert {"PullTrainingImage", "LogInToEcr"}.isdisjoint(statements)
-
-
 # Inference endpoint
-
-
-@pytest.mark.parametrize(
-    ("region", "account"),
-    [
-        ("af-south-1", "626614931356"),
-        ("ap-northeast-3", "364406365360"),
-        ("il-central-1", "780543022126"),
-        ("ca-west-1", "204538143572"),
-        ("us-east-1", "763104351884"),  # CDK's fact
-        ("ap-east-1", "871362719292"),  # CDK's fact, an account of its own
-        ("mx-central-1", None),
-    ],
-)
-def test_dlc_accounts_cover_the_regions_the_sagemaker_sdk_lists(region: str, account: str | None) -> None:
-    from stacks.constructs.inference_endpoint import dlc_account, dlc_image_uri
-
-    assert dlc_account(region) == account
-    if account:
-        assert dlc_image_uri(region, "t").startswith(f"{account}.dkr.ecr.{region}.amazonaws.com/")
-
-
-def test_model_uses_the_regional_hugging_face_dlc_and_settings(platform: Template) -> None:
-    model = _only(platform, "AWS::SageMaker::Model")["Properties"]
-    assert model["PrimaryContainer"] == {
-        "Image": "763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-inference:"
-        "2.6.0-transformers4.51.3-cpu-py312-ubuntu22.04",
-        "Environment": {
-            "HF_MODEL_ID": "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
-            "HF_TASK": "text-classification",
-        },
-    }
-
-
-def test_model_role_pulls_only_its_image_and_writes_only_its_logs(platform: Template) -> None:
-    statements = _role_statements(platform, "PullInferenceImage")
-    [log_group_id] = [i for i in platform.find_resources("AWS::Logs::LogGroup") if i.startswith("InferenceLogs")]
-    assert statements == {
-        "PullInferenceImage": {
-            "Sid": "PullInferenceImage",
-            "Effect": "Allow",
-            "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-            "Resource": "arn:aws:ecr:us-east-1:763104351884:repository/huggingface-pytorch-inference",
-        },
-        "LogInToEcr": {"Sid": "LogInToEcr", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
-        "WriteEndpointLogs": {
-            "Sid": "WriteEndpointLogs",
-            "Effect": "Allow",
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": {"Fn::GetAtt": [log_group_id, "Arn"]},
-        },
-    }
-    platform.has_resource_properties(
-        "AWS::Logs::LogGroup", {"LogGroupName": "/aws/sagemaker/Endpoints/mlstack-endpoint", "RetentionInDays": 30}
-    )
-
-
-TRAINED_MODEL = "s3://mlstack-data-bucket/models/mlstack-train-1/output/model.tar.gz"
-
-
-def test_without_model_data_url_the_model_is_the_hub_model_and_the_role_reads_no_s3(platform: Template) -> None:
-    model = _only(platform, "AWS::SageMaker::Model")["Properties"]
-    assert "ModelDataUrl" not in model["PrimaryContainer"]
-    assert "EnableNetworkIsolation" not in model
-    statements = _role_statements(platform, "PullInferenceImage")
-    assert not [s for s in statements.values() if any(a.startswith("s3:") for a in s["Action"])]
-
-
-@pytest.fixture(scope="module")
-def trained() -> Template:
-    return template_of(synth_app(layers="data,platform", **{"platform.model_data_url": TRAINED_MODEL}), "Platform")
-
-
-def test_model_data_url_serves_the_trained_archive_instead_of_the_hub_model(trained: Template) -> None:
-    model = _only(trained, "AWS::SageMaker::Model")["Properties"]
-    assert model["PrimaryContainer"] == {
-        "Image": "763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-inference:"
-        "2.6.0-transformers4.51.3-cpu-py312-ubuntu22.04",
-        "ModelDataUrl": TRAINED_MODEL,
-        "Environment": {"HF_TASK": "text-classification"},
-    }
-    # The archive is downloaded by SageMaker: the container needs no network.
-    assert model["EnableNetworkIsolation"] is True
-    [variant] = _only(trained, "AWS::SageMaker::EndpointConfig")["Properties"]["ProductionVariants"]
-    assert variant["ServerlessConfig"] == {"MemorySizeInMB": 4096, "MaxConcurrency": 2}
-
-
-def test_model_role_reads_exactly_the_trained_archive_in_the_data_bucket(trained: Template) -> None:
-    statements = _role_statements(trained, "PullInferenceImage")
-    assert statements["ReadModelArchive"] == {
-        "Sid": "ReadModelArchive",
-        "Effect": "Allow",
-        "Action": "s3:GetObject",
-        "Resource": {"Fn::Join": ["", [DATA_BUCKET_ARN, "/models/mlstack-train-1/output/model.tar.gz"]]},
-    }
-    assert set(statements) == {"PullInferenceImage", "LogInToEcr", "WriteEndpointLogs", "ReadModelArchive"}
-
-
-def test_endpoint_is_serverless_by_default_without_kms(platform: Template) -> None:
-    config = _only(platform, "AWS::SageMaker::EndpointConfig")["Properties"]
-    [variant] = config["ProductionVariants"]
-    assert variant["ServerlessConfig"] == {"MemorySizeInMB": 4096, "MaxConcurrency": 2}
-    assert "InstanceType" not in variant
-    assert "KmsKeyId" not in config  # SageMaker rejects a key for serverless variants
-    platform.has_resource_properties("AWS::SageMaker::Endpoint", {"EndpointName": "mlstack-endpoint"})
-
-
-def test_serverless_memory_and_concurrency_are_settings() -> None:
-    template = template_of(
-        synth_app(
-            layers="data,platform",
-            **{"platform.endpoint_memory_mb": "3072", "platform.endpoint_max_concurrency": "20"},
-        ),
-        "Platform",
-    )
-    config = _only(template, "AWS::SageMaker::EndpointConfig")["Properties"]
-    assert config["ProductionVariants"][0]["ServerlessConfig"] == {"MemorySizeInMB": 3072, "MaxConcurrency": 20}
-
-
-def test_instance_type_makes_an_instance_backed_endpoint_with_kms() -> None:
-    template = template_of(
-        synth_app(layers="data,platform", **{"platform.endpoint_instance_type": "ml.m5.large"}), "Platform"
-    )
-    config = _only(template, "AWS::SageMaker::EndpointConfig")["Properties"]
-    [variant] = config["ProductionVariants"]
-    assert variant["InstanceType"] == "ml.m5.large"
-    assert variant["InitialInstanceCount"] == 1
-    assert "ServerlessConfig" not in variant
-    [key_id] = template.find_resources("AWS::KMS::Key")
-    assert config["KmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
-
-
-def test_instance_types_with_local_nvme_storage_get_no_kms_key() -> None:
-    template = template_of(
-        synth_app(layers="data,platform", **{"platform.endpoint_instance_type": "ml.g4dn.xlarge"}), "Platform"
-    )
-    config = _only(template, "AWS::SageMaker::EndpointConfig")["Properties"]
-    assert config["ProductionVariants"][0]["InstanceType"] == "ml.g4dn.xlarge"
-    assert "KmsKeyId" not in config
-
-
-def test_alarms_on_model_errors_and_5xx(platform: Template) -> None:
-    alarms = platform.find_resources("AWS::CloudWatch::Alarm").values()
-    assert sorted(a["Properties"]["MetricName"] for a in alarms) == ["Invocation5XXErrors", "InvocationModelErrors"]
-    for alarm in alarms:
-        props = alarm["Properties"]
-        assert props["Namespace"] == "AWS/SageMaker"
-        assert props["Dimensions"] == [
-            {"Name": "EndpointName", "Value": "mlstack-endpoint"},
-            {"Name": "VariantName", "Value": "AllTraffic"},
-        ]
-        assert props["Threshold"] == 1
-        assert props["TreatMissingData"] == "notBreaching"
 
 
 def test_platform_stack_exposes_the_endpoint_for_api_services() -> None:
@@ -554,15 +397,17 @@ def test_region_without_deep_learning_containers_is_a_one_line_error() -> None:
 
     with pytest.raises(SettingsError) as error:
         create_app(cdk_context(layers="data,platform", region="mx-central-1"))
-    assert error.value.problems == [
-        "region='mx-central-1': AWS publishes no Deep Learning Containers (the inference endpoint's image) there; "
-        "deploy to another region, e.g. -c region=us-east-1, or set -c platform.endpoint_enabled=false"
-    ]
-    # Without the endpoint the notebook still deploys there (and gets no image-pull grant).
+    [line] = error.value.problems
+    assert line.startswith("region='mx-central-1': AWS publishes no huggingface-pytorch-inference")
+    # Without the endpoint the notebook still deploys there, pulling only the repositories AWS publishes there.
     template = template_of(
         synth_app(layers="data,platform", region="mx-central-1", **{"platform.endpoint_enabled": "false"}), "Platform"
     )
-    assert "PullDeepLearningContainers" not in _role_statements(template, "StopThisNotebookWhenIdle")
+    pulls = _role_statements(template, "StopThisNotebookWhenIdle")["PullDeepLearningContainers"]["Resource"]
+    assert sorted(pulls) == [
+        "arn:aws:ecr:mx-central-1:637423239942:repository/pytorch-inference",
+        "arn:aws:ecr:mx-central-1:637423239942:repository/pytorch-training",
+    ]
 
 
 # Samples, outputs, tags
@@ -660,7 +505,7 @@ def test_platform_defaults_and_clearing_the_instance_type() -> None:
     [
         (
             {"layers": "data,platform", "region": "mx-central-1"},
-            "mlstack: invalid setting: region='mx-central-1': AWS publishes no Deep Learning Containers",
+            "mlstack: invalid setting: region='mx-central-1': AWS publishes no huggingface-pytorch-inference",
         ),
         (
             {"platform.endpoint_memory_mb": "1500"},

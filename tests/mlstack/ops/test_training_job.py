@@ -24,7 +24,7 @@ BUCKET = "mlstack-data-bucket"
 def request_for(**overrides: str) -> dict[str, Any]:
     settings = ops_settings.load({"region": REGION, **overrides})
     return training_job.create_request(
-        settings, name="mlstack-train-1", region=REGION, role_arn=ROLE, data_bucket=BUCKET, image_account="763104351884"
+        settings, name="mlstack-train-1", region=REGION, role_arn=ROLE, data_bucket=BUCKET
     )
 
 
