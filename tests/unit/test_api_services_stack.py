@@ -257,28 +257,6 @@ def _conversation_log_group_id(template: Template) -> str:
     return str(ref["Ref"])
 
 
-# Lex V2's CloudWatchLogGroupArn pattern (API reference, CloudWatchLogGroupLogDestination; read 2026-12-04).
-LEX_LOG_GROUP_ARN = r"arn:[\w\-]+:logs:[\w\-]+:[\d]{12}:log-group:[\.\-_/#A-Za-z0-9]{1,512}(?::\*)?"
-
-
-def test_conversation_logs_get_the_plain_log_group_arn_lex_documents(api: Template) -> None:
-    import re
-
-    _, alias = only(api, "AWS::Lex::BotAlias")
-    [setting] = alias["Properties"]["ConversationLogSettings"]["TextLogSettings"]
-    parts = setting["Destination"]["CloudWatch"]["CloudWatchLogGroupArn"]["Fn::Join"][1]
-    rendered = "".join(
-        p
-        if isinstance(p, str)
-        else {"AWS::AccountId": "123456789012", "AWS::Partition": "aws", "AWS::Region": "us-east-1"}.get(
-            p.get("Ref", ""), "mlstack-Logs-abc"
-        )
-        for p in parts
-    )
-    assert re.fullmatch(LEX_LOG_GROUP_ARN, rendered), rendered
-    assert not rendered.endswith(":*")
-
-
 def test_live_alias_points_at_the_published_version_with_the_hook_and_text_logs(api: Template) -> None:
     function_id, _ = fulfillment_function(api)
     bot_id, _ = only(api, "AWS::Lex::Bot")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -10,7 +9,6 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
-from stacks import deep_learning_containers as dlc
 from stacks.config import SettingsError, load_settings
 from tests.conftest import cdk_context, synth_app, template_of
 
@@ -58,20 +56,6 @@ def _script(hook: list[dict[str, Any]]) -> str:
 # Notebook instance
 
 
-def test_notebook_is_encrypted_imdsv2_only_without_root_and_named_by_prefix(platform: Template) -> None:
-    notebook = _only(platform, "AWS::SageMaker::NotebookInstance")["Properties"]
-    [key_id] = platform.find_resources("AWS::KMS::Key")
-    assert notebook["KmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
-    assert notebook["RootAccess"] == "Disabled"
-    assert notebook["InstanceMetadataServiceConfiguration"] == {"MinimumInstanceMetadataServiceVersion": "2"}
-    assert notebook["NotebookInstanceName"] == "mlstack-notebook"
-    assert notebook["InstanceType"] == "ml.t3.medium"
-    assert notebook["VolumeSizeInGB"] == 5
-    assert notebook["PlatformIdentifier"] == "notebook-al2023-v1"
-    assert notebook["DirectInternetAccess"] == "Enabled"
-    assert "SubnetId" not in notebook
-
-
 def test_stack_key_rotates_and_is_deleted_with_the_stack(platform: Template) -> None:
     key = _only(platform, "AWS::KMS::Key")
     assert key["Properties"]["EnableKeyRotation"] is True
@@ -91,64 +75,6 @@ def test_log_groups_are_encrypted_with_the_stack_key_kept_briefly_and_destroyed(
     [logs] = [s for s in statements if s.get("Sid") == "EncryptLogGroupsOfThisAccount"]
     assert logs["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
     assert logs["Condition"] == {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": _arn("logs", "log-group:*")}}
-
-
-def test_auto_stop_script_is_attached_and_runs_the_idle_check_from_cron(platform: Template) -> None:
-    [(lifecycle_id, lifecycle)] = platform.find_resources("AWS::SageMaker::NotebookInstanceLifecycleConfig").items()
-    notebook = _only(platform, "AWS::SageMaker::NotebookInstance")["Properties"]
-    assert notebook["LifecycleConfigName"] == {"Fn::GetAtt": [lifecycle_id, "NotebookInstanceLifecycleConfigName"]}
-    on_start = _script(lifecycle["Properties"]["OnStart"])
-    assert "$CHECK --idle-minutes 60 --started-at $(date +%s) --region us-east-1" in on_start
-    assert "crontab" in on_start
-    assert "def is_idle(" in on_start  # the check itself travels inside the script
-    on_create = _script(lifecycle["Properties"]["OnCreate"])
-    assert 'aws s3 cp --recursive --only-show-errors --region us-east-1 "s3://<ref>/notebooks/"' in on_create
-
-
-def test_idle_stop_minutes_is_a_setting_and_zero_disables_it() -> None:
-    template = template_of(
-        synth_app(layers="data,platform", **{"platform.notebook_idle_stop_minutes": "15"}), "Platform"
-    )
-    lifecycle = _only(template, "AWS::SageMaker::NotebookInstanceLifecycleConfig")["Properties"]
-    assert "--idle-minutes 15 " in _script(lifecycle["OnStart"])
-
-    template = template_of(
-        synth_app(layers="data,platform", **{"platform.notebook_idle_stop_minutes": "0"}), "Platform"
-    )
-    lifecycle = _only(template, "AWS::SageMaker::NotebookInstanceLifecycleConfig")["Properties"]
-    assert "OnStart" not in lifecycle
-    assert "OnCreate" in lifecycle  # samples are still copied
-
-
-def test_lifecycle_content_is_base64_encoded_by_cloudformation(platform: Template) -> None:
-    lifecycle = _only(platform, "AWS::SageMaker::NotebookInstanceLifecycleConfig")["Properties"]
-    script = lifecycle["OnStart"][0]["Content"]["Fn::Base64"]
-    # The service limit is 16384 characters of base64 per script.
-    assert len(base64.b64encode(script.encode())) <= 16384
-
-
-def test_notebook_overrides_root_access_type_volume_platform() -> None:
-    template = template_of(
-        synth_app(
-            layers="data,platform",
-            **{
-                "platform.notebook_root_access": "true",
-                "platform.notebook_instance_type": "ml.m5.xlarge",
-                "platform.notebook_volume_size_gb": "20",
-                "platform.notebook_platform": "notebook-al2-v3",
-            },
-        ),
-        "Platform",
-    )
-    template.has_resource_properties(
-        "AWS::SageMaker::NotebookInstance",
-        {
-            "RootAccess": "Enabled",
-            "InstanceType": "ml.m5.xlarge",
-            "VolumeSizeInGB": 20,
-            "PlatformIdentifier": "notebook-al2-v3",
-        },
-    )
 
 
 def test_vpc_network_mode_turns_direct_internet_off_with_endpoints_and_no_nat() -> None:
@@ -173,50 +99,6 @@ def test_vpc_network_mode_turns_direct_internet_off_with_endpoints_and_no_nat() 
 
 
 # Notebook role
-
-
-def test_notebook_role_sagemaker_statements_are_scoped_to_the_prefix(platform: Template) -> None:
-    statements = _role_statements(platform, "StopThisNotebookWhenIdle")
-    prefixed = [
-        _arn("sagemaker", "endpoint-config/mlstack-*"),
-        _arn("sagemaker", "endpoint/mlstack-*"),
-        _arn("sagemaker", "model/mlstack-*"),
-        _arn("sagemaker", "training-job/mlstack-*"),
-    ]
-    assert statements["StopThisNotebookWhenIdle"] == {
-        "Sid": "StopThisNotebookWhenIdle",
-        "Effect": "Allow",
-        "Action": ["sagemaker:DescribeNotebookInstance", "sagemaker:StopNotebookInstance"],
-        "Resource": _arn("sagemaker", "notebook-instance/mlstack-notebook"),
-    }
-    assert statements["CreatePrefixedTaggedResources"] == {
-        "Sid": "CreatePrefixedTaggedResources",
-        "Effect": "Allow",
-        "Action": [
-            "sagemaker:AddTags",
-            "sagemaker:CreateEndpoint",
-            "sagemaker:CreateEndpointConfig",
-            "sagemaker:CreateModel",
-            "sagemaker:CreateTrainingJob",
-        ],
-        "Resource": prefixed,
-        "Condition": {"StringEquals": {"aws:RequestTag/mlstack:prefix": "mlstack"}},
-    }
-    manage = statements["ManagePrefixedResources"]
-    assert manage["Resource"] == prefixed
-    assert "Condition" not in manage
-    assert set(manage["Action"]) == {
-        "sagemaker:DescribeTrainingJob",
-        "sagemaker:StopTrainingJob",
-        "sagemaker:DescribeModel",
-        "sagemaker:DeleteModel",
-        "sagemaker:DescribeEndpointConfig",
-        "sagemaker:DeleteEndpointConfig",
-        "sagemaker:DescribeEndpoint",
-        "sagemaker:UpdateEndpoint",
-        "sagemaker:DeleteEndpoint",
-        "sagemaker:InvokeEndpoint",
-    }
 
 
 def _role_id(template: Template, start: str) -> str:
@@ -257,30 +139,6 @@ def test_notebook_role_reads_and_writes_the_data_bucket_and_queries_athena(platf
     role = next(r for i, r in platform.find_resources("AWS::IAM::Role").items() if i.startswith("NotebookRole"))
     [managed] = role["Properties"]["ManagedPolicyArns"]
     assert managed["Fn::GetStackOutput"]["OutputName"].startswith("PublishOutputRefPublicDatasetsReadPolicy")
-
-
-def test_notebook_role_logs_and_image_pulls_are_scoped(platform: Template) -> None:
-    statements = _role_statements(platform, "StopThisNotebookWhenIdle")
-    assert sorted(statements["WriteOwnLogs"]["Resource"], key=str) == sorted(
-        [
-            _arn("logs", "log-group:/aws/sagemaker/NotebookInstances:log-stream:mlstack-notebook/*"),
-            _arn("logs", "log-group:/aws/sagemaker/TrainingJobs:log-stream:*"),
-            _arn("logs", "log-group:/aws/sagemaker/Endpoints/mlstack-*:log-stream:*"),
-        ],
-        key=str,
-    )
-    # Reading covers the jobs' and endpoints' logs, not other notebooks' streams.
-    assert "NotebookInstances" not in str(statements["ReadJobAndEndpointLogs"]["Resource"])
-    # Exactly the Deep Learning Container repositories mlstack knows, from the region's registry account.
-    assert sorted(statements["PullDeepLearningContainers"]["Resource"]) == sorted(
-        f"arn:aws:ecr:us-east-1:763104351884:repository/{repository}" for repository in dlc.REPOSITORIES
-    )
-    # The only "*" resource: GetAuthorizationToken has no resource-level permissions.
-    wildcard = [s for s in statements.values() if s["Resource"] == "*"]
-    assert wildcard == [statements["LogInToEcr"]]
-    assert statements["LogInToEcr"]["Action"] == "ecr:GetAuthorizationToken"
-    actions = [a for s in statements.values() for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])]
-    assert not [a for a in actions if a.startswith("sagemaker:") and "*" in a]
 
 
 # Training role

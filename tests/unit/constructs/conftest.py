@@ -8,10 +8,16 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 
+from tests.conftest import CDK_JSON
+
+# cdk.json's feature flags, so constructs render as they do in the app (literal partitions, sorted actions).
+FEATURE_FLAGS = {key: value for key, value in CDK_JSON["context"].items() if key.startswith("@aws-cdk")}
+
 
 def bare_stack(region: str = "us-east-1") -> cdk.Stack:
-    """A stack in `region` of a fresh app, account-agnostic like a synth without credentials."""
-    return cdk.Stack(cdk.App(), "Test", env=cdk.Environment(region=region))
+    """A stack in `region` of a fresh app with cdk.json's feature flags, account-agnostic like a synth without
+    credentials."""
+    return cdk.Stack(cdk.App(context=FEATURE_FLAGS), "Test", env=cdk.Environment(region=region))
 
 
 def statements_of(template: Template, role: iam.Role) -> dict[str, dict[str, Any]]:
