@@ -148,68 +148,15 @@ def _objects(prefix: str) -> dict[str, Any]:
     return {"Fn::Join": ["", [DATA_BUCKET_ARN, f"/{prefix}*"]]}
 
 
-def test_training_role_has_exactly_data_in_model_out_image_logs_and_metrics(platform: Template) -> None:
+def test_training_role_reads_the_data_stacks_bucket_and_datasets_policy(platform: Template) -> None:
+    """Wiring: the Data stack's bucket and read policy reach the training role (its own tests: constructs/)."""
     statements = _role_statements(platform, "PullTrainingImage")
-    assert statements == {
-        "ListTrainingInputsAndCheckpoints": {
-            "Sid": "ListTrainingInputsAndCheckpoints",
-            "Effect": "Allow",
-            "Action": "s3:ListBucket",
-            "Resource": DATA_BUCKET_ARN,
-            "Condition": {"StringLike": {"s3:prefix": ["training/*", "checkpoints/*"]}},
-        },
-        "ReadTrainingInputsAndCheckpoints": {
-            "Sid": "ReadTrainingInputsAndCheckpoints",
-            "Effect": "Allow",
-            "Action": "s3:GetObject",
-            "Resource": [_objects("checkpoints/"), _objects("training/")],
-        },
-        "WriteModelsAndCheckpoints": {
-            "Sid": "WriteModelsAndCheckpoints",
-            "Effect": "Allow",
-            "Action": ["s3:AbortMultipartUpload", "s3:PutObject"],
-            "Resource": [_objects("checkpoints/"), _objects("models/")],
-        },
-        "PullTrainingImage": {
-            "Sid": "PullTrainingImage",
-            "Effect": "Allow",
-            "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-            "Resource": "arn:aws:ecr:us-east-1:763104351884:repository/huggingface-pytorch-training",
-        },
-        "LogInToEcr": {"Sid": "LogInToEcr", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
-        "WriteOwnJobLogs": {
-            "Sid": "WriteOwnJobLogs",
-            "Effect": "Allow",
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": _arn("logs", "log-group:/aws/sagemaker/TrainingJobs:log-stream:mlstack-*"),
-        },
-        "CreateTrainingLogGroup": {
-            "Sid": "CreateTrainingLogGroup",
-            "Effect": "Allow",
-            "Action": ["logs:CreateLogGroup", "logs:DescribeLogStreams"],
-            "Resource": _arn("logs", "log-group:/aws/sagemaker/TrainingJobs:*"),
-        },
-        "PublishTrainingMetrics": {
-            "Sid": "PublishTrainingMetrics",
-            "Effect": "Allow",
-            "Action": "cloudwatch:PutMetricData",
-            "Resource": "*",
-            "Condition": {"StringEquals": {"cloudwatch:namespace": "/aws/sagemaker/TrainingJobs"}},
-        },
-    }
+    assert statements["ListTrainingInputsAndCheckpoints"]["Resource"] == DATA_BUCKET_ARN
+    assert statements["WriteModelsAndCheckpoints"]["Resource"] == [_objects("checkpoints/"), _objects("models/")]
     role = platform.find_resources("AWS::IAM::Role")[_role_id(platform, "TrainingRole")]["Properties"]
-    assert role["AssumeRolePolicyDocument"]["Statement"] == [
-        {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}}
-    ]
     # The public datasets come from the Data stack's read policy, passed as a constructor value (no export).
     [managed] = role["ManagedPolicyArns"]
     assert managed["Fn::GetStackOutput"]["OutputName"].startswith("PublishOutputRefPublicDatasetsReadPolicy")
-    # Nothing but the one default policy: no other inline or managed grants.
-    attached = [
-        p for p in platform.find_resources("AWS::IAM::Policy").values()
-        if {"Ref": _role_id(platform, "TrainingRole")} in p["Properties"]["Roles"]
-    ]  # fmt: skip
-    assert len(attached) == 1
 
 
 def test_training_role_scope_follows_the_prefix_and_its_arn_is_an_output() -> None:
