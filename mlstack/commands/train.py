@@ -304,6 +304,7 @@ def command(  # noqa: PLR0917 - click passes every option by keyword; the signat
         return run_locally(settings, data=data, model=model, rows=rows, demo=demo, output=output)
     if demo or data or model:
         raise TrainError("--demo, --data and --model go with --local", ui.EXIT_USAGE)
+    training_job.image_uri(settings.training, ops_settings.region_of(settings))  # no image there: one line, exit 2
     check_train_uri(settings, ops_settings.region_of(settings), train_uri)
     return run_on_sagemaker(
         settings, endpoint_url=endpoint_url, train_uri=train_uri, wait=wait, deploy=deploy, poll_seconds=poll_seconds
