@@ -9,7 +9,13 @@ import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from stacks.config import PREFIX_TAG_KEY, Settings, SettingsError, load_settings, resolve_region
+from stacks.config import (
+    PREFIX_TAG_KEY,
+    Settings,
+    SettingsError,
+    load_settings,
+    resolve_region,
+)
 
 if TYPE_CHECKING:
     import aws_cdk as cdk
@@ -38,7 +44,6 @@ def create_app(context: Mapping[str, Any] | None = None) -> tuple[cdk.App, Setti
     from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
 
     from stacks.api_services_stack import ApiServicesStack
-    from stacks.constructs.inference_endpoint import check_dlc_region
     from stacks.constructs.log_groups import own_function_logs
     from stacks.data_stack import DataStack
     from stacks.frameworks_stack import FrameworksStack
@@ -52,7 +57,6 @@ def create_app(context: Mapping[str, Any] | None = None) -> tuple[cdk.App, Setti
     profile_region = os.environ.get("CDK_DEFAULT_REGION")
     settings = load_settings(app.node.get_all_context(), profile_region=profile_region)
     region = resolve_region(settings.region, profile_region)
-    check_dlc_region(settings, region)
     env = cdk.Environment(
         # Unset without credentials: stacks stay account-agnostic and synth needs no AWS access.
         account=os.environ.get("CDK_DEFAULT_ACCOUNT"),
@@ -89,9 +93,9 @@ def create_app(context: Mapping[str, Any] | None = None) -> tuple[cdk.App, Setti
 def main(context: Mapping[str, Any] | None = None) -> int:
     """`python app.py`, as the CDK CLI runs it (context from the CLI); exit 2 with one line per bad setting."""
     try:
-        # The same rules create_app applies, before the construct library loads (all but the Deep Learning
-        # Containers region check, which needs CDK's region facts and runs in create_app).
-        load_settings(cli_context(context), profile_region=os.environ.get("CDK_DEFAULT_REGION"))
+        # The same rules create_app applies, before the construct library loads.
+        profile_region = os.environ.get("CDK_DEFAULT_REGION")
+        load_settings(cli_context(context), profile_region=profile_region)
         app, _ = create_app(context)
     except SettingsError as error:
         for problem in error.problems:

@@ -8,10 +8,9 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from stacks import outputs
-from stacks.config import PREFIX_TAG_KEY, Settings, prefixed
+from stacks.config import ENDPOINT_NAME, PREFIX_TAG_KEY, Settings, prefixed
 from stacks.constructs.alerts import AlertsTopic
 from stacks.constructs.data_lake import DataLake
-from stacks.constructs.inference_endpoint import instance_endpoint_name
 from stacks.constructs.log_groups import own_function_logs
 from stacks.constructs.monthly_budget import MonthlyBudget, prefix_cost_filter
 from stacks.constructs.public_datasets import PublicDatasets
@@ -52,7 +51,9 @@ class DataStack(cdk.Stack):
                     tag_key=PREFIX_TAG_KEY,
                     key=alerts.key,
                     alerts_topic=alerts.topic,
-                    stack_endpoint_name=instance_endpoint_name(settings),
+                    stack_endpoint_name=prefixed(settings, ENDPOINT_NAME)
+                    if settings.has("platform") and settings.platform.instance_backed_endpoint
+                    else None,
                 )
                 if settings.budget_stop_percent
                 else None

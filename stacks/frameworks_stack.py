@@ -8,13 +8,10 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from stacks import outputs
-from stacks.config import PublicDataset, Settings
+from stacks.config import Settings, yelp_dataset
 from stacks.constructs.gpu_workstation import BUSY_METRIC, METRICS_NAMESPACE, GpuWorkstation, train_command_script
 from stacks.constructs.idle_stop import IdleStop
 from stacks.constructs.network import WORKSTATION, Network
-
-# Registry of Open Data bucket of the fast.ai NLP datasets, which holds the Yelp review polarity archive.
-NLP_DATASETS_BUCKET = "fast-ai-nlp"
 
 if TYPE_CHECKING:
     from stacks.data_stack import DataStack
@@ -32,11 +29,9 @@ class FrameworksStack(cdk.Stack):
         frameworks = settings.frameworks
 
         network = Network(self, "Network", profile=WORKSTATION[frameworks.network])
-        # mlstack-train reads the Yelp archive of the fast.ai NLP datasets, configured (and so readable) by default;
-        # without that entry it still defaults there, and MLSTACK_TRAIN_DATA points it at a readable corpus.
-        corpus = next((d for d in settings.public_datasets if d.bucket == NLP_DATASETS_BUCKET), None) or PublicDataset(
-            id="fast_ai_nlp", bucket=NLP_DATASETS_BUCKET, region="us-east-1", format="archive"
-        )
+        # mlstack-train reads the Yelp archive where the settings' public dataset entry says (readable through the
+        # datasets policy); MLSTACK_TRAIN_DATA points it at another corpus.
+        corpus = yelp_dataset(settings.public_datasets)
         workstation = GpuWorkstation(
             self,
             "Workstation",

@@ -8,20 +8,25 @@ from typing import Any
 import aws_cdk as cdk
 from constructs import Construct
 
+from stacks import deep_learning_containers as dlc
 from stacks import outputs
-from stacks.config import PREFIX_TAG_KEY, Settings, prefixed
-from stacks.constructs.inference_endpoint import ENDPOINT_NAME, InferenceEndpoint, dlc_account, dlc_image_uri
+from stacks.config import ENDPOINT_NAME, PREFIX_TAG_KEY, Settings, prefixed
+from stacks.constructs.inference_endpoint import InferenceEndpoint
 from stacks.constructs.log_groups import own_function_logs
 from stacks.constructs.network import NOTEBOOK, Network
 from stacks.constructs.notebook_instance import NotebookInstance
 from stacks.constructs.platform_key import PlatformKey
 from stacks.constructs.sample_notebooks import SampleNotebooks
-from stacks.constructs.training_role import TRAINING_DLC_REPOSITORY, TrainingRole
+from stacks.constructs.training_role import TrainingRole
 from stacks.data_stack import DataStack
 from stacks.serve_command import serve_model_command
 
 # Where the sample notebooks live in the data bucket; the notebook copies them on creation.
 SAMPLES_PREFIX = "notebooks/"
+
+
+def _image(repository: str, region: str, tag: str) -> str:
+    return dlc.image_uri(repository, region, tag) if dlc.available(repository, region) else ""
 
 
 class PlatformStack(cdk.Stack):
@@ -51,7 +56,6 @@ class PlatformStack(cdk.Stack):
         self.endpoint_name = endpoint.endpoint_name if endpoint else None
         self.endpoint_arn = endpoint.endpoint_arn if endpoint else None
 
-        dlc = dlc_account(self.region)
         # An IAM role only: training jobs (`mlstack train`, sample 04) bill while they run, nothing idles here.
         self.training_role = TrainingRole(
             self,
@@ -59,7 +63,6 @@ class PlatformStack(cdk.Stack):
             prefix=settings.prefix,
             data_bucket=data.data_bucket,
             datasets=data.datasets,
-            dlc_account=dlc,
         ).role
         network = (
             Network(self, "Network", profile=NOTEBOOK, log_key=key) if platform.notebook_network == "vpc" else None
@@ -74,7 +77,6 @@ class PlatformStack(cdk.Stack):
             data_bucket=data.data_bucket,
             datasets=data.datasets,
             samples_prefix=SAMPLES_PREFIX,
-            dlc_account=dlc,
             network=network,
         )
         self.notebook.allow_passing(self.training_role, sid="PassTrainingRoleToSageMaker")
@@ -90,13 +92,11 @@ class PlatformStack(cdk.Stack):
                 "glue_database": data.datasets.database_name,
                 "athena_workgroup": data.datasets.workgroup.ref,
                 "endpoint_name": self.endpoint_name or "",
-                # Samples that deploy their own model use the same container image.
-                "inference_image": dlc_image_uri(self.region, platform.endpoint_image_tag) if dlc else "",
+                # Samples that deploy their own model use the same container image; empty where AWS has none.
+                "inference_image": _image(dlc.HUGGINGFACE_INFERENCE, self.region, platform.endpoint_image_tag),
                 "notebook_role_arn": self.notebook.role.role_arn,
                 "training_role_arn": self.training_role.role_arn,
-                "training_image": dlc_image_uri(self.region, settings.training.image_tag, TRAINING_DLC_REPOSITORY)
-                if dlc
-                else "",
+                "training_image": _image(dlc.HUGGINGFACE_TRAINING, self.region, settings.training.image_tag),
                 # Every training setting (None included), and the spot wait `mlstack train` derives from them.
                 "training": {
                     **settings.training.model_dump(),

@@ -73,11 +73,6 @@ def run(args: Sequence[str]) -> CdkRun:
     adopt: list[str] = []
     if checked.command is not None:
         settings = ops_settings.load(ops_settings.parse_overrides(ops_settings.context_pairs(checked.cli_args)))
-        if settings.has("platform") and settings.platform.endpoint_enabled:
-            # The one check that needs CDK's region facts (jsii): run here, not in every command's settings.
-            from stacks.constructs.inference_endpoint import check_dlc_region
-
-            check_dlc_region(settings, ops_settings.region_of(settings))
         if checked.command == "destroy" and settings.retain_data:
             # Read before the destroy: afterwards the stacks, and their outputs, are gone.
             adopt = adoption_flags(Deployment.of(settings))

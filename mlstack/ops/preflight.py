@@ -22,6 +22,7 @@ from mlstack.ops import settings as ops_settings
 from mlstack.ops.aws import ClientFactory, clients_for, error_code
 from mlstack.ops.checks import CheckResult, Status
 from mlstack.ops.templates import StackTemplate, load_templates
+from stacks import deep_learning_containers as dlc
 from stacks.config import Settings
 
 REGIONS_FILE = Path(__file__).resolve().with_name("regions.json")
@@ -100,16 +101,14 @@ def check_credentials(client: ClientFactory) -> CheckResult:
 def check_regions(region: str, settings: Settings, needs: Needs, regions: dict[str, Any]) -> list[CheckResult]:
     results = []
     if settings.has("platform") or needs.has_sagemaker_model:
-        from aws_cdk.region_info import Fact, FactName  # jsii starts only when the Platform layer is checked
-
-        account = Fact.find(region, FactName.DLC_REPOSITORY_ACCOUNT)
+        problem = dlc.region_problem(dlc.HUGGINGFACE_INFERENCE, region)
         results.append(
-            CheckResult("region: Hugging Face DLC images", Status.PASS, f"{region}: ECR account {account}")
-            if account
+            CheckResult("region: Hugging Face DLC images", Status.PASS, f"{region}: ECR account {dlc.account(region)}")
+            if problem is None
             else CheckResult(
                 "region: Hugging Face DLC images",
                 Status.FAIL,
-                f"{region} has no AWS Deep Learning Containers registry",
+                problem,
                 "deploy to a region with DLC images, e.g. -c region=us-east-1",
             )
         )

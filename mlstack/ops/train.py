@@ -106,12 +106,6 @@ def prepare_job(deployment: Deployment, train_uri: str) -> Job:
     bucket = deployment.output("data", outputs.DATA_BUCKET)
     role_arn = deployment.output("platform", outputs.TRAINING_ROLE_ARN)
     check_train_uri(settings, region, train_uri, data_bucket=bucket)
-    from stacks.constructs.inference_endpoint import dlc_account  # imports aws_cdk: only when submitting
-
-    account = dlc_account(region)
-    if account is None:
-        raise TrainError(f"region={region}: no Deep Learning Containers are published there", ui.EXIT_USAGE)
-
     name = training_job.job_name(settings.prefix)
     request = training_job.create_request(
         settings,
@@ -119,7 +113,6 @@ def prepare_job(deployment: Deployment, train_uri: str) -> Job:
         region=region,
         role_arn=role_arn,
         data_bucket=bucket,
-        image_account=account,
         train_uri=train_uri,
     )
     return Job(name, request, bucket)
@@ -251,5 +244,6 @@ def train(
     if demo or data or model:
         raise TrainError("--demo, --data and --model go with --local", ui.EXIT_USAGE)
     deployment = Deployment.of(settings, endpoint_url=endpoint_url)  # the region, resolved once
+    training_job.image_uri(settings.training, deployment.region)  # no image there: one line, exit 2
     check_train_uri(settings, deployment.region, train_uri)
     return run_on_sagemaker(deployment, train_uri=train_uri, wait=wait, deploy=deploy, poll_seconds=poll_seconds)

@@ -22,13 +22,21 @@ from typing import Any
 
 from mlstack.ops.pricing import PriceTable
 from mlstack.paths import ROOT
-from stacks.config import CHECKPOINTS_PREFIX, MODELS_PREFIX, TRAINING_INPUTS_PREFIX, Settings, TrainingSettings
+from stacks.config import (
+    CHECKPOINTS_PREFIX,
+    MODELS_PREFIX,
+    TRAINING_INPUTS_PREFIX,
+    Settings,
+    SettingsError,
+    TrainingSettings,
+    yelp_archive_uri,
+)
 
 SOURCE_DIR = ROOT / "training" / "sentiment"
 ENTRY_POINT = "train.py"
-# The Yelp review polarity corpus as the Registry of Open Data publishes it (fast.ai NLP datasets).
-YELP_ARCHIVE = "s3://fast-ai-nlp/yelp_review_polarity_csv.tgz"
-TRAINING_IMAGE_REPOSITORY = "huggingface-pytorch-training"
+# The Yelp review polarity corpus where the default settings place it (the fast.ai NLP dataset entry);
+# `train_data_uri(settings)` follows the configured entry.
+YELP_ARCHIVE = yelp_archive_uri()
 # What SageMaker mounts as /opt/ml/checkpoints and syncs with CheckpointConfig.S3Uri.
 CHECKPOINT_LOCAL_PATH = "/opt/ml/checkpoints"
 TERMINAL_STATES = frozenset({"Completed", "Failed", "Stopped"})
@@ -69,8 +77,17 @@ def job_name(prefix: str, now: datetime | None = None) -> str:
     return f"{prefix}-train-{stamp}"[:63]
 
 
-def image_uri(account: str, region: str, tag: str) -> str:
-    return f"{account}.dkr.ecr.{region}.amazonaws.com/{TRAINING_IMAGE_REPOSITORY}:{tag}"
+def train_data_uri(settings: Settings) -> str:
+    """The Yelp archive of the settings' fast.ai NLP dataset entry (the default job's train channel)."""
+    return yelp_archive_uri(settings.public_datasets)
+
+
+def image_uri(training: TrainingSettings, region: str) -> str:
+    """The training image in `region`; SettingsError (one line, exit 2) where AWS does not publish it."""
+    problem = training.region_problem(region)
+    if problem:
+        raise SettingsError([problem])
+    return training.image_uri(region)
 
 
 def source_key(name: str) -> str:
@@ -112,10 +129,10 @@ def create_request(
     region: str,
     role_arn: str,
     data_bucket: str,
-    image_account: str,
-    train_uri: str = YELP_ARCHIVE,
+    train_uri: str | None = None,
 ) -> dict[str, Any]:
-    """The CreateTrainingJob parameters (botocore's shape names) for `settings.training`."""
+    """The CreateTrainingJob parameters (botocore's shape names) for `settings.training`; SettingsError where
+    the region has no training image. `train_uri` defaults to the settings' Yelp archive."""
     training = settings.training
     stopping: dict[str, int] = {"MaxRuntimeInSeconds": training.max_runtime_minutes * 60}
     if training.spot:
@@ -124,7 +141,7 @@ def create_request(
         "TrainingJobName": name,
         "RoleArn": role_arn,
         "AlgorithmSpecification": {
-            "TrainingImage": image_uri(image_account, region, training.image_tag),
+            "TrainingImage": image_uri(training, region),
             "TrainingInputMode": "File",
         },
         "HyperParameters": hyperparameters(
@@ -136,7 +153,7 @@ def create_request(
                 "DataSource": {
                     "S3DataSource": {
                         "S3DataType": "S3Prefix",
-                        "S3Uri": train_uri,
+                        "S3Uri": train_uri or train_data_uri(settings),
                         # Several instances each read the whole corpus; the script shards it by rank.
                         "S3DataDistributionType": "FullyReplicated",
                     }

@@ -12,12 +12,19 @@ Settings), errors (SettingsError). Everything other code uses is imported from h
 
 from stacks.config.api_services import ApiServicesSettings
 from stacks.config.data import CHECKPOINTS_PREFIX, MODELS_PREFIX, TRAINING_INPUTS_PREFIX, DataSettings
-from stacks.config.datasets import DEFAULT_PUBLIC_DATASETS, PublicDataset
+from stacks.config.datasets import (
+    DEFAULT_PUBLIC_DATASETS,
+    YELP_ARCHIVE_NAME,
+    PublicDataset,
+    yelp_archive_uri,
+    yelp_dataset,
+)
 from stacks.config.errors import SettingsError
 from stacks.config.frameworks import FrameworksSettings
+from stacks.config.images import image_region_problems
 from stacks.config.loader import CONTEXT_KEY, load_settings, setting_keys
 from stacks.config.log_retention import LOG_RETENTION_DAYS
-from stacks.config.platform import SAGEMAKER_INSTANCE_FAMILIES, PlatformSettings
+from stacks.config.platform import ENDPOINT_NAME, SAGEMAKER_INSTANCE_FAMILIES, PlatformSettings
 from stacks.config.regions import (
     DEFAULT_REGION,
     AvailabilityZone,
@@ -37,11 +44,13 @@ __all__ = [
     "CONTEXT_KEY",
     "DEFAULT_PUBLIC_DATASETS",
     "DEFAULT_REGION",
+    "ENDPOINT_NAME",
     "LOG_RETENTION_DAYS",
     "MODELS_PREFIX",
     "PREFIX_TAG_KEY",
     "SAGEMAKER_INSTANCE_FAMILIES",
     "TRAINING_INPUTS_PREFIX",
+    "YELP_ARCHIVE_NAME",
     "ApiServicesSettings",
     "AvailabilityZone",
     "AwsRegion",
@@ -55,10 +64,13 @@ __all__ = [
     "Tags",
     "TrainingSettings",
     "aws_regions",
+    "image_region_problems",
     "load_settings",
     "prefixed",
     "region_and_source",
     "region_problem",
     "resolve_region",
     "setting_keys",
+    "yelp_archive_uri",
+    "yelp_dataset",
 ]

@@ -25,6 +25,10 @@ class PublicDataset(Section):
     format: Literal["csv", "parquet", "archive", "images", "text"]
     description: str = ""
 
+    def uri(self, name: str) -> str:
+        """`s3://<bucket>/<prefix><name>`: an object of this dataset."""
+        return f"s3://{self.bucket}/{self.prefix}{name}"
+
 
 DEFAULT_PUBLIC_DATASETS: tuple[PublicDataset, ...] = (
     PublicDataset(
@@ -50,3 +54,20 @@ DEFAULT_PUBLIC_DATASETS: tuple[PublicDataset, ...] = (
         description="fast.ai NLP datasets (tgz archives)",
     ),
 )
+
+# The sentiment recipe's corpus: the Yelp review polarity archive inside the fast.ai NLP dataset (checked on
+# 2026-12-02, README "Public datasets"). Where that dataset lives comes from the settings' public_datasets entry
+# with this id; the default entry above when the settings list none.
+YELP_DATASET_ID = "fast_ai_nlp"
+YELP_ARCHIVE_NAME = "yelp_review_polarity_csv.tgz"
+
+
+def yelp_dataset(datasets: tuple[PublicDataset, ...] = DEFAULT_PUBLIC_DATASETS) -> PublicDataset:
+    """The configured dataset holding the Yelp archive (by id), else the default entry."""
+    default = next(d for d in DEFAULT_PUBLIC_DATASETS if d.id == YELP_DATASET_ID)
+    return next((d for d in datasets if d.id == YELP_DATASET_ID), default)
+
+
+def yelp_archive_uri(datasets: tuple[PublicDataset, ...] = DEFAULT_PUBLIC_DATASETS) -> str:
+    """`s3://<bucket>/<prefix>yelp_review_polarity_csv.tgz` of the configured dataset."""
+    return yelp_dataset(datasets).uri(YELP_ARCHIVE_NAME)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from stacks.config.errors import SettingsError
 from stacks.config.fields import MAX_SHOWN_VALUE, Section, shown
+from stacks.config.images import image_region_problems
 from stacks.config.messages import format_error, unknown_key
 from stacks.config.regions import ProfileRegion, region_and_source, region_problem
 from stacks.config.settings import Settings, Tags
@@ -86,6 +87,7 @@ def _cross_field_problems(settings: Settings, profile_region: ProfileRegion) -> 
         voice = settings.api_services.voice_problem()
         if voice:
             problems.append(voice)
+    problems += image_region_problems(settings, region)
     return problems
 
 

@@ -7,8 +7,12 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
+from stacks import deep_learning_containers as dlc
 from stacks.config.data import MODELS_PREFIX
 from stacks.config.fields import Section, is_s3_bucket_name, pattern
+
+# The endpoint's physical name is `<prefix>-<ENDPOINT_NAME>`.
+ENDPOINT_NAME = "endpoint"
 
 # SageMaker instance families (`ml.<family>.<size>`) accepted for the notebook and the endpoint. Not every
 # family is offered for both, nor in every region: the service reports that at deploy time.
@@ -72,15 +76,17 @@ class PlatformSettings(Section):
             "a transformers pipeline task: lowercase letters, digits and hyphens, e.g. text-classification",
         ),
     ] = "text-classification"
-    # Tag of the Hugging Face PyTorch inference DLC (CPU). Default 2.6.0-transformers4.51.3-cpu-py312-ubuntu22.04.
+    # Tag of the Hugging Face PyTorch inference DLC (CPU; the SDK's and release notes' grammar, Ubuntu or Amazon
+    # Linux). Default {dlc.DEFAULT_INFERENCE_TAG} (see README "Images and regions").
     endpoint_image_tag: Annotated[
         str,
         pattern(
-            r"[\w.-]+-cpu-[\w.-]+",
-            "a CPU tag of the Hugging Face PyTorch inference image (it contains -cpu-), "
-            "e.g. 2.6.0-transformers4.51.3-cpu-py312-ubuntu22.04",
+            dlc.HUGGINGFACE_CPU_TAG.pattern,
+            "a CPU tag of the Hugging Face PyTorch inference image, "
+            "<pytorch>-transformers<version>-cpu-py3<n>-<ubuntu22.04|amzn2023>[-sagemaker], "
+            f"e.g. {dlc.DEFAULT_INFERENCE_TAG}",
         ),
-    ] = "2.6.0-transformers4.51.3-cpu-py312-ubuntu22.04"
+    ] = dlc.DEFAULT_INFERENCE_TAG
     # Serverless memory in MB: 1024-6144 in steps of 1024 (service limits); CPU share grows with it. The
     # Hugging Face container (a Java model server plus PyTorch) needs headroom beyond the model. Default 4096.
     endpoint_memory_mb: int = Field(default=4096, ge=1024, le=6144, multiple_of=1024)
@@ -115,6 +121,22 @@ class PlatformSettings(Section):
                 "e.g. s3://mlstack-data-datalakedata1a2b3c/models/mlstack-train-1/output/model.tar.gz"
             )
         return url
+
+    @property
+    def instance_backed_endpoint(self) -> bool:
+        """An endpoint on an instance (billed by the hour) rather than serverless."""
+        return self.endpoint_enabled and self.endpoint_instance_type is not None
+
+    @property
+    def serverless_endpoint(self) -> bool:
+        return self.endpoint_enabled and self.endpoint_instance_type is None
+
+    def region_problem(self, region: str) -> str | None:
+        """One settings line when the endpoint is enabled in a region without its image, else None."""
+        problem = dlc.region_problem(dlc.HUGGINGFACE_INFERENCE, region) if self.endpoint_enabled else None
+        return (
+            f"{problem}; deploy to one (-c region=...) or set -c platform.endpoint_enabled=false" if problem else None
+        )
 
     @property
     def model_data_bucket_and_key(self) -> tuple[str, str] | None:

@@ -7,6 +7,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field, ValidationInfo, field_validator
 
+from stacks import deep_learning_containers as dlc
 from stacks.config.fields import Section, pattern
 
 
@@ -52,16 +53,17 @@ class TrainingSettings(Section):
             "e.g. distilbert-base-uncased",
         ),
     ] = "distilbert-base-uncased"
-    # Tag of the Hugging Face PyTorch training Deep Learning Container (GPU). Default
-    # 2.5.1-transformers4.49.0-gpu-py311-cu124-ubuntu22.04.
+    # Tag of the Hugging Face PyTorch training Deep Learning Container (GPU; the SDK's and release notes' grammar,
+    # newer CUDA and OS versions included). Default {dlc.DEFAULT_TRAINING_TAG} (README "Images and regions").
     image_tag: Annotated[
         str,
         pattern(
-            r"\d+\.\d+(\.\d+)?-transformers\d+\.\d+\.\d+-gpu-py\d+-[\w.-]+",
-            "a GPU tag of the Hugging Face PyTorch training image, <pytorch>-transformers<version>-gpu-py<nn>-..., "
-            "e.g. 2.5.1-transformers4.49.0-gpu-py311-cu124-ubuntu22.04",
+            dlc.HUGGINGFACE_GPU_TAG.pattern,
+            "a GPU tag of the Hugging Face PyTorch training image, "
+            "<pytorch>-transformers<version>-gpu-py3<n>-cu<nnn>-<ubuntu22.04|amzn2023>[-sagemaker], "
+            f"e.g. {dlc.DEFAULT_TRAINING_TAG}",
         ),
-    ] = "2.5.1-transformers4.49.0-gpu-py311-cu124-ubuntu22.04"
+    ] = dlc.DEFAULT_TRAINING_TAG
     # `mlstack train` refuses a job whose worst-case cost (instances x max runtime, or max wait with spot, x the
     # on-demand price) is above this many US dollars, unless raised. Default 5.
     max_job_usd: float = Field(default=5.0, gt=0)
@@ -97,9 +99,18 @@ class TrainingSettings(Section):
             return None
         return self.max_wait_minutes or min(2 * self.max_runtime_minutes, self.MAX_MINUTES)
 
+    def region_problem(self, region: str) -> str | None:
+        """One settings line when a training job cannot pull its image in `region`, else None."""
+        problem = dlc.region_problem(dlc.HUGGINGFACE_TRAINING, region)
+        return f"{problem}; choose one with -c region=..., e.g. -c region=us-east-1" if problem else None
+
+    def image_uri(self, region: str) -> str:
+        """The training image in `region`; call region_problem first (LookupError where it is missing)."""
+        return dlc.image_uri(dlc.HUGGINGFACE_TRAINING, region, self.image_tag)
+
     @property
     def framework_versions(self) -> tuple[str, str, str]:
-        """(pytorch, transformers, python) versions of image_tag, e.g. ("2.5.1", "4.49.0", "py311"), as the
+        """(pytorch, transformers, python) versions of image_tag, e.g. ("2.9.0", "5.3.0", "py312"), as the
         SageMaker Python SDK's HuggingFace estimator names them."""
         match = re.match(r"(?P<torch>[\d.]+)-transformers(?P<hf>[\d.]+)-gpu-(?P<py>py\d+)-", self.image_tag)
         assert match is not None  # image_tag's validator guarantees the shape

@@ -13,80 +13,28 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
-from aws_cdk.region_info import Fact, FactName
 from constructs import Construct
 
-from stacks.config import PlatformSettings, Settings, SettingsError, prefixed
+from stacks import deep_learning_containers as dlc
+from stacks.config import PlatformSettings, SettingsError
+from stacks.constructs.dlc_pull import grant_dlc_pull
 from stacks.constructs.log_groups import destroyable_log_group
-from stacks.constructs.nag import INLINE_POLICY, acknowledge_aws_solutions, acknowledge_nist
+from stacks.constructs.nag import INLINE_POLICY, acknowledge_nist
 
 # Days the endpoint's container logs are kept: enough to debug a deployment, no archive.
 ENDPOINT_LOG_RETENTION_DAYS = 30
 
-DLC_REPOSITORY = "huggingface-pytorch-inference"
 VARIANT_NAME = "AllTraffic"
-# The endpoint's physical name is `<prefix>-<ENDPOINT_NAME>`.
-ENDPOINT_NAME = "endpoint"
-# Metrics in AWS/SageMaker per endpoint variant that mean the model, or the container, failed a request.
-ALARM_METRICS = ("InvocationModelErrors", "Invocation5XXErrors")
+# SageMaker's namespace for an endpoint's own metrics (CPU, memory, disk), which the execution role publishes.
+ENDPOINT_METRICS_NAMESPACE = "/aws/sagemaker/Endpoints"
+# Metrics in AWS/SageMaker per endpoint variant that mean the model, or the container, failed a request, per
+# endpoint kind. Serverless endpoints publish only the metrics AWS's serverless monitoring page lists (no
+# InvocationModelErrors): there the model's own failures show as 4XX (ModelError answers) and 5XX responses.
+SERVERLESS_ALARM_METRICS = ("Invocation4XXErrors", "Invocation5XXErrors")
+INSTANCE_ALARM_METRICS = ("InvocationModelErrors", "Invocation5XXErrors")
+ALARM_PERIOD_MINUTES = 5
 # Instance families with local NVMe instance storage: SageMaker rejects a KMS key for their storage.
 _INSTANCE_STORAGE_FAMILY = re.compile(r"^ml\.(g4dn|g5|g6|g6e|p3dn|p4d|p5|[a-z]+\d+i?d)\.")
-
-
-# Hugging Face DLC registry accounts the SageMaker Python SDK lists (src/sagemaker/image_uri_config/
-# huggingface.json, aws/sagemaker-python-sdk) for regions CDK's DLC_REPOSITORY_ACCOUNT fact lacks
-# (aws-cdk-lib 2.275.0); checked 2026-12-02. They overlay the fact: the fact wins where it has a value.
-DLC_ACCOUNTS_MISSING_FROM_CDK = {
-    "af-south-1": "626614931356",
-    "ap-northeast-3": "364406365360",
-    "il-central-1": "780543022126",
-    "ca-west-1": "204538143572",
-}
-
-
-def dlc_account(region: str) -> str | None:
-    """The account that publishes Deep Learning Containers in `region`, or None where there are none."""
-    return Fact.find(region, FactName.DLC_REPOSITORY_ACCOUNT) or DLC_ACCOUNTS_MISSING_FROM_CDK.get(region)
-
-
-def check_dlc_region(settings: Settings, region: str) -> None:
-    """SettingsError when the inference endpoint is enabled in a region without Deep Learning Containers.
-
-    app.py runs it before any construct, and `mlstack cdk` before the CLI starts, so the synth reports it
-    as one line and exit 2 like every other bad setting.
-    """
-    if settings.has("platform") and settings.platform.endpoint_enabled and dlc_account(region) is None:
-        raise SettingsError(
-            [
-                f"region={region!r}: AWS publishes no Deep Learning Containers (the inference endpoint's image) "
-                "there; deploy to another region, e.g. -c region=us-east-1, or set "
-                "-c platform.endpoint_enabled=false"
-            ]
-        )
-
-
-def dlc_image_uri(region: str, tag: str, repository: str = DLC_REPOSITORY) -> str:
-    """A Deep Learning Container image (default the Hugging Face PyTorch inference one) for `region`; a
-    SettingsError where AWS publishes none."""
-    account = dlc_account(region)
-    if account is None:
-        raise SettingsError(
-            [
-                f"region={region!r}: AWS publishes no Deep Learning Containers (the inference endpoint's image) "
-                "there; deploy to another region, e.g. -c region=us-east-1, or set "
-                "-c platform.endpoint_enabled=false"
-            ]
-        )
-    suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
-    return f"{account}.dkr.ecr.{region}.{suffix}/{repository}:{tag}"
-
-
-def instance_endpoint_name(settings: Settings) -> str | None:
-    """The Platform stack's endpoint name when that endpoint is instance-backed (billed by the hour), else None."""
-    platform = settings.platform
-    if settings.has("platform") and platform.endpoint_enabled and platform.endpoint_instance_type:
-        return prefixed(settings, ENDPOINT_NAME)
-    return None
 
 
 def supports_storage_kms(instance_type: str) -> bool:
@@ -97,7 +45,8 @@ class InferenceEndpoint(Construct):
     """Model, endpoint configuration (serverless unless an instance type is set), endpoint, log group, alarms
     (notifying `alarm_topic` when given).
 
-    Exposes `endpoint_name`, `endpoint_arn`, `image`, `role`, `model`, `endpoint_config`, `endpoint` and `alarms`.
+    Exposes `endpoint_name`, `endpoint_arn`, `image`, `role`, `model`, `endpoint_config`, `endpoint`, `alarms` and
+    `alarm_metrics` (the metrics alarmed on, which depend on the endpoint's kind).
     """
 
     def __init__(
@@ -113,7 +62,10 @@ class InferenceEndpoint(Construct):
     ) -> None:
         super().__init__(scope, id_)
         stack = cdk.Stack.of(self)
-        self.image = image = dlc_image_uri(stack.region, settings.endpoint_image_tag)
+        problem = settings.region_problem(stack.region)
+        if problem:  # the settings loader refuses this first; a construct used on its own refuses it too
+            raise SettingsError([problem])
+        self.image = image = dlc.image_uri(dlc.HUGGINGFACE_INFERENCE, stack.region, settings.endpoint_image_tag)
 
         # SageMaker writes container logs here; created by the stack so `cdk destroy` removes it.
         log_group = destroyable_log_group(
@@ -127,31 +79,31 @@ class InferenceEndpoint(Construct):
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
-            description=f"{name}: pull the inference image and write the endpoint's logs",
+            description=f"{name}: pull the inference image, write the endpoint's logs and metrics",
         )
-        repository = stack.format_arn(
-            service="ecr", account=dlc_account(stack.region), resource="repository", resource_name=DLC_REPOSITORY
+        grant_dlc_pull(
+            self.role,
+            [dlc.HUGGINGFACE_INFERENCE],
+            sid="PullInferenceImage",
+            other_wildcards="cloudwatch:PutMetricData supports no resource-level permissions either; the "
+            f"cloudwatch:namespace condition limits it to {ENDPOINT_METRICS_NAMESPACE}.",
         )
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="PullInferenceImage",
-                actions=["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
-                resources=[repository],
-            )
-        )
-        # GetAuthorizationToken has no resource-level permissions: it only returns a registry login.
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(sid="LogInToEcr", actions=["ecr:GetAuthorizationToken"], resources=["*"])
-        )
+        # What SageMaker's CreateModel role documentation lists for logs and metrics, scoped to this endpoint's
+        # log group (created above, so CreateLogGroup finds it existing) and SageMaker's endpoint namespace.
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
                 sid="WriteEndpointLogs",
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
                 resources=[log_group.log_group_arn],
             )
         )
-        acknowledge_aws_solutions(
-            self.role, "IAM5[Resource::*]", "ecr:GetAuthorizationToken supports no resource-level permissions."
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="PublishEndpointMetrics",
+                actions=["cloudwatch:PutMetricData"],
+                resources=["*"],
+                conditions={"StringEquals": {"cloudwatch:namespace": ENDPOINT_METRICS_NAMESPACE}},
+            )
         )
 
         trained = settings.model_data_bucket_and_key
@@ -238,24 +190,26 @@ class InferenceEndpoint(Construct):
         self.endpoint_name = self.endpoint.attr_endpoint_name
         self.endpoint_arn = self.endpoint.ref  # Ref of AWS::SageMaker::Endpoint is its ARN
 
+        self.alarm_metrics = SERVERLESS_ALARM_METRICS if serverless else INSTANCE_ALARM_METRICS
         self.alarms = [
             cloudwatch.Alarm(
                 self,
                 f"{metric}Alarm",
-                alarm_description=f"{name}: {metric} in the last 5 minutes; logs in {log_group.log_group_name}",
+                alarm_description=f"{name}: {metric} in the last {ALARM_PERIOD_MINUTES} minutes; logs in "
+                f"{log_group.log_group_name}",
                 metric=cloudwatch.Metric(
                     namespace="AWS/SageMaker",
                     metric_name=metric,
                     dimensions_map={"EndpointName": name, "VariantName": VARIANT_NAME},
                     statistic="Sum",
-                    period=cdk.Duration.minutes(5),
+                    period=cdk.Duration.minutes(ALARM_PERIOD_MINUTES),
                 ),
                 threshold=1,
                 evaluation_periods=1,
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
-            for metric in ALARM_METRICS
+            for metric in self.alarm_metrics
         ]
         for alarm in self.alarms:
             if alarm_topic is not None:

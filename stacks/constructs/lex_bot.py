@@ -107,7 +107,7 @@ class LexBot(Construct):
     """Lex V2 bot, its version and `live` alias, both aliases hooked to the fulfillment function.
 
     Text conversation logs of the alias go to a log group with retention. Exposes `bot`, `version`,
-    `alias`, `role`, `conversation_log_group` and `locale_ids`.
+    `alias`, `role`, `conversation_log_group` (and its `conversation_log_group_plain_arn`) and `locale_ids`.
     """
 
     def __init__(
@@ -128,6 +128,14 @@ class LexBot(Construct):
         stack = cdk.Stack.of(self)
 
         self.conversation_log_group = destroyable_log_group(self, "ConversationLogs", retention_days=log_retention_days)
+        # The group's ARN without the `:*` CDK's log_group_arn (CloudFormation's Arn attribute) ends with: Lex V2's
+        # CloudWatchLogGroupArn pattern accepts both, and the plain form is the one its documentation shows.
+        self.conversation_log_group_plain_arn = stack.format_arn(
+            service="logs",
+            resource="log-group",
+            resource_name=self.conversation_log_group.log_group_name,
+            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+        )
         # The bot's runtime role: Lex writes text conversation logs and synthesizes voice replies with it.
         self.role = iam.Role(
             self,
@@ -239,7 +247,7 @@ class LexBot(Construct):
                         enabled=True,
                         destination=lex.CfnBotAlias.TextLogDestinationProperty(
                             cloud_watch=lex.CfnBotAlias.CloudWatchLogGroupLogDestinationProperty(
-                                cloud_watch_log_group_arn=self.conversation_log_group.log_group_arn,
+                                cloud_watch_log_group_arn=self.conversation_log_group_plain_arn,
                                 log_prefix=f"{ALIAS_NAME}/",
                             )
                         ),

@@ -11,8 +11,10 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from stacks import deep_learning_containers as dlc
 from stacks.config import PREFIX_TAG_KEY, PlatformSettings
 from stacks.constructs.data_lake import ATHENA_RESULTS_PREFIX
+from stacks.constructs.dlc_pull import grant_dlc_pull
 from stacks.constructs.nag import INLINE_POLICY, acknowledge_aws_solutions, acknowledge_nist, nag_resource
 from stacks.constructs.network import Network
 from stacks.constructs.public_datasets import PublicDatasets
@@ -43,7 +45,6 @@ SAGEMAKER_MANAGE_ACTIONS = (
     "sagemaker:InvokeEndpoint",
 )
 SAGEMAKER_RESOURCE_TYPES = ("training-job", "model", "endpoint-config", "endpoint")
-ECR_PULL_ACTIONS = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability")
 
 
 def lifecycle_script(name: str, **values: str) -> str:
@@ -93,7 +94,6 @@ class NotebookInstance(Construct):
         data_bucket: s3.IBucket,
         datasets: PublicDatasets,
         samples_prefix: str,
-        dlc_account: str | None,
         network: Network | None,
     ) -> None:
         super().__init__(scope, id_)
@@ -108,8 +108,8 @@ class NotebookInstance(Construct):
         self._grant_data(stack, data_bucket, datasets)
         self._grant_sagemaker(stack, prefix)
         self._grant_logs(stack, prefix)
-        if dlc_account:
-            self._grant_dlc_pull(stack, dlc_account)
+        # The images the samples train and serve with: every Deep Learning Container repository mlstack knows.
+        grant_dlc_pull(self.role, dlc.REPOSITORIES, sid="PullDeepLearningContainers")
 
         create_script = lifecycle_script(
             "on_create.sh", REGION=stack.region, BUCKET=data_bucket.bucket_name, NOTEBOOKS_PREFIX=samples_prefix
@@ -309,24 +309,3 @@ class NotebookInstance(Construct):
                 "SageMaker names log streams after each job and instance at run time; groups "
                 "are limited to this notebook, training jobs, and endpoints named with the prefix.",
             )
-
-    def _grant_dlc_pull(self, stack: cdk.Stack, dlc_account: str) -> None:
-        repositories = stack.format_arn(service="ecr", account=dlc_account, resource="repository", resource_name="*")
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="PullDeepLearningContainers", actions=list(ECR_PULL_ACTIONS), resources=[repositories]
-            )
-        )
-        # GetAuthorizationToken has no resource-level permissions: it only returns a registry login.
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(sid="LogInToEcr", actions=["ecr:GetAuthorizationToken"], resources=["*"])
-        )
-        acknowledge_aws_solutions(
-            self.role,
-            f"IAM5[Resource::{nag_resource(stack, repositories)}]",
-            "Read-only pulls from AWS's Deep Learning Containers account for the images jobs "
-            "and models run; AWS publishes many framework repositories there.",
-        )
-        acknowledge_aws_solutions(
-            self.role, "IAM5[Resource::*]", "ecr:GetAuthorizationToken supports no resource-level permissions."
-        )

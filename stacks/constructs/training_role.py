@@ -7,12 +7,12 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from stacks import deep_learning_containers as dlc
 from stacks.config import CHECKPOINTS_PREFIX, MODELS_PREFIX, TRAINING_INPUTS_PREFIX
+from stacks.constructs.dlc_pull import grant_dlc_pull
 from stacks.constructs.nag import INLINE_POLICY, acknowledge_aws_solutions, acknowledge_nist, nag_resource
 from stacks.constructs.public_datasets import PublicDatasets
 
-# The Hugging Face PyTorch training Deep Learning Container's repository in AWS's DLC account.
-TRAINING_DLC_REPOSITORY = "huggingface-pytorch-training"
 # SageMaker writes every training job's container logs to this group and its metrics to this namespace.
 TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs"
 TRAINING_METRICS_NAMESPACE = "/aws/sagemaker/TrainingJobs"
@@ -35,7 +35,6 @@ class TrainingRole(Construct):
         prefix: str,
         data_bucket: s3.IBucket,
         datasets: PublicDatasets,
-        dlc_account: str | None,
     ) -> None:
         super().__init__(scope, id_)
         stack = cdk.Stack.of(self)
@@ -49,9 +48,15 @@ class TrainingRole(Construct):
         # Attached from this side: ManagedPolicy.attach_to_role would make the Data stack refer to this role.
         self.role.add_managed_policy(datasets.read_policy)
         self._grant_data_bucket(stack, data_bucket)
-        if dlc_account:  # a region without Deep Learning Containers has no image to pull
-            self._grant_image_pull(stack, dlc_account)
         self._grant_logs_and_metrics(stack, prefix)
+        # Where AWS publishes no training image there is nothing to pull (`mlstack train` refuses such a region).
+        grant_dlc_pull(
+            self.role,
+            [dlc.HUGGINGFACE_TRAINING],
+            sid="PullTrainingImage",
+            other_wildcards="cloudwatch:PutMetricData supports no resource-level permissions either; metrics are "
+            f"limited to the {TRAINING_METRICS_NAMESPACE} namespace by condition.",
+        )
         acknowledge_nist(self.role.node.find_child("DefaultPolicy"), "IAMNoInlinePolicy", INLINE_POLICY)
 
     def _grant_data_bucket(self, stack: cdk.Stack, bucket: s3.IBucket) -> None:
@@ -92,23 +97,6 @@ class TrainingRole(Construct):
         }
         for arn, reason in reasons.items():
             acknowledge_aws_solutions(self.role, f"IAM5[Resource::{nag_resource(stack, arn, producer)}]", reason)
-
-    def _grant_image_pull(self, stack: cdk.Stack, dlc_account: str) -> None:
-        repository = stack.format_arn(
-            service="ecr", account=dlc_account, resource="repository", resource_name=TRAINING_DLC_REPOSITORY
-        )
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="PullTrainingImage",
-                actions=["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
-                resources=[repository],
-            )
-        )
-        # GetAuthorizationToken has no resource-level permissions: it only returns a registry login, and the
-        # pull itself is limited to the one repository above.
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(sid="LogInToEcr", actions=["ecr:GetAuthorizationToken"], resources=["*"])
-        )
 
     def _grant_logs_and_metrics(self, stack: cdk.Stack, prefix: str) -> None:
         def group_arn(resource_name: str) -> str:
@@ -152,9 +140,3 @@ class TrainingRole(Construct):
              "write and read no log events."),
         ):  # fmt: skip
             acknowledge_aws_solutions(self.role, f"IAM5[Resource::{nag_resource(stack, arn)}]", reason)
-        acknowledge_aws_solutions(
-            self.role,
-            "IAM5[Resource::*]",
-            "ecr:GetAuthorizationToken and cloudwatch:PutMetricData support no resource-level "
-            f"permissions; metrics are limited to the {TRAINING_METRICS_NAMESPACE} namespace by condition.",
-        )

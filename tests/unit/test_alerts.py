@@ -118,10 +118,12 @@ def test_every_alarm_in_every_stack_notifies_the_topic(with_alerts: Any) -> None
 
 def test_idle_stop_alarm_keeps_its_ec2_stop_action(with_alerts: Any) -> None:
     frameworks = template_of(with_alerts, "Frameworks")
-    [alarm] = frameworks.find_resources("AWS::CloudWatch::Alarm").values()
-    actions = alarm["Properties"]["AlarmActions"]
-    assert len(actions) == 2
-    assert "arn:aws:automate:us-east-1:ec2:stop" in actions
+    alarms = frameworks.find_resources("AWS::CloudWatch::Alarm").values()
+    assert len(alarms) == 2  # the agent's alarm and the CPUUtilization fallback
+    for alarm in alarms:
+        actions = alarm["Properties"]["AlarmActions"]
+        assert len(actions) == 2
+        assert "arn:aws:automate:us-east-1:ec2:stop" in actions
 
 
 def test_budget_warnings_go_to_the_budget_address_and_the_topic(with_alerts: Any) -> None:

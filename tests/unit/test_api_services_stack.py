@@ -252,7 +252,9 @@ def test_bot_role_may_write_conversation_logs_and_synthesize_speech_only(api: Te
 def _conversation_log_group_id(template: Template) -> str:
     _, alias = only(template, "AWS::Lex::BotAlias")
     [setting] = alias["Properties"]["ConversationLogSettings"]["TextLogSettings"]
-    return setting["Destination"]["CloudWatch"]["CloudWatchLogGroupArn"]["Fn::GetAtt"][0]
+    parts = setting["Destination"]["CloudWatch"]["CloudWatchLogGroupArn"]["Fn::Join"][1]
+    [ref] = [p for p in parts if "Ref" in p and not p["Ref"].startswith("AWS::")]
+    return str(ref["Ref"])
 
 
 def test_live_alias_points_at_the_published_version_with_the_hook_and_text_logs(api: Template) -> None:

@@ -370,7 +370,7 @@ def test_training_defaults() -> None:
     assert (training.max_runtime_minutes, training.epochs, training.max_rows) == (60, 1, 100000)
     assert training.base_model == "distilbert-base-uncased"
     assert training.max_job_usd == 5.0
-    assert training.framework_versions == ("2.5.1", "4.49.0", "py311")
+    assert training.framework_versions == ("2.9.0", "5.3.0", "py312")
 
 
 @pytest.mark.parametrize(

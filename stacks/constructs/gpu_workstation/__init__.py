@@ -12,7 +12,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from stacks.config import MODELS_PREFIX, FrameworksSettings, PublicDataset, TrainingSettings
+from stacks.config import MODELS_PREFIX, YELP_ARCHIVE_NAME, FrameworksSettings, PublicDataset, TrainingSettings
 from stacks.constructs.log_groups import HANDLER_LOG_RETENTION_DAYS, destroyable_log_group
 from stacks.constructs.nag import (
     DEPLOY_TIME_HANDLER,
@@ -49,8 +49,6 @@ def _nag_text(stack: cdk.Stack, value: str) -> str:
 
 # Installed on the instance: runs training/sentiment/train.py on every GPU and saves the model to the data bucket.
 TRAIN_COMMAND = "/usr/local/bin/mlstack-train"
-# The corpus the command trains on by default: the Yelp review polarity archive of the fast.ai NLP datasets.
-YELP_ARCHIVE = "yelp_review_polarity_csv.tgz"
 
 
 def train_command_script(
@@ -70,7 +68,7 @@ def train_command_script(
         "DATA_BUCKET": data_bucket_name,
         "CODE_PREFIX": code_prefix,
         "MODELS_PREFIX": MODELS_PREFIX,
-        "DATA_URL": f"s3://{corpus.bucket}/{corpus.prefix}{YELP_ARCHIVE}",
+        "DATA_URL": corpus.uri(YELP_ARCHIVE_NAME),
         "DATA_REGION": corpus.region,
         "BASE_MODEL": training.base_model,
         "EPOCHS": str(training.epochs),

@@ -71,6 +71,15 @@ def test_a_job_above_the_cost_cap_is_refused_before_any_aws_call(cli: Cli) -> No
     assert "is above training.max_job_usd=5; raise it (-c training.max_job_usd=" in lines[0]
 
 
+def test_a_region_without_the_training_image_is_refused_before_any_aws_call(cli: Cli) -> None:
+    result = cli("train", "-c", "region=eu-south-2")
+    assert result.code == 2
+    [line] = result.err.strip().splitlines()
+    assert line.startswith(
+        "mlstack: invalid setting: region='eu-south-2': AWS publishes no huggingface-pytorch-training"
+    )
+
+
 def test_the_public_archive_is_read_in_place_only_in_its_own_region(cli: Cli) -> None:
     result = cli("train", "-c", "region=eu-west-1")
     assert result.code == 2

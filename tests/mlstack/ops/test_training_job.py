@@ -24,7 +24,7 @@ BUCKET = "mlstack-data-bucket"
 def request_for(**overrides: str) -> dict[str, Any]:
     settings = ops_settings.load({"region": REGION, **overrides})
     return training_job.create_request(
-        settings, name="mlstack-train-1", region=REGION, role_arn=ROLE, data_bucket=BUCKET, image_account="763104351884"
+        settings, name="mlstack-train-1", region=REGION, role_arn=ROLE, data_bucket=BUCKET
     )
 
 
@@ -116,3 +116,30 @@ def test_follow_reports_each_change_until_the_job_ends() -> None:
     assert seen[-1].spot_savings_percent == pytest.approx(70)
     assert seen[-1].line() == "Completed / Completed: 300 billable s, spot saved 70 %"
     assert seen[-1].model_artifacts.endswith("/model.tar.gz")
+
+
+def test_the_image_is_the_regions_training_dlc_from_the_shared_table() -> None:
+    image = request_for()["AlgorithmSpecification"]["TrainingImage"]
+    assert image == (
+        "763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-training:"
+        "2.9.0-transformers5.3.0-gpu-py312-cu130-ubuntu22.04"
+    )
+
+
+def test_a_region_without_the_training_image_is_refused_in_one_line() -> None:
+    from stacks.config import SettingsError
+
+    settings = ops_settings.load({"region": "eu-south-2"})
+    with pytest.raises(SettingsError) as error:
+        training_job.create_request(settings, name="n", region="eu-south-2", role_arn=ROLE, data_bucket=BUCKET)
+    [line] = error.value.problems
+    assert line.startswith("region='eu-south-2': AWS publishes no huggingface-pytorch-training")
+
+
+def test_the_train_channel_follows_the_settings_dataset_entry() -> None:
+    moved = json.dumps(
+        [{"id": "fast_ai_nlp", "bucket": "my-mirror", "region": "us-east-1", "prefix": "nlp/", "format": "archive"}]
+    )
+    request = request_for(public_datasets=moved)
+    uri = request["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"]
+    assert uri == "s3://my-mirror/nlp/yelp_review_polarity_csv.tgz"

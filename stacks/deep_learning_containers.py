@@ -1,0 +1,163 @@
+"""AWS Deep Learning Containers (DLC): the repositories mlstack uses, the account that publishes them in each
+region, and the regions where each repository exists. The one copy of these facts: the CDK app (image URIs,
+pull grants), the settings validation (tag grammar, region refusals) and the CLI (training jobs) all read it.
+Imports nothing from aws_cdk.
+
+Source: the SageMaker Python SDK's image tables, `sagemaker-core/src/sagemaker/core/image_uri_config/`
+`huggingface.json` and `pytorch.json` (github.com/aws/sagemaker-python-sdk, commit a248126, 2026-08-21), read on
+2026-12-04. A repository's regions are the registries of its newest version there, the version the default tags
+name: the Hugging Face training image of transformers 5.3 is missing in four regions where older ones and the
+inference image exist (ap-south-2, ap-southeast-4, eu-central-2, eu-south-2).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+HUGGINGFACE_INFERENCE = "huggingface-pytorch-inference"
+HUGGINGFACE_TRAINING = "huggingface-pytorch-training"
+# The plain PyTorch DLCs (CPU and GPU variants) for recipes that need no transformers.
+PYTORCH_TRAINING = "pytorch-training"
+PYTORCH_INFERENCE = "pytorch-inference"
+REPOSITORIES = (HUGGINGFACE_INFERENCE, HUGGINGFACE_TRAINING, PYTORCH_TRAINING, PYTORCH_INFERENCE)
+
+# The registry account per region; every repository above uses the same account in a region.
+ACCOUNTS: dict[str, str] = {
+    "af-south-1": "626614931356",
+    "ap-east-1": "871362719292",
+    "ap-east-2": "975050140332",
+    "ap-northeast-1": "763104351884",
+    "ap-northeast-2": "763104351884",
+    "ap-northeast-3": "364406365360",
+    "ap-south-1": "763104351884",
+    "ap-south-2": "772153158452",
+    "ap-southeast-1": "763104351884",
+    "ap-southeast-2": "763104351884",
+    "ap-southeast-3": "907027046896",
+    "ap-southeast-4": "457447274322",
+    "ap-southeast-5": "550225433462",
+    "ap-southeast-6": "633930458069",
+    "ap-southeast-7": "590183813437",
+    "ca-central-1": "763104351884",
+    "ca-west-1": "204538143572",
+    "cn-north-1": "727897471807",
+    "cn-northwest-1": "727897471807",
+    "eu-central-1": "763104351884",
+    "eu-central-2": "380420809688",
+    "eu-north-1": "763104351884",
+    "eu-south-1": "692866216735",
+    "eu-south-2": "503227376785",
+    "eu-west-1": "763104351884",
+    "eu-west-2": "763104351884",
+    "eu-west-3": "763104351884",
+    "il-central-1": "780543022126",
+    "me-central-1": "914824155844",
+    "me-south-1": "217643126080",
+    "mx-central-1": "637423239942",
+    "sa-east-1": "763104351884",
+    "us-east-1": "763104351884",
+    "us-east-2": "763104351884",
+    "us-gov-east-1": "446045086412",
+    "us-gov-west-1": "442386744353",
+    "us-iso-east-1": "886529160074",
+    "us-isob-east-1": "094389454867",
+    "us-west-1": "763104351884",
+    "us-west-2": "763104351884",
+}
+
+# Regions of ACCOUNTS where a repository's newest version is not published.
+_MISSING: dict[str, frozenset[str]] = {
+    HUGGINGFACE_INFERENCE: frozenset(
+        {"ap-east-2", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "mx-central-1"}
+    ),
+    HUGGINGFACE_TRAINING: frozenset(
+        {"ap-east-2", "ap-south-2", "ap-southeast-4", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7"}
+        | {"eu-central-2", "eu-south-2", "mx-central-1"}
+    ),
+    PYTORCH_TRAINING: frozenset({"us-iso-east-1", "us-isob-east-1"}),
+    PYTORCH_INFERENCE: frozenset({"us-iso-east-1", "us-isob-east-1"}),
+}
+REPOSITORY_REGIONS: dict[str, frozenset[str]] = {
+    repository: frozenset(ACCOUNTS) - _MISSING[repository] for repository in REPOSITORIES
+}
+
+
+@dataclass(frozen=True)
+class Partition:
+    """An AWS partition as ARNs (`name`) and ECR registry host names (`domain`) spell it."""
+
+    name: str
+    domain: str
+
+
+_PARTITIONS = (
+    ("cn-", Partition("aws-cn", "amazonaws.com.cn")),
+    ("us-gov-", Partition("aws-us-gov", "amazonaws.com")),
+    ("us-isob-", Partition("aws-iso-b", "sc2s.sgov.gov")),
+    ("us-iso-", Partition("aws-iso", "c2s.ic.gov")),
+)
+COMMERCIAL = Partition("aws", "amazonaws.com")
+
+# Image tags as the SDK tables and the DLC release notes (github.com/aws/deep-learning-containers,
+# docs/src/data/) spell them: <pytorch>-transformers<version>-<cpu|gpu>-py3<n>[-cu<nnn>]-<os>[-sagemaker][-v<n>],
+# the OS an Ubuntu release (ubuntu22.04) or Amazon Linux (amzn2023).
+_VERSION = r"\d+\.\d+(?:\.\d+)?"
+_OS_AND_BUILD = r"(?:ubuntu\d{2}\.\d{2}|amzn20\d{2})(?:-sagemaker)?(?:-v\d+(?:\.\d+)*)?"
+HUGGINGFACE_CPU_TAG = re.compile(rf"{_VERSION}-transformers{_VERSION}-cpu-py3\d{{1,2}}-{_OS_AND_BUILD}")
+HUGGINGFACE_GPU_TAG = re.compile(rf"{_VERSION}-transformers{_VERSION}-gpu-py3\d{{1,2}}-cu1\d{{2}}-{_OS_AND_BUILD}")
+
+# Defaults: the newest Hugging Face DLCs of the SDK tables and the DLC release notes on 2026-12-04.
+# Inference: transformers 5.5.3 on PyTorch 2.6 (CPU, for serverless); training: transformers 5.3.0 on PyTorch 2.9.
+DEFAULT_INFERENCE_TAG = "2.6.0-transformers5.5.3-cpu-py312-ubuntu22.04"
+DEFAULT_TRAINING_TAG = "2.9.0-transformers5.3.0-gpu-py312-cu130-ubuntu22.04"
+
+_PURPOSE = {
+    HUGGINGFACE_INFERENCE: "the inference endpoint's image",
+    HUGGINGFACE_TRAINING: "the training job's image",
+    PYTORCH_TRAINING: "the PyTorch training image",
+    PYTORCH_INFERENCE: "the PyTorch inference image",
+}
+
+
+def partition(region: str) -> Partition:
+    """The partition of `region` (its ARN name and registry domain)."""
+    return next((p for start, p in _PARTITIONS if region.startswith(start)), COMMERCIAL)
+
+
+def account(region: str) -> str | None:
+    """The account that publishes Deep Learning Containers in `region`, or None where AWS publishes none."""
+    return ACCOUNTS.get(region)
+
+
+def available(repository: str, region: str) -> bool:
+    return region in REPOSITORY_REGIONS[repository]
+
+
+def region_problem(repository: str, region: str) -> str | None:
+    """Why `repository` cannot be pulled in `region` (the start of a settings error line), or None."""
+    if available(repository, region):
+        return None
+    area = region.partition("-")[0]
+    nearby = sorted(r for r in REPOSITORY_REGIONS[repository] if r.partition("-")[0] == area)
+    where = ", ".join(nearby[:3]) if nearby else "us-east-1"
+    return (
+        f"region={region!r}: AWS publishes no {repository} Deep Learning Container ({_PURPOSE[repository]}) "
+        f"there; regions with it include {where}"
+    )
+
+
+def image_uri(repository: str, region: str, tag: str) -> str:
+    """`<account>.dkr.ecr.<region>.<domain>/<repository>:<tag>`; LookupError where the repository is missing."""
+    problem = region_problem(repository, region)
+    if problem:
+        raise LookupError(problem)
+    return f"{ACCOUNTS[region]}.dkr.ecr.{region}.{partition(region).domain}/{repository}:{tag}"
+
+
+def repository_arn(repository: str, region: str) -> str:
+    """The repository's ARN, what ECR pull permissions name; LookupError where it is missing."""
+    problem = region_problem(repository, region)
+    if problem:
+        raise LookupError(problem)
+    return f"arn:{partition(region).name}:ecr:{region}:{ACCOUNTS[region]}:repository/{repository}"
