@@ -87,7 +87,8 @@ def _cross_field_problems(settings: Settings, profile_region: ProfileRegion) -> 
         voice = settings.api_services.voice_problem()
         if voice:
             problems.append(voice)
-    problems += image_region_problems(settings, region)
+    if not region_problem(region):  # an unknown region already has its line: no second one about images there
+        problems += image_region_problems(settings, region)
     return problems
 
 

@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 
 from stacks import deep_learning_containers as dlc
 from stacks.config.data import MODELS_PREFIX
-from stacks.config.fields import Section, is_s3_bucket_name, pattern
+from stacks.config.fields import Section, closed_set_problem, is_s3_bucket_name, pattern
 
 # The endpoint's physical name is `<prefix>-<ENDPOINT_NAME>`.
 ENDPOINT_NAME = "endpoint"
@@ -26,12 +26,9 @@ def _sagemaker_instance_type(value: str) -> str:
     match = re.fullmatch(r"ml\.([a-z0-9]+)\.([a-z0-9]+)", value)
     if not match:
         raise ValueError("a SageMaker instance type: ml.<family>.<size>, e.g. ml.t3.medium")
-    if match.group(1) not in SAGEMAKER_INSTANCE_FAMILIES:
-        raise ValueError(
-            f"unknown instance type family ml.{match.group(1)}; allowed families: "
-            + ", ".join(f"ml.{family}" for family in SAGEMAKER_INSTANCE_FAMILIES)
-            + "; e.g. ml.t3.medium"
-        )
+    problem = closed_set_problem(match.group(1), SAGEMAKER_INSTANCE_FAMILIES, noun="a SageMaker family", example="t3")
+    if problem:
+        raise ValueError(f"family {match.group(1)}: {problem}")
     return value
 
 
@@ -64,8 +61,7 @@ class PlatformSettings(Section):
         str,
         pattern(
             r"[A-Za-z0-9][\w.-]*(/[\w.-]+)?",
-            "a Hugging Face Hub model id, owner/name or name, of letters, digits, dots, underscores and hyphens, "
-            "e.g. distilbert/distilbert-base-uncased-finetuned-sst-2-english",
+            "a Hugging Face Hub model id (owner/name: letters, digits, . _ -), e.g. distilbert/distilbert-base-uncased",
         ),
     ] = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
     # transformers pipeline task (HF_TASK). Default text-classification.
@@ -82,9 +78,7 @@ class PlatformSettings(Section):
         str,
         pattern(
             dlc.HUGGINGFACE_CPU_TAG.pattern,
-            "a CPU tag of the Hugging Face PyTorch inference image, "
-            "<pytorch>-transformers<version>-cpu-py3<n>-<ubuntu22.04|amzn2023>[-sagemaker], "
-            f"e.g. {dlc.DEFAULT_INFERENCE_TAG}",
+            f"a CPU tag of the Hugging Face inference image, e.g. {dlc.DEFAULT_INFERENCE_TAG}",
         ),
     ] = dlc.DEFAULT_INFERENCE_TAG
     # Serverless memory in MB: 1024-6144 in steps of 1024 (service limits); CPU share grows with it. The
@@ -116,9 +110,8 @@ class PlatformSettings(Section):
             and len(key) > len(MODELS_PREFIX) + len(".tar.gz")
         ):
             raise ValueError(
-                f"an s3:// URL of a model archive under the data bucket's {MODELS_PREFIX} prefix: "
-                f"s3://<data bucket>/{MODELS_PREFIX}<path>/model.tar.gz, "
-                "e.g. s3://mlstack-data-datalakedata1a2b3c/models/mlstack-train-1/output/model.tar.gz"
+                "an s3:// URL of a model archive in the data bucket, "
+                f"e.g. s3://<data bucket>/{MODELS_PREFIX}<job>/output/model.tar.gz"
             )
         return url
 

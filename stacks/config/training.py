@@ -8,7 +8,7 @@ from typing import Annotated, ClassVar
 from pydantic import Field, ValidationInfo, field_validator
 
 from stacks import deep_learning_containers as dlc
-from stacks.config.fields import Section, pattern
+from stacks.config.fields import Section, closed_set_problem, pattern
 
 
 class TrainingSettings(Section):
@@ -49,8 +49,7 @@ class TrainingSettings(Section):
         str,
         pattern(
             r"[A-Za-z0-9][\w.-]*(/[\w.-]+)?",
-            "a Hugging Face Hub model id, owner/name or name, of letters, digits, dots, underscores and hyphens, "
-            "e.g. distilbert-base-uncased",
+            "a Hugging Face Hub model id (owner/name: letters, digits, . _ -), e.g. distilbert-base-uncased",
         ),
     ] = "distilbert-base-uncased"
     # Tag of the Hugging Face PyTorch training Deep Learning Container (GPU; the SDK's and release notes' grammar,
@@ -59,9 +58,7 @@ class TrainingSettings(Section):
         str,
         pattern(
             dlc.HUGGINGFACE_GPU_TAG.pattern,
-            "a GPU tag of the Hugging Face PyTorch training image, "
-            "<pytorch>-transformers<version>-gpu-py3<n>-cu<nnn>-<ubuntu22.04|amzn2023>[-sagemaker], "
-            f"e.g. {dlc.DEFAULT_TRAINING_TAG}",
+            f"a GPU tag of the Hugging Face training image, e.g. {dlc.DEFAULT_TRAINING_TAG}",
         ),
     ] = dlc.DEFAULT_TRAINING_TAG
     # `mlstack train` refuses a job whose worst-case cost (instances x max runtime, or max wait with spot, x the
@@ -71,14 +68,11 @@ class TrainingSettings(Section):
     @field_validator("instance_type")
     @classmethod
     def _priced_training_type(cls, instance_type: str) -> str:
-        if instance_type not in cls.INSTANCE_TYPES:
-            raise ValueError(
-                "not a training instance type mlstack knows the price of; GPU: "
-                + ", ".join(t for t in cls.INSTANCE_TYPES if t.split(".")[1][0] in "gp")
-                + "; CPU: "
-                + ", ".join(t for t in cls.INSTANCE_TYPES if t.split(".")[1][0] not in "gp")
-                + "; e.g. ml.g5.xlarge"
-            )
+        problem = closed_set_problem(
+            instance_type, cls.INSTANCE_TYPES, noun="a training type mlstack knows the price of", example="ml.g5.xlarge"
+        )
+        if problem:
+            raise ValueError(problem)
         return instance_type
 
     @field_validator("max_wait_minutes")

@@ -192,10 +192,13 @@ def test_public_datasets_from_json() -> None:
         ),
         (
             {"training.instance_type": "ml.g9.xlarge"},
-            "training.instance_type='ml.g9.xlarge': not a training instance type mlstack knows the price of; GPU: "
-            "ml.g4dn.xlarge, ",
+            "training.instance_type='ml.g9.xlarge': not a training type mlstack knows the price of; did you mean "
+            "ml.g5.xlarge",
         ),
-        ({"training.instance_type": "ml.t3.medium"}, "; CPU: ml.m5.large, ml.m5.xlarge"),
+        (
+            {"training.instance_type": "ml.t3.medium"},
+            "training.instance_type='ml.t3.medium': not a training type mlstack knows the price of, e.g. ml.g5.xlarge",
+        ),
         ({"training.instance_count": "0"}, "training.instance_count='0': a whole number from 1 to 16, e.g. 1"),
         ({"training.instance_count": "17"}, "training.instance_count='17': a whole number from 1 to 16, e.g. 1"),
         ({"training.spot": "sometimes"}, "training.spot='sometimes': true or false, e.g. true"),
@@ -213,18 +216,18 @@ def test_public_datasets_from_json() -> None:
         ({"training.max_rows": "-1"}, "training.max_rows='-1': a whole number of at least 0, e.g. 100000"),
         (
             {"training.base_model": "not a model"},
-            "training.base_model='not a model': a Hugging Face Hub model id, owner/name or name",
+            "training.base_model='not a model': a Hugging Face Hub model id (owner/name: letters, digits, . _ -)",
         ),
         (
             {"training.image_tag": "2.6.0-transformers4.51.3-cpu-py312-ubuntu22.04"},
             "training.image_tag='2.6.0-transformers4.51.3-cpu-py312-ubuntu22.04': a GPU tag of the Hugging Face "
-            "PyTorch training image",
+            "training image, e.g. ",
         ),
         ({"training.max_job_usd": "0"}, "training.max_job_usd='0': a number greater than 0, e.g. 5"),
         (
             {"platform.model_data_url": "s3://my-bucket/output/model.tar.gz"},
-            "platform.model_data_url='s3://my-bucket/output/model.tar.gz': an s3:// URL of a model archive under "
-            "the data bucket's models/ prefix: s3://<data bucket>/models/<path>/model.tar.gz, e.g. s3://",
+            "platform.model_data_url='s3://my-bucket/output/model.tar.gz': an s3:// URL of a model archive in "
+            "the data bucket, e.g. s3://<data bucket>/models/<job>/output/model.tar.gz",
         ),
         (
             {"platform.model_data_url": "https://my-bucket.s3.amazonaws.com/models/a/model.tar.gz"},

@@ -281,11 +281,12 @@ MEMORY = "a whole number from 1024 to 6144 in steps of 1024, e.g. 4096"
          "notebook_platform='notebook-al1-v1': notebook-al2023-v<number> (Amazon Linux 2023)"),
         ("notebook_root_access", "maybe", "notebook_root_access='maybe': true or false, e.g. false"),
         ("endpoint_enabled", "perhaps", "endpoint_enabled='perhaps': true or false, e.g. true"),
-        ("hf_model_id", "not a model", "hf_model_id='not a model': a Hugging Face Hub model id, owner/name or name"),
+        ("hf_model_id", "not a model",
+         "hf_model_id='not a model': a Hugging Face Hub model id (owner/name: letters, digits, . _ -)"),
         ("hf_task", "Text Classification",
          "hf_task='Text Classification': a transformers pipeline task: lowercase letters, digits and hyphens"),
         ("endpoint_image_tag", "2.6.0-gpu-py312",
-         "endpoint_image_tag='2.6.0-gpu-py312': a CPU tag of the Hugging Face PyTorch inference image"),
+         "endpoint_image_tag='2.6.0-gpu-py312': a CPU tag of the Hugging Face inference image"),
     ],
 )  # fmt: skip
 def test_bad_platform_setting_is_one_clear_line(setting: str, value: str, message: str) -> None:
