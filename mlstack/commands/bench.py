@@ -9,7 +9,7 @@ import click
 
 from mlstack.ops import ui
 
-BENCHMARKS = ("synth", "lambda", "training", "gate")
+BENCHMARKS = ("synth", "lambda", "training", "forecast", "gate")
 
 
 @click.command(
@@ -20,7 +20,8 @@ BENCHMARKS = ("synth", "lambda", "training", "gate")
     "only",
     multiple=True,
     type=click.Choice(BENCHMARKS),
-    help="Run only these (repeatable). Default: synth, lambda and training; `gate` times a whole `make test`.",
+    help="Run only these (repeatable). Default: synth, lambda and training; `forecast` (DeepAR's throughput and "
+    "latency) and `gate` (a whole `make test`) run only when named.",
 )
 def command(only: tuple[str, ...]) -> int:
     """Synth time against a one-bucket baseline, the fulfillment Lambda's cold import, warm call and size,
@@ -44,6 +45,12 @@ def command(only: tuple[str, ...]) -> int:
         with ui.spinner("Training the tiny model, one process then two..."):
             training = training_figures()
         print("\n".join(training.lines()))
+    if "forecast" in chosen:
+        from mlstack.bench.forecast import forecast_figures
+
+        with ui.spinner("Training and backtesting the forecast demo, then timing its handler..."):
+            forecast = forecast_figures()
+        print("\n".join(forecast.lines()))
     if "gate" in chosen:
         from mlstack.bench.synth import gate_seconds
 
