@@ -211,8 +211,8 @@ def run_locally(
     missing = [name for name in ML_PACKAGES if importlib.util.find_spec(name) is None]
     if missing:
         raise TrainError(
-            f"--local needs {', '.join(missing)} in this Python: `make test-ml` installs them into .venv, or"
-            ' pip install -r requirements-ml.txt (README "Tests": the CPU build of torch)',
+            f"--local needs {', '.join(missing)} in this Python: `make test-ml` installs the ML packages"
+            ' into .venv (or pip install -r requirements-ml.txt; README "Testing": the CPU build of torch)',
             ui.EXIT_USAGE,
         )
     script = training_job.SOURCE_DIR / training_job.ENTRY_POINT

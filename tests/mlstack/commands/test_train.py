@@ -113,8 +113,8 @@ def test_local_without_the_ml_packages_says_how_to_install_them(monkeypatch: pyt
     result = cli("train", "--local", "--demo")
     assert result.code == 2
     assert result.err.strip() == (
-        "mlstack: --local needs torch in this Python: `make test-ml` installs them into .venv, or"
-        ' pip install -r requirements-ml.txt (README "Tests": the CPU build of torch)'
+        "mlstack: --local needs torch in this Python: `make test-ml` installs the ML packages"
+        ' into .venv (or pip install -r requirements-ml.txt; README "Testing": the CPU build of torch)'
     )
 
 
