@@ -17,7 +17,10 @@ from pathlib import Path
 from series import STEPS_PER_DAY, InputError
 
 DESCRIPTION = "Train DeepAR on long-format series, backtest it against baselines, refit it on all data for serving."
+# Where SageMaker syncs checkpoints to S3 (and back after a spot interruption) when the job sets a checkpoint
+# location; SM_TRAINING_ENV is set in every SageMaker training container.
 DEFAULT_CHECKPOINT_DIR = "/opt/ml/checkpoints"
+DEMO_FOLDER = "forecast-demo"
 FREQS = tuple(STEPS_PER_DAY)
 
 
@@ -69,11 +72,13 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[Paths, Hyperparameter
         default=_env_path("SM_OUTPUT_DATA_DIR"),
     )  # fmt: skip
     paths.add_argument(
-        "--checkpoint-dir", "--checkpoint_dir", dest="checkpoint_dir", type=Path, default=Path(DEFAULT_CHECKPOINT_DIR)
-    )
+        "--checkpoint-dir", "--checkpoint_dir", dest="checkpoint_dir", type=Path,
+        help=f"default: {DEFAULT_CHECKPOINT_DIR} in a SageMaker job, else `checkpoints` beside the model directory",
+    )  # fmt: skip
     parser.add_argument(
-        "--demo", action="store_true", help="generate series with known seasonality into --train (default ./demo)"
-    )
+        "--demo", action="store_true",
+        help=f"generate series with known seasonality into --train (default ./{DEMO_FOLDER}/series)",
+    )  # fmt: skip
     hyper = parser.add_argument_group("hyperparameters")
     defaults = Hyperparameters()
     for field in fields(Hyperparameters):
@@ -82,12 +87,15 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[Paths, Hyperparameter
                            default=getattr(defaults, field.name))  # fmt: skip
     args = parser.parse_args(argv)
     if args.demo and args.train is None:
-        args.train = Path("demo") / "series"
+        args.train = Path(DEMO_FOLDER) / "series"
     if args.demo and args.model_dir is None:
-        args.model_dir = Path("demo") / "model"
+        args.model_dir = Path(DEMO_FOLDER) / "model"
     for name, env in (("train", "SM_CHANNEL_TRAIN"), ("model_dir", "SM_MODEL_DIR")):
         if getattr(args, name) is None:
             raise InputError(f"--{name.replace('_', '-')} is not set: pass a directory or set {env}")
+    if args.checkpoint_dir is None:
+        in_sagemaker = "SM_TRAINING_ENV" in os.environ
+        args.checkpoint_dir = Path(DEFAULT_CHECKPOINT_DIR) if in_sagemaker else args.model_dir.parent / "checkpoints"
     hyperparameters = Hyperparameters(**{field.name: getattr(args, field.name) for field in fields(Hyperparameters)})
     problem = check(hyperparameters)
     if problem:

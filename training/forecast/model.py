@@ -41,10 +41,6 @@ def lags(freq: str, steps_per_day: int) -> list[int]:
     return [lag for lag in get_lags_for_frequency(freq) if lag <= MAX_LAG_DAYS * steps_per_day]
 
 
-def device() -> str:
-    return "cuda" if torch.cuda.is_available() else "cpu"
-
-
 def dataset(series: list[Series], freq: str) -> ListDataset:
     entries = [
         {"start": pd.Period(item.start, freq=freq), "target": item.values.astype("float32"), "item_id": item.item_id}
@@ -60,6 +56,7 @@ class Fit:
     resumed_from_epoch: int
     epochs_run: int
     seconds: float
+    device: str  # where Lightning trained: cpu, cuda, mps
 
     def training_windows(self, hyper: Hyperparameters) -> int:
         """Series windows (context plus horizon) the fit trained on in this run."""
@@ -127,7 +124,9 @@ def fit(series: list[Series], hyper: Hyperparameters, steps_per_day: int, checkp
         dataset(series, hyper.freq), cache_data=True, ckpt_path=str(last) if resumed else None
     )
     seconds = time.perf_counter() - started
-    return Fit(output.predictor, estimator, resumed, output.trainer.current_epoch - resumed, seconds)
+    trainer = output.trainer
+    return Fit(output.predictor, estimator, resumed, trainer.current_epoch - resumed, seconds,
+               trainer.strategy.root_device.type)  # fmt: skip
 
 
 def forecast(fitted: Fit, contexts: list[Series], hyper: Hyperparameters) -> dict[str, np.ndarray]:

@@ -135,7 +135,7 @@ def run(paths: Paths, hyper: Hyperparameters) -> dict[str, object]:
         "rows": len(rows),
         "series": len(series),
         "seconds": round(time.perf_counter() - started, 1),
-        "device": model.device(),
+        "device": final_fit.device,
         "hyperparameters": hyper.as_dict(),
         "backtest_points": int(np.isfinite(actual).sum()),
         "resumed_from_epoch": {phase: fitted.resumed_from_epoch for phase, fitted in fits.items()},

@@ -19,8 +19,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[3]
 RECIPE = ROOT / "training" / "forecast"
 SCRIPT = RECIPE / "train.py"
+# Last on the path: the sentiment recipe's folder (tests/training/conftest.py) comes first, so its `train` is
+# the one a test worker imports; this recipe's in-process modules have names of their own.
 if str(RECIPE) not in sys.path:
-    sys.path.insert(0, str(RECIPE))
+    sys.path.append(str(RECIPE))
 
 # Enough training for DeepAR to learn the yearly cycle and the noise's persistence on the demo series; about
 # a minute of CPU per fit with one thread.
