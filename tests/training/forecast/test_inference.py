@@ -118,23 +118,47 @@ def test_not_json_and_another_content_type_are_400s(handlers: Any) -> None:
 @pytest.mark.parametrize("days", [3, 200, 500])
 def test_the_handler_builds_exactly_the_inputs_gluonts_builds(handlers: Any, served: Path, days: int) -> None:
     """Time features, age, the missing-value mask and the left padding, against GluonTS's own transformation."""
+    config = json.loads((served / "config.json").read_text())
+    assert_same_inputs(handlers, config, days, "2024-02-20")
+
+
+@pytest.mark.parametrize("hours", [5, 9000])
+def test_hourly_inputs_match_gluonts_too(handlers: Any, hours: int) -> None:
+    """An hourly model's inputs (hour of day as well), from a contract written as export() writes it."""
+    import model as recipe_model
+    from gluonts.torch.model.deepar import DeepAREstimator
+
+    estimator = DeepAREstimator(freq="h", prediction_length=HORIZON, context_length=4 * HORIZON,
+                                lags_seq=recipe_model.lags("h", 24))  # fmt: skip
+    config = {
+        "freq": "h",
+        "prediction_length": HORIZON,
+        "context_length": 4 * HORIZON,
+        "past_length": estimator.create_lightning_module().model._past_length,
+        "time_features": [feature.__name__ for feature in estimator.time_features],
+    }
+    assert config["time_features"] == ["hour_of_day", "day_of_week", "day_of_month", "day_of_year"]
+    assert_same_inputs(handlers, config, hours, "2024-02-28 21:00:00")
+
+
+def assert_same_inputs(handlers: Any, config: dict[str, Any], length: int, start: str) -> None:
+    import model as recipe_model
     import pandas as pd
     from gluonts.dataset.common import ListDataset
     from gluonts.torch.model.deepar import DeepAREstimator
 
-    config = json.loads((served / "config.json").read_text())
-    import model as recipe_model
-
-    estimator = DeepAREstimator(freq="D", prediction_length=HORIZON, context_length=config["context_length"],
-                                lags_seq=recipe_model.lags("D", 1))  # fmt: skip
+    freq = config["freq"]
+    estimator = DeepAREstimator(freq=freq, prediction_length=config["prediction_length"],
+                                context_length=config["context_length"],
+                                lags_seq=recipe_model.lags(freq, 1 if freq == "D" else 24))  # fmt: skip
     module = estimator.create_lightning_module()
     assert module.model._past_length == config["past_length"]
     pipeline = estimator.create_transformation() + estimator._create_instance_splitter(module, "test")
-    instance = history(days, "2024-02-20")
+    instance = history(length, start)
     target = np.array([np.nan if value in ("NaN", None) else value for value in instance["target"]], dtype=np.float32)
-    dataset = ListDataset([{"start": pd.Period("2024-02-20", freq="D"), "target": target}], freq="D")
+    dataset = ListDataset([{"start": pd.Period(start, freq=freq), "target": target}], freq=freq)
     (expected,) = list(pipeline.apply(dataset, is_train=False))
-    ours = handlers.features(handlers.Instance(np.datetime64("2024-02-20"), target), config)
+    ours = handlers.features(handlers.Instance(handlers._start(start, freq, 0), target), config)
     for name in ("past_target", "past_observed_values", "past_time_feat", "future_time_feat"):
         np.testing.assert_allclose(ours[name], expected[name], rtol=0, atol=1e-6, err_msg=name)
 
