@@ -114,12 +114,12 @@ test-browser: setup $(BROWSER_STAMP) ## The chat page in headless Chromium again
 
 $(ML_STAMP): requirements-ml.txt $(PY_STAMP)
 	# A plain `torch==` pin from PyPI is the CUDA build on Linux (several GB): TORCH_INDEX installs torch from
-	# another index first, e.g. TORCH_INDEX=https://download.pytorch.org/whl/cpu (README "Tests").
+	# another index first, e.g. TORCH_INDEX=https://download.pytorch.org/whl/cpu (README "Testing").
 	$(if $(TORCH_INDEX),$(PY) -m pip install --quiet torch==$$(sed -n 's/^torch==//p' requirements-ml.txt) --index-url $(TORCH_INDEX))
 	$(PY) -m pip install --quiet -r requirements-ml.txt
 	touch $@
 
-test-ml: setup $(ML_STAMP) ## The training recipes for real on generated data (sentiment, forecast): installs torch (CPU) and GluonTS
+test-ml: setup $(ML_STAMP) ## The training recipes for real on generated data (sentiment, forecast); installs requirements-ml.txt (torch, GluonTS)
 	$(PY) -m pytest tests/training -q -n 2 --dist loadfile
 
 chat: setup ## Chat with the deployed bot (ARGS="--say 'help'" for one turn, "--prefix p" for a deployment)

@@ -5,6 +5,8 @@ Each benchmark returns its figures (mlstack.bench); this command runs the chosen
 
 from __future__ import annotations
 
+import importlib.util
+
 import click
 
 from mlstack.ops import ui
@@ -27,6 +29,11 @@ def command(only: tuple[str, ...]) -> int:
     """Synth time against a one-bucket baseline, the fulfillment Lambda's cold import, warm call and size,
     training throughput (tiny model, one process and two), and (with --only gate) `make test`'s wall time."""
     chosen = only or ("synth", "lambda", "training")
+    if importlib.util.find_spec("torch") is None:  # the training benchmarks run the recipes: requirements-ml.txt
+        for name in ("training", "forecast"):
+            if name in chosen:
+                print(f"{name}: skipped, it needs the ML packages (`make test-ml` installs requirements-ml.txt)")
+        chosen = tuple(name for name in chosen if name not in ("training", "forecast"))
     if "synth" in chosen:
         from mlstack.bench.synth import synth_figures
 
