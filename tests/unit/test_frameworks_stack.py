@@ -492,7 +492,7 @@ def test_user_data_installs_mlstack_train_running_the_training_script_on_every_g
     assert 'tar -czf "$run/model.tar.gz"' in script
     # The command `mlstack train` prints (stacks/serve_command.py), the model's URL appended.
     assert (
-        "mlstack cdk deploy Mlstack-Platform -c prefix=mlstack -c platform.model_data_url=${model_url}model.tar.gz"
+        "mlstack cdk deploy Mlstack-Platform --prefix mlstack -c platform.model_data_url=${model_url}model.tar.gz"
         in script
     )
     assert "@@" not in script.replace("@@NAME@@", "")  # every marker filled

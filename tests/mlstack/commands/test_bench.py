@@ -6,7 +6,7 @@ import importlib.util
 
 import pytest
 
-from tests.mlstack.commands.conftest import Cli
+from tests.mlstack.conftest import Cli
 
 
 def test_without_torch_the_training_benchmarks_are_skipped_with_a_reason(

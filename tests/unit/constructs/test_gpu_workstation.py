@@ -24,6 +24,7 @@ def _workstation(**settings: Any) -> Template:
         network=Network(stack, "Network", profile=WORKSTATION[frameworks.network]),
         data_bucket_name="mlstack-data",
         train_command=train_command_script(
+            prefix="mlstack",
             data_bucket_name="mlstack-data",
             code_prefix="training/scripts/",
             training=TrainingSettings(),
@@ -80,7 +81,12 @@ def test_a_configured_key_pair_is_attached_but_opens_no_ssh() -> None:
 
 def _train_command(corpus: PublicDataset) -> str:
     return train_command_script(
-        data_bucket_name="b", code_prefix="training/", training=TrainingSettings(), corpus=corpus, region="eu-west-1"
+        prefix="mlstack",
+        data_bucket_name="b",
+        code_prefix="training/",
+        training=TrainingSettings(),
+        corpus=corpus,
+        region="eu-west-1",
     )
 
 
