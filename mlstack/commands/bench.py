@@ -9,7 +9,7 @@ import click
 
 from mlstack.ops import ui
 
-BENCHMARKS = ("synth", "lambda", "training", "gate")
+BENCHMARKS = ("synth", "lambda", "training", "gate", "spark")
 
 
 @click.command(
@@ -20,7 +20,7 @@ BENCHMARKS = ("synth", "lambda", "training", "gate")
     "only",
     multiple=True,
     type=click.Choice(BENCHMARKS),
-    help="Run only these (repeatable). Default: synth, lambda and training; `gate` times a whole `make test`.",
+    help="Run only these (repeatable). Default: synth, lambda, training; `gate` (`make test`) and `spark` on request.",
 )
 def command(only: tuple[str, ...]) -> int:
     """Synth time against a one-bucket baseline, the fulfillment Lambda's cold import, warm call and size,
@@ -50,4 +50,10 @@ def command(only: tuple[str, ...]) -> int:
         with ui.spinner("Running `make test` (warm venvs)..."):
             seconds = gate_seconds()
         print(f"make test (warm venvs):    {seconds:6.1f} s wall")
+    if "spark" in chosen:
+        from mlstack.bench.spark import spark_figures
+
+        with ui.spinner("Running the Spark job and DuckDB on 1 M and 10 M generated rows (minutes)..."):
+            spark = spark_figures()
+        print("\n".join(spark.lines()))
     return ui.EXIT_OK

@@ -40,6 +40,8 @@ def spark() -> Iterator[Any]:
     """The process's one local Spark session (two cores, the job's local settings)."""
     os.environ.setdefault("GHCN_SPARK_MASTER", "local[2]")
     session = ghcn_series.local_session()
+    # A few thousand rows: two shuffle partitions (one per core) instead of the job's local eight.
+    session.conf.set("spark.sql.shuffle.partitions", "2")
     yield session
     session.stop()
 
