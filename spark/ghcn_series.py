@@ -15,10 +15,10 @@ values is filled by linear interpolation (`filled` true); longer gaps and gaps t
 range stay null.
 
 Output under --output: series/ (Parquet: item_id, timestamp, target, filled; partitioned by the id's
-two-letter country code, sorted by station and date, one station per file), stations/ (Parquet, the kept
-stations), history/<station>.json (the last --history-days days of each --history-stations id), summary.json,
-and _SUCCESS last. The run is written to a staging sibling and swapped in, so a rerun into the same --output
-replaces it whole; readers wait for _SUCCESS.
+two-letter country code, sorted by station and date, each station whole in one file), stations/ (Parquet, the
+kept stations), history/<station>.json (the last --history-days days of each --history-stations id),
+summary.json, and _SUCCESS last. The run is written to a staging sibling and swapped in, so a rerun into the
+same --output replaces it whole; readers wait for _SUCCESS.
 
 The observations never leave Spark's engine: no collect, toPandas or Python UDF over them (the gap filling is
 last-non-null window functions). Only bounded results come back to the driver: one-row aggregates and the
@@ -483,11 +483,10 @@ def write_history(files: HadoopFiles, series: Any, kept: Any, args: JobArgs, roo
     rows = (
         series.where(F.col("item_id").isin(list(args.history_stations)) & (F.col("timestamp") >= F.lit(first_day)))
         .select("item_id", "timestamp", "target", "filled")
-        .orderBy("item_id", "timestamp")
         .collect()
     )
     by_station: dict[str, list[tuple[dt.date, float | None, bool]]] = {}
-    for row in rows:
+    for row in sorted(rows, key=lambda row: (row["item_id"], row["timestamp"])):  # bounded: sorted here, no shuffle
         by_station.setdefault(row["item_id"], []).append((row["timestamp"], row["target"], row["filled"]))
     for station, days in by_station.items():
         document = history_document(station, args.element, days, first_day)
