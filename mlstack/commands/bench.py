@@ -11,7 +11,7 @@ import click
 
 from mlstack.ops import ui
 
-BENCHMARKS = ("synth", "lambda", "training", "forecast", "gate")
+BENCHMARKS = ("synth", "lambda", "training", "forecast", "gate", "spark")
 
 
 @click.command(
@@ -23,7 +23,8 @@ BENCHMARKS = ("synth", "lambda", "training", "forecast", "gate")
     multiple=True,
     type=click.Choice(BENCHMARKS),
     help="Run only these (repeatable). Default: synth, lambda and training; `forecast` (DeepAR's throughput and "
-    "latency) and `gate` (a whole `make test`) run only when named.",
+    "latency), `spark` (the job's local throughput against DuckDB) and `gate` (a whole `make test`) run only when "
+    "named.",
 )
 def command(only: tuple[str, ...]) -> int:
     """Synth time against a one-bucket baseline, the fulfillment Lambda's cold import, warm call and size,
@@ -64,4 +65,10 @@ def command(only: tuple[str, ...]) -> int:
         with ui.spinner("Running `make test` (warm venvs)..."):
             seconds = gate_seconds()
         print(f"make test (warm venvs):    {seconds:6.1f} s wall")
+    if "spark" in chosen:
+        from mlstack.bench.spark import spark_figures
+
+        with ui.spinner("Running the Spark job and DuckDB on 1 M and 10 M generated rows (minutes)..."):
+            spark = spark_figures()
+        print("\n".join(spark.lines()))
     return ui.EXIT_OK
