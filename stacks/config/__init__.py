@@ -29,18 +29,31 @@ from stacks.config.regions import (
     resolve_region,
 )
 from stacks.config.settings import ALL_LAYERS, PREFIX_TAG_KEY, Settings, Tags, prefixed
+from stacks.config.spark import (
+    CURATED_PREFIX,
+    GHCN_ELEMENTS,
+    GHCN_SERIES_PREFIX,
+    SPARK_CODE_PREFIX,
+    SPARK_LOGS_PREFIX,
+    SparkSettings,
+)
 from stacks.config.training import TrainingSettings
 
 __all__ = [
     "ALL_LAYERS",
     "CHECKPOINTS_PREFIX",
     "CONTEXT_KEY",
+    "CURATED_PREFIX",
     "DEFAULT_PUBLIC_DATASETS",
     "DEFAULT_REGION",
+    "GHCN_ELEMENTS",
+    "GHCN_SERIES_PREFIX",
     "LOG_RETENTION_DAYS",
     "MODELS_PREFIX",
     "PREFIX_TAG_KEY",
     "SAGEMAKER_INSTANCE_FAMILIES",
+    "SPARK_CODE_PREFIX",
+    "SPARK_LOGS_PREFIX",
     "TRAINING_INPUTS_PREFIX",
     "ApiServicesSettings",
     "AvailabilityZone",
@@ -52,6 +65,7 @@ __all__ = [
     "PublicDataset",
     "Settings",
     "SettingsError",
+    "SparkSettings",
     "Tags",
     "TrainingSettings",
     "aws_regions",
