@@ -77,6 +77,8 @@ class PlatformStack(cdk.Stack):
             network=network,
         )
         self.notebook.allow_passing(self.training_role, sid="PassTrainingRoleToSageMaker")
+        if data.spark:  # notebook 05_big_data submits the GHCN-D job
+            data.spark.grant_submit(self.notebook.role)
         samples = SampleNotebooks(
             self,
             "Samples",
@@ -97,6 +99,9 @@ class PlatformStack(cdk.Stack):
                 if dlc
                 else "",
                 "training": settings.training.model_dump(),
+                "spark_application_id": data.spark.application.attr_application_id if data.spark else "",
+                "spark_role_arn": data.spark.role.role_arn if data.spark else "",
+                "spark": settings.spark.model_dump(mode="json"),
                 "model_data_url": platform.model_data_url or "",
                 "public_datasets": [
                     {"id": d.id, "bucket": d.bucket, "region": d.region, "prefix": d.prefix}

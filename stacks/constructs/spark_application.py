@@ -240,21 +240,24 @@ class SparkApplication(Construct):
     def grant_submit(self, grantee: iam.IGrantable) -> None:
         """Let `grantee` submit, follow and cancel job runs on this application with this role (and no other)."""
         application_arn = self.application.attr_arn
-        iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=[
-                "emr-serverless:GetApplication",
-                "emr-serverless:StartApplication",
-                "emr-serverless:StartJobRun",
-                "emr-serverless:ListJobRuns",
-                "emr-serverless:GetJobRun",
-                "emr-serverless:CancelJobRun",
-                "emr-serverless:GetDashboardForJobRun",
-            ],
-            resource_arns=[application_arn, f"{application_arn}/jobruns/*"],
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="SubmitSparkJobs",
+                actions=[
+                    "emr-serverless:GetApplication",
+                    "emr-serverless:StartApplication",
+                    "emr-serverless:StartJobRun",
+                    "emr-serverless:ListJobRuns",
+                    "emr-serverless:GetJobRun",
+                    "emr-serverless:CancelJobRun",
+                    "emr-serverless:GetDashboardForJobRun",
+                ],
+                resources=[application_arn, f"{application_arn}/jobruns/*"],
+            )
         )
         grantee.grant_principal.add_to_principal_policy(
             iam.PolicyStatement(
+                sid="PassSparkJobRoleToEmrServerless",
                 actions=["iam:PassRole"],
                 resources=[self.role.role_arn],
                 conditions={"StringEquals": {"iam:PassedToService": SERVICE_PRINCIPAL}},

@@ -159,10 +159,10 @@ def test_the_job_role_has_exactly_these_statements(template: Template) -> None:
 def test_submitters_pass_the_role_to_emr_serverless_only(template: Template) -> None:
     [policy] = [p for name, p in template.find_resources("AWS::IAM::Policy").items() if name.startswith("Submitter")]
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
-    [passing] = [s for s in statements if s["Action"] == "iam:PassRole"]
+    [passing] = [s for s in statements if s.get("Sid") == "PassSparkJobRoleToEmrServerless"]
     assert passing["Condition"] == {"StringEquals": {"iam:PassedToService": "emr-serverless.amazonaws.com"}}
     assert passing["Resource"]["Fn::GetAtt"][0].startswith("SparkJobRole")
-    [submit] = [s for s in statements if "emr-serverless:StartJobRun" in s["Action"]]
+    [submit] = [s for s in statements if s.get("Sid") == "SubmitSparkJobs"]
     assert len(submit["Resource"]) == 2  # the application and its job runs, nothing else
 
 
