@@ -65,8 +65,8 @@ def run_on_emr(settings: Settings, *, endpoint_url: str | None, wait: bool, poll
 @settings_options
 @click.option("--local", is_flag=True, help="Run the job here in local Spark (needs requirements-spark.txt).")
 @click.option("--demo", is_flag=True, help="With --local: write a small GHCN-shaped sample and run on it.")
-@click.option("--input", "input_root", type=click.Path(path_type=Path), help="With --local: the by_year layout's root.")
-@click.option("--stations", type=click.Path(path_type=Path), help="With --local: a ghcnd-stations.txt.")
+@click.option("--input", "input_root", help="With --local: the by_year layout's root (a local folder).")
+@click.option("--stations", help="With --local: a ghcnd-stations.txt (a local file).")
 @click.option("--output", type=click.Path(path_type=Path), default=LOCAL_OUTPUT, help="With --local: where runs go.")
 @click.option("--wait/--no-wait", default=True, help="Follow the run until it ends (default) or return at once.")
 @click.option("--endpoint-url", help="An emulator's endpoint (default: the real AWS endpoints).")
@@ -76,8 +76,8 @@ def command(  # noqa: PLR0917 - click passes every option by keyword; the signat
     context: tuple[str, ...],
     local: bool,
     demo: bool,
-    input_root: Path | None,
-    stations: Path | None,
+    input_root: str | None,
+    stations: str | None,
     output: Path,
     wait: bool,
     endpoint_url: str | None,

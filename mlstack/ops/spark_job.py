@@ -274,12 +274,12 @@ def check_pyspark(python: str = sys.executable) -> None:
         )
 
 
-def local_paths(input_root: Path, stations: Path | None) -> None:
+def local_paths(input_root: str, stations: str | None) -> None:
     """Local Spark reads local paths only."""
-    for given in (str(input_root), str(stations or "")):
+    for given in (input_root, stations or ""):
         if given.startswith("s3://"):
             raise SparkJobError(f"--input/--stations={given}: local Spark reads local paths only, not s3://", 2)
-    if not input_root.is_dir():
+    if not Path(input_root).is_dir():
         raise SparkJobError(f"--input={input_root}: no such folder (the by_year layout's root)", 2)
 
 
@@ -287,13 +287,14 @@ def run_local(
     spark: SparkSettings,
     *,
     output: Path,
-    input_root: Path | None,
-    stations: Path | None,
+    input_root: str | None,
+    stations: str | None,
     demo: bool,
     python: str = sys.executable,
-    spark_dir: Path = SPARK_DIR,
+    spark_dir: Path | None = None,
 ) -> Path:
     """The job here in local Spark (after writing the demo sample with `demo`); returns the run's output folder."""
+    spark_dir = spark_dir or SPARK_DIR
     check_pyspark(python)
     years: tuple[int, int] | None = None
     if demo:
@@ -301,7 +302,7 @@ def run_local(
         years = DEMO_YEARS
         _run([python, str(spark_dir / SAMPLE_SCRIPT), "--output", str(sample), "--element", spark.element,
               "--start-year", str(years[0]), "--end-year", str(years[1])], "writing the demo sample")  # fmt: skip
-        input_root, stations = sample / "parquet" / "by_year", sample / "ghcnd-stations.txt"
+        input_root, stations = str(sample / "parquet" / "by_year"), str(sample / "ghcnd-stations.txt")
     if input_root is None:
         raise SparkJobError("--local needs --input <folder of the by_year layout>, or --demo", 2)
     local_paths(input_root, stations)

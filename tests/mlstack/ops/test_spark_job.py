@@ -37,7 +37,7 @@ def test_start_job_run_request_is_valid_for_botocore_and_carries_the_job_contrac
             {
                 "applicationId": TARGET.application_id,
                 "jobRunId": "00fjob",
-                "arn": f"arn:aws:emr-serverless:us-east-1:111122223333:/applications/{TARGET.application_id}/jobruns/00fjob",
+                "arn": f"arn:aws:emr-serverless:us-east-1:111122223333:/applications/{TARGET.application_id}/jobruns/0",
             },
             request,
         )
