@@ -73,6 +73,8 @@ class DataStack(cdk.Stack):
                     key=alerts.key,
                     alerts_topic=alerts.topic,
                     stack_endpoint_name=instance_endpoint_name(settings),
+                    spark_application_arn=self.spark.application.attr_arn if self.spark else None,
+                    spark_application_id=self.spark.application.attr_application_id if self.spark else None,
                 )
                 if settings.budget_stop_percent
                 else None
