@@ -57,3 +57,45 @@ def test_a_role_emr_serverless_cannot_assume_or_missing_code_fails(
     result = spark_check.check(boto3.Session(region_name=REGION), None, ops_settings.load({}))
     assert result.status == Status.FAIL
     assert why in result.detail
+
+
+@pytest.mark.parametrize(
+    ("extra", "status", "seen"),
+    [
+        ({}, Status.PASS, "nothing pre-initialized, auto-stop after 15 min, at most 16 vCPU, 64 GB, 200 GB"),
+        (
+            {
+                "initialCapacity": {
+                    "Driver": {"workerCount": 1, "workerConfiguration": {"cpu": "2 vCPU", "memory": "4 GB"}}
+                }
+            },
+            Status.FAIL,
+            "pre-initialized capacity bills",
+        ),
+        ({"autoStopConfiguration": {"enabled": False}}, Status.FAIL, "auto-stop is off"),
+    ],
+)
+def test_the_smoke_check_of_the_application_finds_idle_cost(
+    moto_account: str, extra: dict[str, object], status: Status, seen: str
+) -> None:
+    from mlstack.commands import smoke
+
+    settings: dict[str, object] = {
+        "autoStopConfiguration": {"enabled": True, "idleTimeoutMinutes": 15},
+        "maximumCapacity": {"cpu": "16 vCPU", "memory": "64 GB", "disk": "200 GB"},
+        **extra,
+    }
+    application = boto3.client("emr-serverless").create_application(
+        name="mlstack-spark", releaseLabel="emr-7.12.0", type="SPARK", **settings
+    )
+    template = {
+        "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+        "Outputs": {outputs.SPARK_APPLICATION_ID: {"Value": application["applicationId"]}},
+    }
+    cloudformation = boto3.client("cloudformation")
+    cloudformation.create_stack(StackName="Mlstack-Data", TemplateBody=json.dumps(template))
+    checker = smoke.Checker(boto3.Session(region_name=REGION), endpoint_url=None, emulator=True)
+    checker.spark_application(smoke.DeployedStack(cloudformation, "Mlstack-Data"))
+    [result] = checker.results
+    assert result.name == "Data: Spark application"
+    assert result.status == status and seen in result.detail, result.detail
