@@ -35,7 +35,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup synth test unit lint checkov bench deploy diff destroy bootstrap clean local smoke e2e \
-	test-browser test-notebooks test-ml test-spark train chat conversations preflight cost cost-readme cleanup diagram status \
+	test-browser test-notebooks test-ml test-spark train spark chat conversations preflight cost cost-readme cleanup diagram status \
 	gpu-start gpu-stop notebook-start notebook-stop notebook-open
 
 help: ## List the commands
@@ -174,6 +174,9 @@ status: setup ## What is deployed under the prefix, what runs now and the burn r
 
 train: setup ## Fine-tune the sentiment model as a SageMaker job (ARGS="--local --demo" trains here on CPU)
 	$(MLSTACK) train $(ARGS)
+
+spark: setup ## Turn GHCN-D into daily series on EMR Serverless (ARGS="--local --demo" runs here in local Spark)
+	$(MLSTACK) spark $(ARGS)
 
 gpu-start: setup ## Start the Frameworks GPU instance
 	$(MLSTACK) gpu start $(ARGS)

@@ -7,6 +7,8 @@ GLUE_DATABASE = "GlueDatabaseName"
 ATHENA_WORKGROUP = "AthenaWorkGroupName"
 PUBLIC_DATASETS = "PublicDatasetLocations"
 DATASETS_READ_POLICY = "DatasetsReadPolicyArn"
+SPARK_APPLICATION_ID = "SparkApplicationId"
+SPARK_JOB_ROLE_ARN = "SparkJobRoleArn"
 
 # Platform stack
 NOTEBOOK_NAME = "NotebookInstanceName"

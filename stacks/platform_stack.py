@@ -80,6 +80,8 @@ class PlatformStack(cdk.Stack):
             network=network,
         )
         self.notebook.allow_passing(self.training_role, sid="PassTrainingRoleToSageMaker")
+        if data.spark:  # notebook 05_big_data submits the GHCN-D job
+            data.spark.grant_submit(self.notebook.role)
         samples = SampleNotebooks(
             self,
             "Samples",
@@ -102,6 +104,9 @@ class PlatformStack(cdk.Stack):
                     **settings.training.model_dump(),
                     "effective_max_wait_minutes": settings.training.effective_max_wait_minutes,
                 },
+                "spark_application_id": data.spark.application.attr_application_id if data.spark else "",
+                "spark_role_arn": data.spark.role.role_arn if data.spark else "",
+                "spark": settings.spark.model_dump(mode="json"),
                 "model_data_url": platform.model_data_url or "",
                 # Sample 04 prints it with the trained model's URL appended, as `mlstack train` does.
                 "serve_model_command": " ".join(serve_model_command(settings.prefix)),

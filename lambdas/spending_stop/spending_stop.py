@@ -7,7 +7,9 @@ resources tagged `<PREFIX_TAG_KEY>=<PREFIX>` (its IAM role enforces the same), a
 - SageMaker training jobs in progress: stopped (the job keeps what it checkpointed to S3);
 - SageMaker endpoints in service that bill per instance-hour: deleted when a user made them (no
   `aws:cloudformation:stack-name` tag), and the Platform stack's own one when it is instance-backed
-  (STACK_ENDPOINT_NAME); serverless endpoints bill per request only and are left alone.
+  (STACK_ENDPOINT_NAME); serverless endpoints bill per request only and are left alone;
+- Spark job runs not yet ended on the Data stack's EMR Serverless application (SPARK_APPLICATION_ID): cancelled
+  (the application then stops itself when idle).
 Standard library and boto3 only (both in the Lambda runtime).
 """
 
@@ -44,6 +46,7 @@ class Settings:
     tag_key: str
     alerts_topic_arn: str
     stack_endpoint_name: str = ""
+    spark_application_id: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -53,6 +56,7 @@ class Settings:
             tag_key=env["PREFIX_TAG_KEY"],
             alerts_topic_arn=env["ALERTS_TOPIC_ARN"],
             stack_endpoint_name=env.get("STACK_ENDPOINT_NAME", ""),
+            spark_application_id=env.get("SPARK_APPLICATION_ID", ""),
         )
 
 
@@ -61,6 +65,7 @@ class Clients:
     ec2: Any
     sagemaker: Any
     sns: Any
+    emr_serverless: Any = None
 
     @classmethod
     def create(cls) -> Clients:
@@ -69,6 +74,7 @@ class Clients:
             ec2=session.client("ec2", config=_CONFIG),
             sagemaker=session.client("sagemaker", config=_CONFIG),
             sns=session.client("sns", config=_CONFIG),
+            emr_serverless=session.client("emr-serverless", config=_CONFIG),
         )
 
 
@@ -190,7 +196,22 @@ def delete_endpoints(clients: Clients, settings: Settings, report: Report) -> No
             report.deleted.append(what)
 
 
-SWEEPS = (stop_instances, stop_notebooks, stop_training_jobs, delete_endpoints)
+# Job run states before an end (SUCCESS, FAILED, CANCELLED) or a cancel in progress (CANCELLING).
+ACTIVE_JOB_RUN_STATES = ["SUBMITTED", "PENDING", "SCHEDULED", "RUNNING", "QUEUED"]
+
+
+def cancel_spark_job_runs(clients: Clients, settings: Settings, report: Report) -> None:
+    application = settings.spark_application_id
+    if not application or clients.emr_serverless is None:
+        return  # no Spark application in this deployment
+    emr = clients.emr_serverless
+    for run in _paged(emr, "list_job_runs", "jobRuns", applicationId=application, states=ACTIVE_JOB_RUN_STATES):
+        what = f"Spark job run {run.get('name') or run['id']} ({run['id']}, {run.get('state', '?')})"
+        if _attempt(report, what, partial(emr.cancel_job_run, applicationId=application, jobRunId=run["id"])):
+            report.stopped.append(what)
+
+
+SWEEPS = (stop_instances, stop_notebooks, stop_training_jobs, delete_endpoints, cancel_spark_job_runs)
 
 
 def sweep(clients: Clients, settings: Settings) -> Report:

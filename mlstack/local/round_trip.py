@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from mlstack.local import account, cdk, kept_data, training_check
+from mlstack.local import account, cdk, kept_data, spark_check, training_check
 from mlstack.local.failure import PhaseFailed, tail
 from mlstack.ops import aws, checks, inventory, smoke
 from mlstack.ops import settings as ops_settings
@@ -154,9 +154,12 @@ class RoundTrip:
                         )
 
     def check(self) -> None:
-        """The smoke checks of every layer, and with the Platform layer deployed, the job `mlstack train` submits."""
+        """The smoke checks of every layer, the job run `mlstack spark` submits, and with the Platform layer
+        deployed, the job `mlstack train` submits."""
         self.checks = smoke.run_checks(self.session(), endpoint_url=self.endpoint, emulator=True, stacks=self.stacks)
         settings = self.settings()
+        if settings.spark.enabled:
+            self.checks.append(spark_check.check(self.session(), self.endpoint, settings))
         if settings.stack_name("platform") in self.stacks:
             self.checks.append(training_check.check(self.session(), self.endpoint, settings, account.REGION))
         failed = checks.failed(self.checks)

@@ -131,6 +131,16 @@ def _kms_keys(client: ClientFactory) -> Iterator[Resource]:
             yield Resource("kms-key", key["KeyId"], key.get("KeyArn", ""), state)
 
 
+# EMR Serverless lists a deleted application as TERMINATED for a while: only the others exist.
+_LIVE_APPLICATION_STATES = ["CREATING", "CREATED", "STARTING", "STARTED", "STOPPING", "STOPPED"]
+
+
+def _spark_applications(client: ClientFactory) -> Iterator[Resource]:
+    emr = client("emr-serverless")
+    for item in _items(emr, "list_applications", "applications", states=_LIVE_APPLICATION_STATES):
+        yield Resource("spark-application", item["id"], item.get("arn", ""), item.get("state", ""))
+
+
 def _budgets(client: ClientFactory) -> Iterator[Resource]:
     account = client("sts").get_caller_identity()["Account"]
     for budget in _items(client("budgets"), "describe_budgets", "Budgets", AccountId=account):
@@ -200,6 +210,7 @@ LISTERS: dict[str, Lister] = {
     "table": _tables,
     "kms-key": _kms_keys,
     "budget": _budgets,
+    "spark-application": _spark_applications,
     "parameter": _parameters,
 }
 # What the app's stacks create: a destroy must leave none of them. (Training jobs and ENIs are not the

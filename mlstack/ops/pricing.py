@@ -133,6 +133,31 @@ class _StackPricer:
             return self._unpriced(logical_id, type_, f"not priced: notebook type {instance_type} missing")
         return self._item(logical_id, type_, volume, compute, f"{instance_type} while in service; {gb:g} GB volume")
 
+    # --- EMR Serverless -----------------------------------------------------------------------------
+    def _emrserverless_application(self, logical_id: str, type_: str, props: dict[str, Any]) -> LineItem:
+        """Running: a job using the whole maximum capacity; idle: pre-initialized capacity only (none by default)."""
+        architecture = str(props.get("Architecture", "X86_64"))
+        vcpu_hour = self.prices.by_type("emr_serverless_vcpu_hour", architecture)
+        gb_hour = self.prices.by_type("emr_serverless_gb_hour", architecture)
+        if vcpu_hour is None or gb_hour is None:
+            return self._unpriced(logical_id, type_, f"not priced: architecture {architecture} missing")
+
+        def hourly(cpu: Any, memory: Any) -> float:
+            return float(str(cpu).split()[0]) * vcpu_hour + float(str(memory).split()[0]) * gb_hour
+
+        maximum = props.get("MaximumCapacity") or {}
+        running = hourly(maximum["Cpu"], maximum["Memory"]) if maximum else 0.0
+        idle = 0.0
+        for pool in props.get("InitialCapacity") or []:
+            config = pool["Value"]
+            worker = config["WorkerConfiguration"]
+            idle += int(config["WorkerCount"]) * hourly(worker["Cpu"], worker["Memory"])
+        note = "per job: vCPU-hours and GB-hours used; " + (
+            f"up to {maximum.get('Cpu')} and {maximum.get('Memory')} while jobs run" if maximum else "no maximum"
+        )
+        note += "; pre-initialized workers bill while started" if idle else "; nothing while idle"
+        return self._item(logical_id, type_, idle, max(running - idle, 0.0), note)
+
     def _sagemaker_endpoint(self, logical_id: str, type_: str, props: dict[str, Any]) -> LineItem:
         config_id = _ref_target(props.get("EndpointConfigName"))
         config = self.resources.get(config_id or "", {})

@@ -139,8 +139,31 @@ class Checker:
         self.check("Data: bucket TLS-only policy", tls_only)
         self.check("Data: Glue tables", glue_table)
         self.check("Data: Athena workgroup", athena_workgroup)
+        if stack.outputs.get(outputs.SPARK_APPLICATION_ID):
+            self.spark_application(stack)
         if stack.of_type("AWS::Budgets::Budget"):
             self.check("Data: monthly budget", budget)
+
+    def spark_application(self, stack: DeployedStack) -> None:
+        """The Data stack's EMR Serverless application costs nothing idle and caps what jobs use."""
+
+        def spark_application() -> str:
+            application_id = stack.output(outputs.SPARK_APPLICATION_ID)
+            application = self.client("emr-serverless").get_application(applicationId=application_id)["application"]
+            expect(not application.get("initialCapacity"), "pre-initialized capacity bills while the application idles")
+            stop = application.get("autoStopConfiguration") or {}
+            expect(stop.get("enabled") is True, "auto-stop is off")
+            expect(
+                int(stop.get("idleTimeoutMinutes", 0)) <= 15, f"auto-stop after {stop.get('idleTimeoutMinutes')} min"
+            )
+            cap = application.get("maximumCapacity") or {}
+            expect(bool(cap.get("cpu")), "no maximum capacity")
+            return (
+                f"{application['name']} ({application['releaseLabel']}): nothing pre-initialized, auto-stop after "
+                f"{stop['idleTimeoutMinutes']} min, at most {cap['cpu']}, {cap.get('memory')}, {cap.get('disk')}"
+            )
+
+        self.check("Data: Spark application", spark_application)
 
     # ---- Platform
     def platform(self, stack: DeployedStack) -> None:

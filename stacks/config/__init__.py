@@ -36,19 +36,32 @@ from stacks.config.regions import (
     resolve_region,
 )
 from stacks.config.settings import ALL_LAYERS, PREFIX_TAG_KEY, Settings, Tags, prefixed
+from stacks.config.spark import (
+    CURATED_PREFIX,
+    GHCN_ELEMENTS,
+    GHCN_SERIES_PREFIX,
+    SPARK_CODE_PREFIX,
+    SPARK_LOGS_PREFIX,
+    SparkSettings,
+)
 from stacks.config.training import TrainingSettings
 
 __all__ = [
     "ALL_LAYERS",
     "CHECKPOINTS_PREFIX",
     "CONTEXT_KEY",
+    "CURATED_PREFIX",
     "DEFAULT_PUBLIC_DATASETS",
     "DEFAULT_REGION",
     "ENDPOINT_NAME",
+    "GHCN_ELEMENTS",
+    "GHCN_SERIES_PREFIX",
     "LOG_RETENTION_DAYS",
     "MODELS_PREFIX",
     "PREFIX_TAG_KEY",
     "SAGEMAKER_INSTANCE_FAMILIES",
+    "SPARK_CODE_PREFIX",
+    "SPARK_LOGS_PREFIX",
     "TRAINING_INPUTS_PREFIX",
     "YELP_ARCHIVE_NAME",
     "ApiServicesSettings",
@@ -61,6 +74,7 @@ __all__ = [
     "PublicDataset",
     "Settings",
     "SettingsError",
+    "SparkSettings",
     "Tags",
     "TrainingSettings",
     "aws_regions",

@@ -15,6 +15,7 @@ from stacks.config.fields import Email, Section, pattern, split_list
 from stacks.config.frameworks import FrameworksSettings
 from stacks.config.platform import PlatformSettings
 from stacks.config.regions import AwsRegion
+from stacks.config.spark import SparkSettings
 from stacks.config.training import TrainingSettings
 from stacks.naming import LAYERS, Layer
 
@@ -80,6 +81,7 @@ class Settings(Section):
     frameworks: FrameworksSettings = FrameworksSettings()
     api_services: ApiServicesSettings = ApiServicesSettings()
     training: TrainingSettings = TrainingSettings()
+    spark: SparkSettings = SparkSettings()
 
     @field_validator("layers", "public_datasets", "compliance_packs", mode="before")
     @classmethod

@@ -37,10 +37,10 @@ class AssetUpload(Construct):
     The copy runs in CDK's deploy-time Lambda, with a role of its own (CDK's default attaches the
     AWSLambdaBasicExecutionRole managed policy) and a log group the stack deletes. Deleting the stack removes
     what it uploaded, even when the bucket is retained. `what` names the content in descriptions and nag reasons.
-    Exposes `deployment`, `key_prefix`, `role` and `log_group`.
+    Exposes `deployment`, `key_prefix`, `role` and `log_group`; `add_folder` copies one more folder elsewhere.
 
     CDK runs every BucketDeployment of a stack in one function, with the role and log group of the first, so a
-    stack holds at most one AssetUpload.
+    stack holds at most one AssetUpload, and further folders go through its `add_folder`.
     """
 
     def __init__(
@@ -67,6 +67,7 @@ class AssetUpload(Construct):
         if not source_dir.is_dir():
             raise ValueError(f"{self.node.path}: source_dir {source_dir} is not a folder")
         self.key_prefix = key_prefix
+        self._bucket = bucket
         # The deployment's Lambda would otherwise create /aws/lambda/<name>, which outlives the stack.
         self.log_group = destroyable_log_group(self, "Logs", retention_days=log_retention_days, encryption_key=log_key)
         self.role = iam.Role(
@@ -98,3 +99,24 @@ class AssetUpload(Construct):
         handler = _deployment_handler(stack)
         assert handler is not None  # the BucketDeployment above created it
         acknowledge_bucket_deployment(self.deployment, handler, bucket, what=what)
+
+    def add_folder(
+        self, id_: str, *, source_dir: Path, key_prefix: str, what: str, exclude: Sequence[str] = ()
+    ) -> s3_deployment.BucketDeployment:
+        """Also sync `source_dir` to `key_prefix` of the same bucket, with this upload's role and logs."""
+        if not source_dir.is_dir():
+            raise ValueError(f"{self.node.path}: source_dir {source_dir} is not a folder")
+        deployment = s3_deployment.BucketDeployment(
+            self,
+            id_,
+            destination_bucket=self._bucket,
+            destination_key_prefix=key_prefix,
+            sources=[s3_deployment.Source.asset(str(source_dir), exclude=list(exclude) or None)],
+            retain_on_delete=False,
+            log_group=self.log_group,
+            role=self.role,
+        )
+        handler = _deployment_handler(cdk.Stack.of(self))
+        assert handler is not None  # created by the first deployment
+        acknowledge_bucket_deployment(deployment, handler, self._bucket, what=what)
+        return deployment

@@ -37,6 +37,8 @@ class SpendingStop(Construct):
         key: kms.IKey,
         alerts_topic: sns.ITopic,
         stack_endpoint_name: str | None,
+        spark_application_arn: str | None = None,
+        spark_application_id: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
         stack = cdk.Stack.of(self)
@@ -65,6 +67,7 @@ class SpendingStop(Construct):
                 "PREFIX_TAG_KEY": tag_key,
                 "ALERTS_TOPIC_ARN": alerts_topic.topic_arn,
                 "STACK_ENDPOINT_NAME": stack_endpoint_name or "",
+                "SPARK_APPLICATION_ID": spark_application_id or "",
             },
         )
         self.function = handler.function
@@ -130,6 +133,15 @@ class SpendingStop(Construct):
                     conditions=tagged,
                 )
             )
+        if spark_application_arn:
+            # Only the Data stack's own application: its runs are listed and cancelled by application id.
+            statements.append(
+                iam.PolicyStatement(
+                    sid="CancelSparkJobRuns",
+                    actions=["emr-serverless:ListJobRuns", "emr-serverless:CancelJobRun"],
+                    resources=[spark_application_arn, f"{spark_application_arn}/jobruns/*"],
+                )
+            )
         self.policy = iam.ManagedPolicy(
             self, "StopCompute", description=f"{prefix}: stop compute tagged {tag_key}={prefix}", statements=statements
         )
@@ -146,5 +158,9 @@ class SpendingStop(Construct):
                 for kind in ("notebook-instance", "training-job", "endpoint")
             },
         }
+        if spark_application_arn:
+            reasons[f"{spark_application_arn}/jobruns/*"] = (
+                "Job run ids are made at submission; only runs of the Data stack's own Spark application."
+            )
         for resource, reason in reasons.items():
             acknowledge_aws_solutions(self.policy, f"IAM5[Resource::{nag_resource(stack, resource)}]", reason)

@@ -48,6 +48,8 @@ def test_app_round_trip_passes_with_zero_leftovers(tmp_path: Path) -> None:
     for check in (
         "Data: bucket TLS-only policy",
         "Data: Glue tables",
+        "Data: Spark application",
+        "Data: Spark job run (mlstack spark)",
         "Platform: notebook instance",
         "Platform: notebook lifecycle config",
         "Platform: endpoint config",

@@ -272,3 +272,49 @@ def test_settings_come_from_the_environment_the_stack_sets() -> None:
         {"PREFIX": "p", "PREFIX_TAG_KEY": TAG, "ALERTS_TOPIC_ARN": "arn:topic", "STACK_ENDPOINT_NAME": ""}
     )
     assert settings == spending_stop.Settings(prefix="p", tag_key=TAG, alerts_topic_arn="arn:topic")
+    with_spark = spending_stop.Settings.from_env(
+        {"PREFIX": "p", "PREFIX_TAG_KEY": TAG, "ALERTS_TOPIC_ARN": "arn:topic", "SPARK_APPLICATION_ID": "00fapp"}
+    )
+    assert with_spark.spark_application_id == "00fapp"
+
+
+def test_running_spark_job_runs_of_the_stacks_application_are_cancelled_and_others_left() -> None:
+    with mock_aws():
+        from moto.emrserverless.models import emrserverless_backends
+
+        emr = boto3.client("emr-serverless", region_name=REGION)
+        ours = emr.create_application(name=f"{PREFIX}-spark", releaseLabel="emr-7.12.0", type="SPARK")["applicationId"]
+        other = emr.create_application(name="other-spark", releaseLabel="emr-7.12.0", type="SPARK")["applicationId"]
+        role = f"arn:aws:iam::{ACCOUNT}:role/spark-job"
+        driver = {"sparkSubmit": {"entryPoint": "s3://b/spark/code/ghcn_series.py"}}
+        runs = {
+            (app, state): emr.start_job_run(
+                applicationId=app, executionRoleArn=role, jobDriver=driver, name=f"{app}-{state}", clientToken=state
+            )["jobRunId"]
+            for app in (ours, other)
+            for state in ("RUNNING", "SUCCESS")
+        }
+        backend = emrserverless_backends[ACCOUNT][REGION]
+        for app in (ours, other):
+            [running] = [r for r in backend.job_runs[app] if r.id == runs[(app, "RUNNING")]]
+            running.state = "RUNNING"  # moto's runs end at once; these are still going
+        clients = spending_stop.Clients(
+            ec2=boto3.client("ec2", region_name=REGION),
+            sagemaker=boto3.client("sagemaker", region_name=REGION),
+            sns=boto3.client("sns", region_name=REGION),
+            emr_serverless=emr,
+        )
+        settings = spending_stop.Settings(
+            prefix=PREFIX, tag_key=TAG, alerts_topic_arn="arn:topic", spark_application_id=ours
+        )
+
+        report = spending_stop.sweep(clients, settings)
+
+        def state(app: str, name: str) -> str:
+            return str(emr.get_job_run(applicationId=app, jobRunId=runs[(app, name)])["jobRun"]["state"])
+
+        assert state(ours, "RUNNING") == "CANCELLED"
+        assert state(ours, "SUCCESS") == "SUCCESS"
+        assert state(other, "RUNNING") == "RUNNING"  # another deployment's application is not ours to stop
+        assert report.stopped == [f"Spark job run {ours}-RUNNING ({runs[(ours, 'RUNNING')]}, RUNNING)"]
+        assert report.failed == []

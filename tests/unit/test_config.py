@@ -261,7 +261,7 @@ REGEX_OR_PYDANTIC = re.compile(r"\^|\$'|\\[dws]|\[a-z0-9|\{\d|should match patte
 
 
 def _leaf_keys() -> list[str]:
-    sections = {"tags", "data", "platform", "frameworks", "api_services", "training", "public_datasets"}
+    sections = {"tags", "data", "platform", "frameworks", "api_services", "training", "spark", "public_datasets"}
     return [key for key in setting_keys() if key not in sections]
 
 
@@ -432,6 +432,6 @@ def test_readme_documents_every_setting() -> None:
     readme = (ROOT / "README.md").read_text()
     documented = set(re.findall(r"^\| `([a-z_.]+)`", readme, flags=re.MULTILINE))
     documented |= {f"tags.{tag}" for tag in ("owner", "project", "cost_center")}
-    sections = {"tags", "data", "platform", "frameworks", "api_services", "training"}
+    sections = {"tags", "data", "platform", "frameworks", "api_services", "training", "spark"}
     missing = [key for key in setting_keys() if key not in documented and key not in sections]
     assert missing == []

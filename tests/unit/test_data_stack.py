@@ -290,3 +290,26 @@ def test_training_scripts_are_copied_under_training_scripts_and_removed_with_the
         if f["Properties"].get("LoggingConfig") == {"LogGroup": {"Ref": log_group_id}}
     ]  # fmt: skip
     assert len(handlers) == 1
+
+
+def test_spark_application_job_role_and_job_code_are_on_by_default(data: Template) -> None:
+    data.resource_count_is("AWS::EMRServerless::Application", 1)
+    outputs = data.find_outputs("*")
+    assert outputs["SparkApplicationId"]["Value"]["Fn::GetAtt"][1] == "ApplicationId"
+    assert outputs["SparkJobRoleArn"]["Value"]["Fn::GetAtt"][0].startswith("SparkJobRole")
+    [code] = [
+        d
+        for d in data.find_resources("Custom::CDKBucketDeployment").values()
+        if d["Properties"]["DestinationBucketKeyPrefix"] == "spark/code/"
+    ]
+    assert code["Properties"]["RetainOnDelete"] is False
+    [bucket_id] = [i for i in _buckets(data) if i.startswith("DataLakeData")]
+    assert code["Properties"]["DestinationBucketName"] == {"Ref": bucket_id}
+
+
+def test_spark_disabled_leaves_no_application_role_or_outputs() -> None:
+    template = template_of(synth_app(layers="data", **{"spark.enabled": "false"}), "Data")
+    template.resource_count_is("AWS::EMRServerless::Application", 0)
+    assert not {"SparkApplicationId", "SparkJobRoleArn"} & set(template.find_outputs("*"))
+    assert not [d for d in template.find_resources("Custom::CDKBucketDeployment").values()
+                if d["Properties"]["DestinationBucketKeyPrefix"] == "spark/code/"]  # fmt: skip

@@ -120,7 +120,10 @@ def test_notebook_role_passes_only_itself_and_the_training_role_and_only_to_sage
             "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
         }
     passes = [s for s in statements.values() if "iam:PassRole" in s["Action"]]
-    assert len(passes) == 2
+    assert len(passes) == 3
+    spark = statements["PassSparkJobRoleToEmrServerless"]  # the Data stack's Spark job role, to EMR Serverless only
+    assert spark["Condition"] == {"StringEquals": {"iam:PassedToService": "emr-serverless.amazonaws.com"}}
+    assert "SparkJobRole" in spark["Resource"]["Fn::GetStackOutput"]["OutputName"]
 
 
 def test_notebook_role_reads_and_writes_the_data_bucket_and_queries_athena(platform: Template) -> None:

@@ -32,6 +32,7 @@ def test_four_samples_open_data_athena_endpoint_training() -> None:
         "02_athena_query.ipynb",
         "03_invoke_endpoint.ipynb",
         "04_train_and_deploy.ipynb",
+        "05_big_data.ipynb",
     ]
 
 

@@ -13,7 +13,8 @@ EMAIL = "me@example.com"
 TAG_CONDITION = {"StringEquals": {"aws:ResourceTag/mlstack:prefix": "mlstack"}}
 # Statements that need no tag condition, and why: listing has no resource-level permissions, reading tags is how
 # the function learns the tag, and the report goes to the deployment's own topic and key.
-UNTAGGED_SIDS = {"FindRunningCompute", "ReadSageMakerTags", "ReportToAlerts", "EncryptReport"}
+# Scoped otherwise: listing and reading tags change nothing; Spark runs are cancelled on one application's ARN.
+UNTAGGED_SIDS = {"FindRunningCompute", "ReadSageMakerTags", "ReportToAlerts", "EncryptReport", "CancelSparkJobRuns"}
 
 
 @pytest.fixture(scope="module")
@@ -170,3 +171,17 @@ def test_a_serverless_stack_endpoint_gets_no_delete_grant() -> None:
     assert "DeleteStackInstanceEndpoint" not in _stop_policy(template)
     _, function = _function(template)
     assert function["Properties"]["Environment"]["Variables"]["STACK_ENDPOINT_NAME"] == ""
+
+
+def test_spark_job_runs_are_cancelled_on_the_stacks_own_application_only(data: Template) -> None:
+    statement = _stop_policy(data)["CancelSparkJobRuns"]
+    assert sorted(statement["Action"]) == ["emr-serverless:CancelJobRun", "emr-serverless:ListJobRuns"]
+    [application_id] = data.find_resources("AWS::EMRServerless::Application")
+    application_arn = {"Fn::GetAtt": [application_id, "Arn"]}
+    assert statement["Resource"] == [
+        application_arn,
+        {"Fn::Join": ["", [application_arn, "/jobruns/*"]]},
+    ]
+    _, function = _function(data)
+    variables = function["Properties"]["Environment"]["Variables"]
+    assert variables["SPARK_APPLICATION_ID"] == {"Fn::GetAtt": [application_id, "ApplicationId"]}

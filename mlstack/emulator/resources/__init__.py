@@ -20,6 +20,7 @@ from mlstack.emulator.resources.cdk_custom_resources import (
 )
 from mlstack.emulator.resources.cloudwatch import CloudWatchAlarm
 from mlstack.emulator.resources.dynamodb import DynamoDBGlobalTable
+from mlstack.emulator.resources.emr_serverless import EmrServerlessApplication
 from mlstack.emulator.resources.glue import GlueDatabase, GlueTable
 from mlstack.emulator.resources.lex import LexBot, LexBotAlias, LexBotVersion
 from mlstack.emulator.resources.s3 import S3BucketPolicy
@@ -39,6 +40,7 @@ HANDLERS: dict[str, type[EmulatedResource]] = {
         AthenaNamedQuery,
         CloudWatchAlarm,
         DynamoDBGlobalTable,
+        EmrServerlessApplication,
         Budget,
         S3BucketPolicy,
         S3AutoDeleteObjects,
