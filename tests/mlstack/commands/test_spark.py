@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from mlstack.ops import spark_job
-from tests.mlstack.commands.conftest import Cli
+from tests.mlstack.conftest import Cli
 
 RUN = "20261204-181500"
 
@@ -102,7 +102,7 @@ def test_missing_spark_outputs_name_the_stack(cli: Cli, moto_account: str) -> No
         TemplateBody=json.dumps({"Resources": {"N": {"Type": "AWS::CloudFormation::WaitConditionHandle"}}}),
     )
     result = cli("spark")
-    assert result.code == 1 and "Mlstack-Data lacks SparkApplicationId" in result.err
+    assert result.code == 3 and "stack Mlstack-Data has no output SparkApplicationId" in result.err
 
 
 # A stand-in for spark/ghcn_series.py and spark/ghcn_sample.py that honours their command lines: it records its

@@ -9,6 +9,7 @@ import pytest
 
 from mlstack.local import spark_check
 from mlstack.ops import settings as ops_settings
+from mlstack.ops import smoke
 from mlstack.ops.checks import Status
 from stacks import outputs
 
@@ -78,7 +79,6 @@ def test_a_role_emr_serverless_cannot_assume_or_missing_code_fails(
 def test_the_smoke_check_of_the_application_finds_idle_cost(
     moto_account: str, extra: dict[str, object], status: Status, seen: str
 ) -> None:
-    from mlstack.commands import smoke
 
     settings: dict[str, object] = {
         "autoStopConfiguration": {"enabled": True, "idleTimeoutMinutes": 15},
