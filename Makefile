@@ -40,7 +40,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 help: ## List the commands
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
-	@echo "  (every target runs a command of .venv/bin/mlstack; \`mlstack --help\` lists them all)"
+	@echo "  (setup, lint, unit, checkov, test, clean, e2e and the test-* targets run the build tools and pytest;"
+	@echo "   every other target runs one command of .venv/bin/mlstack: \`mlstack --help\` lists them all)"
 
 $(PY_STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mlstack needs Python 3.11+; set PYTHON=python3.11 or newer")'

@@ -62,10 +62,10 @@ def execute(path: Path, output: Path) -> dict[str, Any]:
         if cell.cell_type != "code":
             continue
         reply = replies.get(index)
-        error = _error_of(cell, reply)
-        status = "not run" if reply is None else ("error" if error else "ok")
+        cell_error = _error_of(cell, reply)
+        status = "not run" if reply is None else ("error" if cell_error else "ok")
         source = "".join(cell.source).strip().splitlines()
-        cells.append({"index": index, "status": status, "error": error, "first_line": source[0] if source else ""})
+        cells.append({"index": index, "status": status, "error": cell_error, "first_line": source[0] if source else ""})
     return {"notebook": path.name, "cells": cells, "stopped": stopped}
 
 

@@ -77,16 +77,16 @@ def seed_ghcn(app: EmulatedApp, settings: dict[str, Any], workdir: Path, noteboo
     return undo
 
 
-def notebook_queries(notebook: Path, settings: dict[str, Any]) -> list[str]:
+def notebook_queries(notebook: Path, settings: dict[str, Any], names: dict[str, Any] | None = None) -> list[str]:
     """The SQL of every `query(f\"\"\"...\"\"\")` call in the notebook's code, in order, its f-string evaluated
-    with the deployed settings as the notebook evaluates it."""
+    with the deployed settings (and `names`, the notebook's other variables it uses) as the notebook does."""
     cells = json.loads(notebook.read_text())["cells"]
     code = "\n".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "code")
     queries = []
     for node in ast.walk(ast.parse(code)):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "query" and node.args:
             # The f-string as the notebook's kernel evaluates it (the repository's own code, not input).
-            sql = eval(compile(ast.Expression(node.args[0]), "<sql>", "eval"), {"settings": settings})
+            sql = eval(compile(ast.Expression(node.args[0]), "<sql>", "eval"), {"settings": settings, **(names or {})})
             queries.append((node.lineno, sql))
     return [sql for _, sql in sorted(queries)]
 
@@ -126,7 +126,59 @@ def seed_ghcn_and_athena_results(app: EmulatedApp, settings: dict[str, Any], wor
     return undo
 
 
+# The run 05 submits: it reads this name instead of the time, so that its later cells find the seeded output.
+SPARK_RUN_ID = "notebook-test"
+
+
+def seed_spark_run_and_athena_results(
+    app: EmulatedApp, settings: dict[str, Any], workdir: Path, notebook: Path
+) -> Undo:
+    """05's Spark run: the job run here in local Spark on its demo sample, its output uploaded where the EMR run
+    would write it (moto's job runs report SUCCESS at once, running nothing), and the results of the notebook's
+    two queries, DuckDB running its own SQL over that output's series Parquet, queued in moto's Athena."""
+    from mlstack.ops import spark_job
+    from stacks.config import SparkSettings
+
+    spark = SparkSettings.model_validate(settings["spark"])
+    local_run = spark_job.run_local(spark, output=workdir / "spark", input_root=None, stations=None, demo=True)
+    bucket = settings["data_bucket"]
+    prefix = spark_job.output_prefix(spark.element, SPARK_RUN_ID)
+    s3 = app.client("s3")
+    keys = []
+    for path in sorted(p for p in local_run.rglob("*") if p.is_file() and not p.name.endswith(".crc")):
+        key = prefix + path.relative_to(local_run).as_posix()
+        s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes())
+        keys.append(key)
+    manifest = f"{spark_job.GHCN_SERIES_PREFIX}{spark.element}/latest/symlink.txt"
+
+    connection = duckdb.connect()
+    connection.sql(f"CREATE SCHEMA {settings['glue_database']}")
+    table = f"{settings['glue_database']}.ghcn_{spark.element.lower()}_series"
+    series = local_run / "series" / "**" / "*.parquet"  # partitioned by country=
+    connection.sql(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{series}', hive_partitioning = true)")
+    # The second query names the first one's top three stations (`ids`), as the notebook builds it.
+    stations_sql, _ = notebook_queries(notebook, settings, {"table": table, "ids": ""})
+    stations = athena_result(connection, stations_sql)
+    ids = ", ".join(f"'{row['Data'][0]['VarCharValue']}'" for row in stations["rows"][1:4])
+    _, daily_sql = notebook_queries(notebook, settings, {"table": table, "ids": ids})
+    results = [stations, athena_result(connection, daily_sql)]
+    assert len(results[1]["rows"]) > 1, "05's second query selects nothing from the seeded run"
+    region = app.env.get("AWS_DEFAULT_REGION", "us-east-1")
+    account = app.client("sts").get_caller_identity()["Account"]
+    app.moto_api("/moto-api/static/athena/query-results", {"account_id": account, "region": region, "results": results})
+
+    def undo() -> None:
+        for key in [*keys, manifest]:
+            s3.delete_object(Bucket=bucket, Key=key)
+
+    return undo
+
+
+# Environment variables a sample's kernel needs beside the emulated account's, by file stem.
+SEED_ENVIRONMENT: dict[str, dict[str, str]] = {"05_big_data": {"MLSTACK_SPARK_RUN_ID": SPARK_RUN_ID}}
+
 SEEDS: dict[str, Seed] = {
     "01_open_data_s3": seed_ghcn,
     "02_athena_query": seed_ghcn_and_athena_results,
+    "05_big_data": seed_spark_run_and_athena_results,
 }

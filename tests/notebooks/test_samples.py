@@ -20,7 +20,7 @@ import pytest
 from mlstack.paths import ROOT
 from stacks.constructs.sample_notebooks import NOTEBOOKS_DIR
 from tests.notebooks.emulated_app import EmulatedApp, client_environment, kept_app
-from tests.notebooks.seeds import GHCN_BUCKET, SEEDS
+from tests.notebooks.seeds import GHCN_BUCKET, SEED_ENVIRONMENT, SEEDS
 
 KERNEL_PYTHON = ROOT / ".venv-notebooks" / "bin" / "python"
 EXECUTE = Path(__file__).with_name("execute.py")
@@ -105,7 +105,8 @@ def test_every_code_cell_of_the_sample_runs(
     seed = SEEDS.get(notebook.stem)
     undo = seed(app, settings, tmp_path, notebook) if seed else None
     try:
-        result = execute(notebook, tmp_path / name, kernel_environment(app, tmp_path))
+        env = {**kernel_environment(app, tmp_path), **SEED_ENVIRONMENT.get(notebook.stem, {})}
+        result = execute(notebook, tmp_path / name, env)
     finally:
         if undo:
             undo()  # before the leftovers check, whatever happened
