@@ -131,6 +131,8 @@ def fake_spark_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("ghcn_series.py", "ghcn_sample.py"):
         (folder / name).write_text(FAKE_JOB)
     monkeypatch.setattr(spark_job, "SPARK_DIR", folder)
+    # The fake jobs need no pyspark; the check itself has its own test below.
+    monkeypatch.setattr(spark_job, "check_pyspark", lambda python=None: None)
     return folder
 
 

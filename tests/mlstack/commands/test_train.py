@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.machinery
 import importlib.util
 import json
 import urllib.request
@@ -116,10 +117,16 @@ def test_local_only_options_need_local(cli: Cli) -> None:
 
 
 def test_local_without_the_ml_packages_says_how_to_install_them(monkeypatch: pytest.MonkeyPatch, cli: Cli) -> None:
+    # Whatever this Python has: transformers present, torch absent, so only torch is named.
     real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(
-        importlib.util, "find_spec", lambda name, *rest: None if name == "torch" else real_find_spec(name, *rest)
-    )
+    present = importlib.machinery.ModuleSpec("transformers", None)
+
+    def find_spec(name: str, *rest: object) -> object:
+        if name in ("torch", "transformers"):
+            return None if name == "torch" else present
+        return real_find_spec(name, *rest)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
     result = cli("train", "--local", "--demo")
     assert result.code == 2
     assert result.err.strip() == (
