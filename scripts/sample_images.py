@@ -3,7 +3,7 @@
 
 The ApiServices stack uploads every PNG in that folder to `samples/images/` of the data bucket, and
 the bot offers them by name: "read text in sign", "describe house". Run this after changing a drawing;
-tests/unit/test_sample_images.py checks that the committed files match what this script draws.
+tests/unit/constructs/test_sample_images.py checks that the committed files match what this script draws.
 """
 
 from __future__ import annotations

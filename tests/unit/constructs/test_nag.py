@@ -14,7 +14,7 @@ from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
 
 from stacks.constructs.nag import acknowledge_aws_solutions, acknowledge_nist
 
-STACKS = Path(__file__).resolve().parents[2] / "stacks"
+STACKS = Path(__file__).resolve().parents[3] / "stacks"
 NAG_MODULE = STACKS / "constructs" / "nag.py"
 
 
