@@ -15,6 +15,7 @@ from stacks.constructs.lex_bot import LexBot
 from stacks.constructs.results_table import ResultsTable
 from stacks.constructs.sample_images import SampleImages
 from stacks.data_stack import DataStack
+from stacks.naming import forecast_endpoint_name
 
 FULFILLMENT_CODE_DIR = Path(__file__).resolve().parent.parent / "lambdas" / "lex_fulfillment"
 
@@ -63,6 +64,7 @@ class ApiServicesStack(cdk.Stack):
             sample_image_names=samples.names,
             endpoint_name=endpoint_name,
             endpoint_arn=endpoint_arn,
+            forecast_endpoint_name=forecast_endpoint_name(settings.prefix),
         )
         bot = LexBot(
             self,

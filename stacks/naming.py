@@ -47,3 +47,8 @@ def layer_of(name: str) -> Layer | None:
 def is_stack_of(prefix: str, name: str) -> bool:
     """Whether `name` is one of the prefix's layer stacks (`Team-A-Data` is not a stack of prefix `team`)."""
     return name in stack_names(prefix)
+
+
+def forecast_endpoint_name(prefix: str) -> str:
+    """`mlstack` -> `mlstack-forecast`: the forecast recipe's serverless endpoint, which the bot invokes."""
+    return f"{prefix}-forecast"

@@ -62,6 +62,8 @@ BUDGETS: dict[str, CallBudget] = {
     "translate": CallBudget(connect_timeout=1, read_timeout=3, max_attempts=2),
     # A serverless endpoint's cold start can outlast any budget: one long attempt, then a polite "warming up".
     "sagemaker_runtime": CallBudget(connect_timeout=1, read_timeout=18, max_attempts=1),
+    # The forecast endpoint shares the turn with the history read: a shorter single attempt.
+    "forecast_runtime": CallBudget(connect_timeout=1, read_timeout=15, max_attempts=1),
     "s3": CallBudget(connect_timeout=1, read_timeout=2, max_attempts=1),
     "dynamodb": CallBudget(connect_timeout=1, read_timeout=1, max_attempts=1),
 }
@@ -73,6 +75,7 @@ INTENT_CALLS: dict[str, tuple[str, ...]] = {
     "Speak": ("polly", "s3"),
     "TranslateText": ("translate",),
     "AnalyzeSentiment": ("sagemaker_runtime",),
+    "Forecast": ("s3", "forecast_runtime"),
     "Help": (),
     "FallbackIntent": (),
 }
@@ -99,6 +102,7 @@ class Clients:
     translate: Any
     sagemaker_runtime: Any
     dynamodb: Any
+    forecast_runtime: Any = None
 
     @classmethod
     def create(cls, region: str | None = None) -> Clients:
@@ -110,6 +114,7 @@ class Clients:
             translate=session.client("translate", config=BUDGETS["translate"].config()),
             sagemaker_runtime=session.client("sagemaker-runtime", config=BUDGETS["sagemaker_runtime"].config()),
             dynamodb=session.client("dynamodb", config=BUDGETS["dynamodb"].config()),
+            forecast_runtime=session.client("sagemaker-runtime", config=BUDGETS["forecast_runtime"].config()),
         )
 
 

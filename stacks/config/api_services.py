@@ -55,6 +55,26 @@ class ApiServicesSettings(Section):
     # of creating an empty one; the stack then never deletes it. Default none: a new table.
     existing_results_table_name: str | None = None
 
+    # Cities the Forecast intent knows, to their GHCN-D station ids (history/<id>.json of `mlstack spark`, so
+    # also list them in spark.history_stations). Ids cross-checked 2026-12-04 in public station tables (not
+    # against ghcnd-stations.txt itself): Denver Intl USW00003017, Seattle-Tacoma USW00024233, New York Central
+    # Park USW00094728 (in the Spark sample). Names must also be values of the bot's CityName slot type.
+    forecast_cities: dict[str, str] = Field(
+        default_factory=lambda: {"Denver": "USW00003017", "Seattle": "USW00024233", "New York": "USW00094728"}
+    )
+    # The bot refuses to forecast from a history whose last observation is older than this. Default 7; 1-365.
+    forecast_max_data_age_days: int = Field(default=7, ge=1, le=365)
+
+    @field_validator("forecast_cities")
+    @classmethod
+    def _station_ids(cls, cities: dict[str, str]) -> dict[str, str]:
+        for city, station in cities.items():
+            if not (len(station) == 11 and station.isalnum() and station.upper() == station):
+                raise ValueError(f"{city}: {shown(station)} is not a GHCN-D id (11 of A-Z and 0-9, e.g. USW00094728)")
+            if "," in city or "=" in city or not city.strip():
+                raise ValueError(f"city name {shown(city)}: allowed a non-empty name without ',' or '='")
+        return cities
+
     @field_validator("existing_results_table_name")
     @classmethod
     def _table_name(cls, name: str | None) -> str | None:

@@ -23,6 +23,8 @@ METRICS_NAMESPACE = "mlstack"
 USER_IMAGES_PREFIX = "images/"
 # Speech MP3s; under generated/, which the data bucket expires after data.generated_media_expiry_days.
 SPEECH_PREFIX = f"{GENERATED_MEDIA_PREFIX}speech/"
+# The Spark job's history documents of the forecast intent (history/<station>.json of the latest TMAX run).
+FORECAST_HISTORY_PREFIX = "curated/ghcn/TMAX/latest/history/"
 
 
 class BotFulfillment(Construct):
@@ -45,6 +47,7 @@ class BotFulfillment(Construct):
         sample_image_names: Sequence[str],
         endpoint_name: str | None,
         endpoint_arn: str | None,
+        forecast_endpoint_name: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
         if bool(endpoint_name) != bool(endpoint_arn):
@@ -69,6 +72,12 @@ class BotFulfillment(Construct):
                 "SPEECH_PREFIX": SPEECH_PREFIX,
                 "POLLY_VOICE": settings.polly_voice,
                 "SENTIMENT_ENDPOINT": endpoint_name or "",
+                "FORECAST_ENDPOINT": forecast_endpoint_name or "",
+                "FORECAST_HISTORY_PREFIX": FORECAST_HISTORY_PREFIX,
+                "FORECAST_STATIONS": ",".join(
+                    f"{city}={station}" for city, station in settings.forecast_cities.items()
+                ),
+                "FORECAST_MAX_DATA_AGE_DAYS": str(settings.forecast_max_data_age_days),
                 "RESULT_TTL_DAYS": str(settings.result_ttl_days),
                 "PRESIGNED_URL_SECONDS": str(settings.presigned_url_seconds),
             },
@@ -95,6 +104,9 @@ class BotFulfillment(Construct):
                     actions=["s3:GetObject"],
                     resources=[objects(sample_images_prefix), objects(USER_IMAGES_PREFIX)],
                 ),
+                iam.PolicyStatement(
+                    sid="ReadForecastHistory", actions=["s3:GetObject"], resources=[objects(FORECAST_HISTORY_PREFIX)]
+                ),
                 # GetObject as well: the presigned URL in the reply is signed with this role's credentials.
                 iam.PolicyStatement(
                     sid="WriteAndShareSpeech",
@@ -115,11 +127,29 @@ class BotFulfillment(Construct):
                     if endpoint_arn
                     else []
                 ),
+                *(
+                    [
+                        iam.PolicyStatement(
+                            sid="InvokeForecastEndpoint",
+                            actions=["sagemaker:InvokeEndpoint"],
+                            # SageMaker endpoint ARNs carry the name in lower case.
+                            resources=[
+                                cdk.Stack.of(self).format_arn(
+                                    service="sagemaker",
+                                    resource="endpoint",
+                                    resource_name=forecast_endpoint_name.lower(),
+                                )
+                            ],
+                        )
+                    ]
+                    if forecast_endpoint_name
+                    else []
+                ),
             ],
         )
         acknowledge_nist(data_access, "IAMNoInlinePolicy", INLINE_POLICY)
         bucket_arn = nag_resource(cdk.Stack.of(self), data_bucket.bucket_arn, data_bucket.stack)
-        for prefix in (sample_images_prefix, USER_IMAGES_PREFIX, SPEECH_PREFIX):
+        for prefix in (sample_images_prefix, USER_IMAGES_PREFIX, SPEECH_PREFIX, FORECAST_HISTORY_PREFIX):
             acknowledge_aws_solutions(
                 data_access,
                 f"IAM5[Resource::{bucket_arn}/{prefix}*]",

@@ -45,6 +45,10 @@ FUNCTION_ENV = {
     "SPEECH_PREFIX": "generated/speech/",
     "POLLY_VOICE": "Joanna",
     "SENTIMENT_ENDPOINT": ENDPOINT,
+    "FORECAST_ENDPOINT": "mlstack-forecast",
+    "FORECAST_HISTORY_PREFIX": "curated/ghcn/TMAX/latest/history/",
+    "FORECAST_STATIONS": "Denver=USW00003017,Seattle=USW00024233",
+    "FORECAST_MAX_DATA_AGE_DAYS": "7",
     "RESULT_TTL_DAYS": "30",
     "PRESIGNED_URL_SECONDS": "3600",
 }

@@ -22,6 +22,7 @@ def test_every_intent_of_the_model_has_a_module_and_no_module_is_unknown_to_the_
         ("DescribeImage", "describe_image", ("SLOT",)),
         ("Speak", "speak", ("SLOT",)),
         ("AnalyzeSentiment", "analyze_sentiment", ("SLOT",)),
+        ("Forecast", "forecast", ("SLOT",)),
         ("TranslateText", "translate_text", ("TEXT_SLOT", "LANGUAGE_SLOT")),
     ],
 )

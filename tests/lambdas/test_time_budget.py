@@ -30,9 +30,11 @@ TURNS: dict[str, dict[str, str]] = {
     "Speak": {"Text": "hello there"},
     "TranslateText": {"Text": "hello there", "TargetLanguage": "French"},
     "AnalyzeSentiment": {"Text": "I love it"},
+    "Forecast": {"City": "Denver"},
     "Help": {},
     "FallbackIntent": {},
 }
+_RECENT_HISTORY = {"start": "2026-01-01", "target": [10.0], "last_observation": "9999-12-31"}
 # Calls that sign locally and never touch the network.
 LOCAL_CALLS = {"generate_presigned_url"}
 # One operation per client with valid parameters, to drive each client's retry configuration.
@@ -41,6 +43,7 @@ OPERATIONS: dict[str, tuple[str, dict[str, Any]]] = {
     "polly": ("synthesize_speech", {"Text": "hi", "OutputFormat": "mp3", "VoiceId": "Joanna"}),
     "translate": ("translate_text", {"Text": "hi", "SourceLanguageCode": "auto", "TargetLanguageCode": "fr"}),
     "sagemaker_runtime": ("invoke_endpoint", {"EndpointName": ENDPOINT, "Body": b"{}"}),
+    "forecast_runtime": ("invoke_endpoint", {"EndpointName": "mlstack-forecast", "Body": b"{}"}),
     "s3": ("put_object", {"Bucket": "data-bucket", "Key": "k", "Body": b"x"}),
     "dynamodb": ("put_item", {"TableName": "results", "Item": {"k": {"S": "v"}}}),
 }
@@ -63,6 +66,7 @@ class _Recorder:
         "translate_text": lambda kwargs: {"TranslatedText": kwargs["Text"]},
         "invoke_endpoint": lambda _: {"Body": io.BytesIO(b'[{"label": "POSITIVE", "score": 0.9}]')},
         "put_item": lambda _: {},
+        "get_object": lambda _: {"Body": io.BytesIO(json.dumps(_RECENT_HISTORY).encode())},
     }
 
     def __init__(self, name: str, log: list[str]) -> None:
@@ -211,7 +215,7 @@ def _clients_against(url: str) -> Any:
     from clients import BUDGETS, Clients
 
     session = boto3.session.Session(region_name="us-east-1")
-    service = {"sagemaker_runtime": "sagemaker-runtime"}
+    service = {"sagemaker_runtime": "sagemaker-runtime", "forecast_runtime": "sagemaker-runtime"}
     return Clients(
         **{
             name: session.client(service.get(name, name), endpoint_url=url, config=budget.config())

@@ -29,9 +29,13 @@ EXPECTED_INTENT_SLOTS = {
     "Speak": {"Text": "FreeText"},
     "TranslateText": {"Text": "FreeText", "TargetLanguage": "LanguageName"},
     "AnalyzeSentiment": {"Text": "FreeText"},
+    "Forecast": {"City": "CityName"},
     "Help": {},
     FALLBACK_INTENT: {},
 }
+FORECAST_ENDPOINT_ARN = str(
+    {"Fn::Join": ["", ["arn:aws:sagemaker:us-east-1:", {"Ref": "AWS::AccountId"}, ":endpoint/mlstack-forecast"]]}
+)
 SAMPLE_NAMES = sorted(path.stem for path in SAMPLE_IMAGES_DIR.glob("*.png"))
 
 
@@ -100,6 +104,8 @@ def prefix_of(resource: Any) -> str:
     """`/images/*` from {"Fn::Join": ["", [<bucket arn>, "/images/*"]]}; the literal for plain strings."""
     if isinstance(resource, dict) and "Fn::Join" in resource:
         parts = resource["Fn::Join"][1]
+        if isinstance(parts[0], str) and parts[0].startswith("arn:aws:sagemaker:"):
+            return str(resource)  # an endpoint ARN of this account and region
         assert "Fn::GetStackOutput" in parts[0], parts  # the Data stack's bucket ARN
         return "".join(p for p in parts[1:] if isinstance(p, str))
     return resource
@@ -142,11 +148,21 @@ def test_example_utterances_from_the_brief_are_present(api: Template) -> None:
     }
     assert "describe {ImageName}" in utterances["DescribeImage"]
     assert "translate {Text} to {TargetLanguage}" in utterances["TranslateText"]
+    assert {"what will the high be in {City}", "forecast for {City} this week"} <= utterances["Forecast"]
+
+
+def test_the_bots_cities_are_the_default_forecast_cities(api: Template) -> None:
+    from stacks.config import ApiServicesSettings
+
+    [city_type] = [t for t in locale(api)["SlotTypes"] if t["Name"] == "CityName"]
+    cities = [value["SampleValue"]["Value"] for value in city_type["SlotTypeValues"]]
+    assert cities == list(ApiServicesSettings().forecast_cities)
+    assert city_type["ValueSelectionSetting"] == {"ResolutionStrategy": "TOP_RESOLUTION"}
 
 
 def test_slot_types_accept_any_image_key_languages_by_name_or_code_and_free_text(api: Template) -> None:
     slot_types = {slot_type["Name"]: slot_type for slot_type in locale(api)["SlotTypes"]}
-    assert set(slot_types) == {"ImageName", "LanguageName", "FreeText"}
+    assert set(slot_types) == {"ImageName", "LanguageName", "FreeText", "CityName"}
 
     image = slot_types["ImageName"]
     assert [v["SampleValue"]["Value"] for v in image["SlotTypeValues"]] == SAMPLE_NAMES
@@ -413,6 +429,10 @@ def test_environment_is_exactly_the_contract(api: Template) -> None:
         "SPEECH_PREFIX": "generated/speech/",
         "POLLY_VOICE": "Joanna",
         "SENTIMENT_ENDPOINT": "",
+        "FORECAST_ENDPOINT": "mlstack-forecast",
+        "FORECAST_HISTORY_PREFIX": "curated/ghcn/TMAX/latest/history/",
+        "FORECAST_STATIONS": "Denver=USW00003017,Seattle=USW00024233,New York=USW00094728",
+        "FORECAST_MAX_DATA_AGE_DAYS": "7",
         "RESULT_TTL_DAYS": "30",
         "PRESIGNED_URL_SECONDS": "3600",
         "POWERTOOLS_SERVICE_NAME": "lex-fulfillment",
@@ -459,6 +479,9 @@ def _expected_grants(template: Template, endpoint: bool) -> list[tuple[tuple[str
         (("xray:PutTelemetryRecords", "xray:PutTraceSegments"), ("*",)),
         (("s3:GetObject",), ("/images/*", "/samples/images/*")),
         (("s3:GetObject", "s3:PutObject"), ("/generated/speech/*",)),
+        # The forecast intent: its history documents only, and the one forecast endpoint.
+        (("s3:GetObject",), ("/curated/ghcn/TMAX/latest/history/*",)),
+        (("sagemaker:InvokeEndpoint",), (FORECAST_ENDPOINT_ARN,)),
         (("dynamodb:PutItem",), (str({"Fn::GetAtt": [table_id, "Arn"]}),)),
         (
             (

@@ -34,7 +34,7 @@ def require_text(request: LexRequest, slot: str, question: str, max_chars: int, 
 
 
 def registry() -> dict[str, ModuleType]:
-    from intents import analyze_sentiment, describe_image, fallback, help, read_text, speak, translate_text
+    from intents import analyze_sentiment, describe_image, fallback, forecast, help, read_text, speak, translate_text
 
     return {
         "DescribeImage": describe_image,
@@ -42,6 +42,7 @@ def registry() -> dict[str, ModuleType]:
         "Speak": speak,
         "TranslateText": translate_text,
         "AnalyzeSentiment": analyze_sentiment,
+        "Forecast": forecast,
         "Help": help,
         # A bot names its fallback intent (usually `FallbackIntent`); AMAZON.FallbackIntent is its signature.
         "FallbackIntent": fallback,

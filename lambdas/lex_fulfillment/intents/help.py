@@ -22,7 +22,8 @@ def help_text(deps: Deps) -> str:
         f"read the text in an image ('read the text in {sample}'); "
         "speak text aloud ('say hello world'); "
         "translate text ('translate good morning to French'); "
-        "rate the sentiment of a text ('what is the sentiment of I love this product'). "
+        "rate the sentiment of a text ('what is the sentiment of I love this product'); "
+        "forecast the next days' high ('what will the high be in Denver'). "
         f"Sample images: {samples}; your own PNG or JPEG files work too once uploaded under "
         f"{deps.env.user_images_prefix} in the data bucket."
     )

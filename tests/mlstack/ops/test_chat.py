@@ -165,6 +165,7 @@ def test_the_shipped_conversations_cover_every_intent() -> None:
     intents = {check.intent for checks in conversations for check in checks if not check.error}
     assert intents == {
         "Help",
+        "Forecast",
         "DescribeImage",
         "ReadText",
         "Speak",
