@@ -60,7 +60,8 @@ class ApiServicesSettings(Section):
     # against ghcnd-stations.txt itself): Denver Intl USW00003017, Seattle-Tacoma USW00024233, New York Central
     # Park USW00094728 (in the Spark sample). Names must also be values of the bot's CityName slot type.
     forecast_cities: dict[str, str] = Field(
-        default_factory=lambda: {"Denver": "USW00003017", "Seattle": "USW00024233", "New York": "USW00094728"}
+        default_factory=lambda: {"Denver": "USW00003017", "Seattle": "USW00024233", "New York": "USW00094728"},
+        examples=[{"Denver": "USW00003017"}],
     )
     # The bot refuses to forecast from a history whose last observation is older than this. Default 7; 1-365.
     forecast_max_data_age_days: int = Field(default=7, ge=1, le=365)

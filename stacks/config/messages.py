@@ -3,6 +3,7 @@ type and constraints rather than pydantic's own messages."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, Union, get_args, get_origin
 
@@ -82,6 +83,8 @@ def _example(field: FieldInfo, annotation: Any, item: bool) -> str | None:
         return f"{value:g}"
     if isinstance(value, tuple):
         return ",".join(map(str, value))
+    if isinstance(value, dict):
+        return json.dumps(value)
     return str(value)
 
 
@@ -107,6 +110,8 @@ def _allowed_in_words(loc: tuple[Any, ...], value: Any = None) -> str | None:
         allowed = "true or false"
     elif annotation in (int, float):
         allowed = _number_in_words(annotation, field)
+    elif get_origin(annotation) is dict:
+        allowed = "a JSON object"
     elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
         allowed = f"an object (JSON) with keys such as {short_list(list(annotation.model_fields), 2)}"
     else:
