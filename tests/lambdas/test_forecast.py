@@ -14,7 +14,7 @@ from botocore.stub import ANY, Stubber
 from tests.lambdas.conftest import BUCKET, lex_event
 from tests.lambdas.test_intents import client_error, intent_state, invoke, message, swapped
 
-KEY = "curated/ghcn/TMAX/latest/history/USW00003017.json"
+KEY = "curated/ghcn/TMAX/latest-history/USW00003017.json"
 
 
 def put_history(aws: Any, *, age_days: int = 1) -> dict[str, Any]:
