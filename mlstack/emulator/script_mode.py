@@ -125,8 +125,7 @@ class ModelHost:
         if self._root is None:
             self._root = Path(tempfile.mkdtemp(prefix="mlstack-emulated-models-"))
             atexit.register(shutil.rmtree, self._root, True)
-        folder = Path(tempfile.mkdtemp(dir=self._root))
-        return folder
+        return Path(tempfile.mkdtemp(dir=self._root))
 
     def _archive(self, url: str, what: str) -> tuple[bytes, str]:
         location = split_s3_url(url)
@@ -135,8 +134,8 @@ class ModelHost:
             raise ModelFailure(500, f"{what} {url!r}: no such object in the emulator's S3")
         return found
 
-    def _unpack(self, data: bytes, url: str) -> Path:
-        folder = self._folder()
+    @staticmethod
+    def _unpack(data: bytes, url: str, folder: Path) -> Path:
         try:
             with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as archive:
                 # The "data" filter refuses absolute paths, links out of the folder and device files.
@@ -154,23 +153,30 @@ class ModelHost:
                 self._loaded[key] = self._load(container, data)
             return self._loaded[key]
 
-    def _code_folder(self, container: Container, model_dir: Path) -> Path:
+    def _code_folder(self, container: Container, model_dir: Path, scratch: Path) -> Path:
         submit = container.environment.get(SUBMIT_DIRECTORY) or DEFAULT_SUBMIT_DIRECTORY
         if submit.startswith("s3://"):
             data, _ = self._archive(submit, SUBMIT_DIRECTORY)
-            return self._unpack(data, submit)
+            return self._unpack(data, submit, scratch / "sourcedir")
         if submit == MODEL_DIR or submit.startswith(f"{MODEL_DIR}/"):
             return model_dir / submit[len(MODEL_DIR) :].lstrip("/")
         raise ModelFailure(500, f"{SUBMIT_DIRECTORY}={submit!r}: the emulator serves code under {MODEL_DIR}/ or s3://")
 
     def _load(self, container: Container, data: bytes) -> LoadedModel:
-        model_dir = self._unpack(data, container.model_data_url)
+        """Unpack, import and model_fn; a failure leaves nothing behind (folder, module, path entry)."""
+        scratch = self._folder()
+        try:
+            return self._import(container, self._unpack(data, container.model_data_url, scratch / "model"), scratch)
+        except BaseException:
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise
+
+    def _import(self, container: Container, model_dir: Path, scratch: Path) -> LoadedModel:
         program = container.environment[PROGRAM]
-        script = self._code_folder(container, model_dir) / program
+        script = self._code_folder(container, model_dir, scratch) / program
         if not script.is_file():
             raise ModelFailure(500, f"{PROGRAM}={program!r}: no such file in the model's code folder")
-        digest = hashlib.sha256(f"{container.model_data_url}\n{model_dir}".encode()).hexdigest()[:12]
-        name = f"mlstack_emulated_model_{digest}"
+        name = f"mlstack_emulated_model_{hashlib.sha256(str(scratch).encode()).hexdigest()[:12]}"
         spec = importlib.util.spec_from_file_location(name, script)
         assert spec is not None and spec.loader is not None  # a .py file always has a spec
         module = importlib.util.module_from_spec(spec)
@@ -183,14 +189,13 @@ class ModelHost:
             if not callable(getattr(module, "model_fn", None)):
                 raise ModelFailure(500, f"{program} defines no model_fn: the emulator has no default handlers")
             model = module.model_fn(str(model_dir))
-        except ModelFailure:
+        except BaseException as error:
             sys.modules.pop(name, None)
-            raise
-        except ModuleNotFoundError as error:
-            sys.modules.pop(name, None)
-            raise ModelFailure(500, _missing_package(program, error)) from None
-        except Exception as error:
-            sys.modules.pop(name, None)
+            sys.path.remove(str(script.parent))
+            if isinstance(error, ModelFailure | KeyboardInterrupt | SystemExit):
+                raise
+            if isinstance(error, ModuleNotFoundError):
+                raise ModelFailure(500, _missing_package(program, error)) from None
             raise ModelFailure(500, f"loading the model failed: {_one_line(error)}\n{traceback.format_exc()}") from None
         return LoadedModel(module, model, model_dir)
 

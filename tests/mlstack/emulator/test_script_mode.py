@@ -193,3 +193,15 @@ def test_an_endpoint_without_a_program_still_gets_the_emulated_sentiment(aws: Ca
     sagemaker.create_endpoint(EndpointName="hf", EndpointConfigName="hf")
     [label] = invoke(aws, "hf", {"inputs": "I love it"})[0]
     assert label["label"] == "[emulated] POSITIVE"
+
+
+def test_a_model_that_fails_to_load_leaves_nothing_behind(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "torch", None)
+    archive = tiny_model(1.0, "import torch\n" + INFERENCE)
+    host = script_mode.ModelHost(lambda bucket, key: (archive, "etag"))
+    container = script_mode.Container("e", "AllTraffic", "s3://b/model.tar.gz", {"SAGEMAKER_PROGRAM": "inference.py"})
+    path, modules = list(sys.path), set(sys.modules)
+    with pytest.raises(script_mode.ModelFailure, match="imports 'torch'"):
+        host.load(container)
+    assert sys.path == path and set(sys.modules) == modules
+    assert host._root is not None and list(host._root.iterdir()) == []
