@@ -164,7 +164,11 @@ class PlatformSettings(Section):
     def forecast_region_problem(self, region: str) -> str | None:
         """One settings line when a forecast model is set in a region without the PyTorch inference image."""
         problem = dlc.region_problem(dlc.PYTORCH_INFERENCE, region) if self.forecast_model_data_url else None
-        return f"{problem}; deploy to one (-c region=...) or leave platform.forecast_model_data_url unset" if problem else None
+        return (
+            f"{problem}; deploy to one (-c region=...) or leave platform.forecast_model_data_url unset"
+            if problem
+            else None
+        )
 
     @property
     def model_data_bucket_and_key(self) -> tuple[str, str] | None:

@@ -69,6 +69,4 @@ class ForecastEndpoint(ModelEndpoint):
             "logs and metrics",
             checkov_skips=(NETWORK_ISOLATION_SKIP,),
         )
-        super().__init__(
-            scope, id_, spec=spec, name=name, key=key, data_bucket=data_bucket, alarm_topic=alarm_topic
-        )
+        super().__init__(scope, id_, spec=spec, name=name, key=key, data_bucket=data_bucket, alarm_topic=alarm_topic)

@@ -286,6 +286,4 @@ class InferenceEndpoint(ModelEndpoint):
                 },
             ),
         )
-        super().__init__(
-            scope, id_, spec=spec, name=name, key=key, data_bucket=data_bucket, alarm_topic=alarm_topic
-        )
+        super().__init__(scope, id_, spec=spec, name=name, key=key, data_bucket=data_bucket, alarm_topic=alarm_topic)
