@@ -116,8 +116,7 @@ class PlatformSettings(Section):
         str,
         pattern(
             dlc.PYTORCH_INFERENCE_CPU_TAG.pattern,
-            "a CPU tag of the pytorch-inference image (serverless endpoints have no GPU), "
-            f"e.g. {dlc.DEFAULT_PYTORCH_INFERENCE_TAG}",
+            f"a CPU tag of pytorch-inference (serverless has no GPU), e.g. {dlc.DEFAULT_PYTORCH_INFERENCE_TAG}",
         ),
     ] = dlc.DEFAULT_PYTORCH_INFERENCE_TAG
     # The forecast endpoint's serverless memory in MB: 1024-6144 in steps of 1024. The TorchScript network is
@@ -141,7 +140,7 @@ class PlatformSettings(Section):
         ):
             raise ValueError(
                 "an s3:// URL of a model archive in the data bucket, "
-                f"e.g. s3://<data bucket>/{MODELS_PREFIX}<job>/output/model.tar.gz"
+                f"e.g. s3://<bucket>/{MODELS_PREFIX}<job>/output/model.tar.gz"
             )
         return url
 
