@@ -15,7 +15,7 @@ from aws_cdk.assertions import Template
 
 from stacks.config import PlatformSettings, SettingsError
 from stacks.constructs.inference_endpoint import InferenceEndpoint
-from tests.unit.constructs.conftest import bare_stack, statements_of
+from tests.unit.constructs.conftest import bare_stack, endpoint_alarms, statements_of
 
 IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-inference:"
 TRAINED_MODEL = "s3://mlstack-data-bucket/models/mlstack-train-1/output/model.tar.gz"
@@ -143,11 +143,6 @@ def test_instance_types_with_local_nvme_storage_get_no_kms_key() -> None:
     assert "KmsKeyId" not in _only(template, "AWS::SageMaker::EndpointConfig")
 
 
-def _alarms(template: Template) -> dict[str, dict[str, Any]]:
-    alarms = template.find_resources("AWS::CloudWatch::Alarm").values()
-    return {a["Properties"]["MetricName"]: a["Properties"] for a in alarms}
-
-
 @pytest.mark.parametrize(
     ("settings", "metrics"),
     [
@@ -158,22 +153,13 @@ def _alarms(template: Template) -> dict[str, dict[str, Any]]:
 )
 def test_alarms_use_metrics_the_endpoint_kind_publishes(settings: dict[str, Any], metrics: list[str]) -> None:
     endpoint, template = _endpoint(**settings)
-    alarms = _alarms(template)
+    alarms = endpoint_alarms(template, "mlstack-endpoint")
     assert sorted(alarms) == sorted(endpoint.alarm_metrics) == metrics
-    for props in alarms.values():
-        assert props["Namespace"] == "AWS/SageMaker"
-        assert props["Dimensions"] == [
-            {"Name": "EndpointName", "Value": "mlstack-endpoint"},
-            {"Name": "VariantName", "Value": "AllTraffic"},
-        ]
-        assert (props["Statistic"], props["Period"], props["EvaluationPeriods"]) == ("Sum", 300, 1)
-        assert (props["Threshold"], props["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
-        assert props["TreatMissingData"] == "notBreaching"  # an idle endpoint publishes nothing
 
 
 def test_alarms_notify_the_topic_when_given() -> None:
     _, template = _endpoint(topic=True)
-    for props in _alarms(template).values():
+    for props in endpoint_alarms(template, "mlstack-endpoint").values():
         assert props["AlarmActions"] == [{"Ref": next(iter(template.find_resources("AWS::SNS::Topic")))}]
 
 
