@@ -262,6 +262,10 @@ class InferenceEndpoint(ModelEndpoint):
         if problem:  # the settings loader refuses this first; a construct used on its own refuses it too
             raise SettingsError([problem])
         trained = settings.model_data_url is not None
+        # Serving a local archive needs no network at all, but serverless endpoints do not support network
+        # isolation (SageMaker's serverless "feature exclusions"; the forecast endpoint's module cites it):
+        # only an instance-backed endpoint of a trained model is isolated.
+        isolated = trained and settings.endpoint_instance_type is not None
         spec = ServingSpec(
             repository=dlc.HUGGINGFACE_INFERENCE,
             image_tag=settings.endpoint_image_tag,
@@ -271,17 +275,19 @@ class InferenceEndpoint(ModelEndpoint):
             if trained
             else {"HF_MODEL_ID": settings.hf_model_id, "HF_TASK": settings.hf_task},
             model_data_url=settings.model_data_url,
-            # Serving a local archive needs no network at all; the Hub model does.
-            network_isolation=True if trained else None,
+            network_isolation=True if isolated else None,
             memory_mb=settings.endpoint_memory_mb,
             max_concurrency=settings.endpoint_max_concurrency,
             instance_type=settings.endpoint_instance_type,
             checkov_skips=()
-            if trained
+            if isolated
             else (
                 {
                     "id": "CKV_AWS_370",
-                    "comment": "The Hugging Face container downloads HF_MODEL_ID from the Hub when it starts; "
+                    "comment": "Serverless endpoints do not support network isolation (SageMaker's serverless "
+                    "feature exclusions)"
+                    if trained
+                    else "The Hugging Face container downloads HF_MODEL_ID from the Hub when it starts; "
                     "network isolation would block that.",
                 },
             ),

@@ -106,7 +106,8 @@ def test_model_data_url_serves_the_trained_archive_and_reads_exactly_it() -> Non
     model = _only(template, "AWS::SageMaker::Model")
     assert model["PrimaryContainer"]["ModelDataUrl"] == TRAINED_MODEL
     assert model["PrimaryContainer"]["Environment"] == {"HF_TASK": "text-classification"}
-    assert model["EnableNetworkIsolation"] is True
+    # Serverless endpoints do not support network isolation (SageMaker's serverless feature exclusions).
+    assert "EnableNetworkIsolation" not in model
     statements = statements_of(template, endpoint.role)
     assert statements["ReadModelArchive"]["Action"] == "s3:GetObject"
     assert str(statements["ReadModelArchive"]["Resource"]).endswith("/models/mlstack-train-1/output/model.tar.gz']]}")
@@ -170,3 +171,8 @@ def test_region_without_the_inference_image_is_refused_in_one_line() -> None:
     assert re.match(
         r"region='mx-central-1': AWS publishes no huggingface-pytorch-inference .*endpoint_enabled=false$", line
     )
+
+
+def test_a_trained_model_on_an_instance_is_network_isolated() -> None:
+    _, template = _endpoint(model_data_url=TRAINED_MODEL, endpoint_instance_type="ml.m5.large")
+    assert _only(template, "AWS::SageMaker::Model")["EnableNetworkIsolation"] is True
