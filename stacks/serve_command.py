@@ -10,15 +10,19 @@ from stacks.naming import stack_name
 
 # The setting the command passes; the model's s3:// URL completes it.
 MODEL_DATA_URL_SETTING = "platform.model_data_url"
+# The forecast recipe's model goes behind its own endpoint (`<prefix>-forecast`), set by its own setting.
+FORECAST_MODEL_DATA_URL_SETTING = "platform.forecast_model_data_url"
 
 
-def serve_model_command(prefix: str, model_data_url: str = "") -> list[str]:
+def serve_model_command(prefix: str, model_data_url: str = "", recipe: str = "sentiment") -> list[str]:
     """`mlstack cdk deploy <Prefix>-Platform --prefix <prefix> -c platform.model_data_url=<url>`, as argv.
 
     Names the Platform stack (the CDK CLI refuses a deploy that names no stack in a multi-stack app) and the
     prefix (another deployment's stacks are not this one's). Without `model_data_url` the last argument ends
-    in `=`, for a caller that appends the URL once it knows it (the notebooks' settings file).
+    in `=`, for a caller that appends the URL once it knows it (the notebooks' settings file). `recipe`
+    "forecast" sets `platform.forecast_model_data_url` (the forecast endpoint's model) instead.
     """
+    setting = FORECAST_MODEL_DATA_URL_SETTING if recipe == "forecast" else MODEL_DATA_URL_SETTING
     return [
         "mlstack",
         "cdk",
@@ -27,5 +31,5 @@ def serve_model_command(prefix: str, model_data_url: str = "") -> list[str]:
         "--prefix",
         prefix,
         "-c",
-        f"{MODEL_DATA_URL_SETTING}={model_data_url}",
+        f"{setting}={model_data_url}",
     ]

@@ -44,7 +44,7 @@ from stacks.config.spark import (
     SPARK_LOGS_PREFIX,
     SparkSettings,
 )
-from stacks.config.training import TrainingSettings
+from stacks.config.training import RecipeName, TrainingSettings
 
 __all__ = [
     "ALL_LAYERS",
@@ -72,6 +72,7 @@ __all__ = [
     "PlatformSettings",
     "ProfileRegion",
     "PublicDataset",
+    "RecipeName",
     "Settings",
     "SettingsError",
     "SparkSettings",

@@ -11,8 +11,8 @@ from pydantic import Field, ValidationInfo, field_validator
 from stacks import deep_learning_containers as dlc
 from stacks.config.fields import Section, closed_set_problem, pattern
 
-
-Recipe = Literal["sentiment", "forecast"]
+# The recipes `mlstack train` runs, each a folder of training/.
+RecipeName = Literal["sentiment", "forecast"]
 
 
 class TrainingSettings(Section):
@@ -72,7 +72,7 @@ class TrainingSettings(Section):
 
     # The recipe `mlstack train` runs (its --recipe flag overrides this): sentiment (training/sentiment, the Yelp
     # classifier) or forecast (training/forecast, DeepAR on the Spark job's series). Default sentiment.
-    recipe: Recipe = "sentiment"
+    recipe: RecipeName = "sentiment"
     # Forecast recipe: the job's one instance, one of INSTANCE_TYPES; ml.g*/ml.p* types get the GPU image, the
     # others the CPU one. Default ml.m5.xlarge (4 vCPU: the demo-sized LSTM gains little from a GPU).
     forecast_instance_type: str = "ml.m5.xlarge"
@@ -134,7 +134,7 @@ class TrainingSettings(Section):
             return None
         return self.max_wait_minutes or min(2 * self.max_runtime_minutes, self.MAX_MINUTES)
 
-    def region_problem(self, region: str, recipe: Recipe = "sentiment") -> str | None:
+    def region_problem(self, region: str, recipe: RecipeName = "sentiment") -> str | None:
         """One settings line when a training job of `recipe` cannot pull its image in `region`, else None."""
         repository = dlc.PYTORCH_TRAINING if recipe == "forecast" else dlc.HUGGINGFACE_TRAINING
         problem = dlc.region_problem(repository, region)
@@ -143,6 +143,10 @@ class TrainingSettings(Section):
     def image_uri(self, region: str) -> str:
         """The training image in `region`; call region_problem first (LookupError where it is missing)."""
         return dlc.image_uri(dlc.HUGGINGFACE_TRAINING, region, self.image_tag)
+
+    def instances(self, recipe: RecipeName) -> tuple[str, int]:
+        """(instance type, count) of a recipe's job: the forecast job trains one model on one instance."""
+        return (self.forecast_instance_type, 1) if recipe == "forecast" else (self.instance_type, self.instance_count)
 
     @property
     def forecast_image_tag(self) -> str:

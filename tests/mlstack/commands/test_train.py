@@ -94,7 +94,7 @@ def test_the_public_archive_is_read_in_place_only_in_its_own_region(cli: Cli) ->
 def test_a_train_uri_outside_the_datasets_and_training_inputs_is_refused(aws: str, cli: Cli) -> None:
     result = cli("train", "--train-uri", f"s3://{aws}/models/x.csv")
     assert result.code == 2
-    assert "the training role reads the data bucket's training/ prefix only" in result.err
+    assert "the training role reads the data bucket's training/ and curated/ prefixes only" in result.err
 
 
 def test_without_the_platform_stack_it_says_what_to_deploy(monkeypatch: pytest.MonkeyPatch, cli: Cli) -> None:
