@@ -160,7 +160,7 @@ def run_on_sagemaker(
     print(f"Worst case: {worst.explain()} (cap training.max_job_usd={settings.training.max_job_usd:g})")
     submit(client, job)
     channel = job.request["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"]
-    print(f"Submitted {name} ({recipe_name}): {job.recipe.instance_count} x {job.recipe.instance_type}, "
+    print(f"Submitted {name}: {job.recipe.instance_count} x {job.recipe.instance_type}, recipe {recipe_name}, "
           f"train channel {channel}")  # fmt: skip
     if not wait:
         print(f"Follow it with: aws sagemaker describe-training-job --training-job-name {name}")
