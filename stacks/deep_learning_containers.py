@@ -112,13 +112,15 @@ HUGGINGFACE_GPU_TAG = re.compile(rf"{_VERSION}-transformers{_VERSION}-gpu-py3\d{
 DEFAULT_INFERENCE_TAG = "2.6.0-transformers5.5.3-cpu-py312-ubuntu22.04"
 DEFAULT_TRAINING_TAG = "2.9.0-transformers5.3.0-gpu-py312-cu130-ubuntu22.04"
 
-# The plain PyTorch training DLC's versions (the SDK table's `training` entry of pytorch.json, same commit as above):
-# each has a CPU and a GPU image for Python 3.12, tagged as the SDK's image_uris.retrieve spells them,
-# `<version>-<cpu|gpu>-py312`. Older versions are Python 3.11 images the forecast recipe's pins are not tested on.
-PYTORCH_TRAINING_VERSIONS: dict[str, str] = {"2.6.0": "py312", "2.7.1": "py312", "2.8.0": "py312"}
-# The forecast recipe's default: the newest PyTorch of the pytorch-inference DLC (2.6.0 in the SDK table), so the
-# TorchScript model a job saves loads in the serving image's PyTorch of the same version.
-DEFAULT_FORECAST_PYTORCH_VERSION = "2.6.0"
+# The plain PyTorch training DLC's versions the forecast recipe can run on, with their Python: the DLC release
+# notes (github.com/aws/deep-learning-containers docs/src/data/pytorch-training/, commit e0ecede, 2026-08-21, read
+# 2026-12-05) tag each `<version>-cpu-<python>` and `<version>-gpu-<python>`, the tags the SageMaker Python SDK's
+# image_uris.retrieve builds. Only 2.10.0 (Python 3.13, supported until 2027-01-21) is listed: the recipe's
+# gluonts[torch]==0.17.0 requires torch>=2.10, so on the older images (2.6.0-2.9.0, Python 3.12, all past their
+# end of patch) pip would replace the image's own torch build with PyPI's. The SDK table (above) stops at 2.8.0;
+# the repository regions are assumed those of 2.8.0 there.
+PYTORCH_TRAINING_VERSIONS: dict[str, str] = {"2.10.0": "py313"}
+DEFAULT_FORECAST_PYTORCH_VERSION = "2.10.0"
 # SageMaker instance families with NVIDIA GPUs (ml.g4dn, ml.g5, ml.p3, ml.p4d, ...): they get the GPU image.
 _GPU_INSTANCE = re.compile(r"ml\.(g|p)\d")
 
@@ -129,7 +131,7 @@ def is_gpu_instance(instance_type: str) -> bool:
 
 
 def pytorch_training_tag(version: str, instance_type: str) -> str:
-    """`2.6.0-cpu-py312` or `2.6.0-gpu-py312` for a version of PYTORCH_TRAINING_VERSIONS (KeyError otherwise)."""
+    """`2.10.0-cpu-py313` or `2.10.0-gpu-py313` for a version of PYTORCH_TRAINING_VERSIONS (KeyError otherwise)."""
     processor = "gpu" if is_gpu_instance(instance_type) else "cpu"
     return f"{version}-{processor}-{PYTORCH_TRAINING_VERSIONS[version]}"
 

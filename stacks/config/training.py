@@ -77,7 +77,7 @@ class TrainingSettings(Section):
     # others the CPU one. Default ml.m5.xlarge (4 vCPU: the demo-sized LSTM gains little from a GPU).
     forecast_instance_type: str = "ml.m5.xlarge"
     # Forecast recipe: PyTorch version of the pytorch-training Deep Learning Container, one of
-    # dlc.PYTORCH_TRAINING_VERSIONS. Default {dlc.DEFAULT_FORECAST_PYTORCH_VERSION}, the serving image's PyTorch.
+    # dlc.PYTORCH_TRAINING_VERSIONS (those whose torch the recipe's GluonTS pin accepts). Default 2.10.0.
     forecast_pytorch_version: str = dlc.DEFAULT_FORECAST_PYTORCH_VERSION
     # Forecast recipe: steps forecast, and the length of each backtest window, 1-366. Default 7.
     forecast_prediction_length: int = Field(default=7, ge=1, le=366)
@@ -106,14 +106,11 @@ class TrainingSettings(Section):
     @field_validator("forecast_pytorch_version")
     @classmethod
     def _pytorch_training_version(cls, version: str) -> str:
-        problem = closed_set_problem(
-            version,
-            tuple(dlc.PYTORCH_TRAINING_VERSIONS),
-            noun="a PyTorch version of the pytorch-training image with CPU and GPU variants",
-            example=dlc.DEFAULT_FORECAST_PYTORCH_VERSION,
-        )
-        if problem:
-            raise ValueError(problem)
+        if version not in dlc.PYTORCH_TRAINING_VERSIONS:
+            raise ValueError(
+                f"one of {', '.join(dlc.PYTORCH_TRAINING_VERSIONS)}: the pytorch-training images whose torch the "
+                "forecast recipe's GluonTS pin accepts (torch>=2.10)"
+            )
         return version
 
     @field_validator("max_wait_minutes")

@@ -236,7 +236,7 @@ def test_a_forecast_job_trains_on_the_newest_spark_run_and_prints_its_metrics(
     assert result.code == 0, result.err
     described = boto3.client("sagemaker", region_name=REGION).describe_training_job(TrainingJobName=FORECAST_JOB)
     assert described["AlgorithmSpecification"]["TrainingImage"] == (
-        "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.6.0-cpu-py312"
+        "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.10.0-cpu-py313"
     )
     assert described["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"] == f"s3://{bucket}/{RUN_SERIES}"
     assert described["ResourceConfig"]["InstanceType"] == "ml.m5.xlarge"

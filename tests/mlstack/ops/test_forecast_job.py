@@ -73,7 +73,7 @@ def test_the_request_is_valid_for_botocore_and_runs_the_forecast_script_on_the_p
         sagemaker.create_training_job(**request)
         stubber.assert_no_pending_responses()
     assert request["AlgorithmSpecification"] == {
-        "TrainingImage": "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.6.0-cpu-py312",
+        "TrainingImage": "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.10.0-cpu-py313",
         "TrainingInputMode": "File",
     }
     assert request["ResourceConfig"] == {"InstanceType": "ml.m5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 30}
@@ -117,7 +117,6 @@ def test_settings_reach_the_hyperparameters_and_a_gpu_type_gets_the_gpu_image() 
     request = forecast_request(
         **{
             "training.forecast_instance_type": "ml.g4dn.xlarge",
-            "training.forecast_pytorch_version": "2.8.0",
             "training.forecast_prediction_length": "14",
             "training.forecast_context_length": "56",
             "training.forecast_epochs": "3",
@@ -127,7 +126,7 @@ def test_settings_reach_the_hyperparameters_and_a_gpu_type_gets_the_gpu_image() 
             "training.instance_count": "4",
         }
     )
-    assert request["AlgorithmSpecification"]["TrainingImage"].endswith("/pytorch-training:2.8.0-gpu-py312")
+    assert request["AlgorithmSpecification"]["TrainingImage"].endswith("/pytorch-training:2.10.0-gpu-py313")
     assert request["ResourceConfig"]["InstanceCount"] == 1
     hyperparameters = {key: json.loads(value) for key, value in request["HyperParameters"].items()}
     assert {key: hyperparameters[key] for key in forecast_job.script_hyperparameters(

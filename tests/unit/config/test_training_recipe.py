@@ -25,7 +25,7 @@ def test_defaults_train_sentiment_and_describe_a_cpu_forecast_job() -> None:
     assert training.instances("sentiment") == ("ml.g5.xlarge", 1)
     assert training.instances("forecast") == ("ml.m5.xlarge", 1)
     assert training.forecast_image_uri("us-east-1") == (
-        "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.6.0-cpu-py312"
+        "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.10.0-cpu-py313"
     )
     assert (training.forecast_prediction_length, training.forecast_context_length, training.forecast_epochs) == (
         7,
@@ -38,17 +38,15 @@ def test_defaults_train_sentiment_and_describe_a_cpu_forecast_job() -> None:
 @pytest.mark.parametrize(
     ("instance_type", "tag"),
     [
-        ("ml.g5.xlarge", "2.8.0-gpu-py312"),
-        ("ml.g4dn.xlarge", "2.8.0-gpu-py312"),
-        ("ml.p3.2xlarge", "2.8.0-gpu-py312"),
-        ("ml.c5.xlarge", "2.8.0-cpu-py312"),
-        ("ml.m5.large", "2.8.0-cpu-py312"),
+        ("ml.g5.xlarge", "2.10.0-gpu-py313"),
+        ("ml.g4dn.xlarge", "2.10.0-gpu-py313"),
+        ("ml.p3.2xlarge", "2.10.0-gpu-py313"),
+        ("ml.c5.xlarge", "2.10.0-cpu-py313"),
+        ("ml.m5.large", "2.10.0-cpu-py313"),
     ],
 )
 def test_the_image_variant_follows_the_instance_type(instance_type: str, tag: str) -> None:
-    training = load_settings(
-        cdk_context(**{"training.forecast_instance_type": instance_type, "training.forecast_pytorch_version": "2.8.0"})
-    ).training
+    training = load_settings(cdk_context(**{"training.forecast_instance_type": instance_type})).training
     assert training.forecast_image_tag == tag
     # The instance count stays one whatever training.instance_count says: one global model, one instance.
     assert training.instances("forecast") == (instance_type, 1)
@@ -80,8 +78,9 @@ def test_a_region_without_the_pytorch_training_image_is_a_one_line_problem() -> 
             "e.g. ml.m5.xlarge",
         ),
         (
-            {"training.forecast_pytorch_version": "2.5.1"},
-            "training.forecast_pytorch_version='2.5.1': one of 2.6.0, 2.7.1, 2.8.0",
+            {"training.forecast_pytorch_version": "2.8.0"},
+            "training.forecast_pytorch_version='2.8.0': one of 2.10.0: the pytorch-training images whose torch the "
+            "forecast recipe's GluonTS pin accepts (torch>=2.10)",
         ),
         (
             {"training.forecast_prediction_length": "0"},
@@ -108,9 +107,12 @@ def test_bad_forecast_settings_are_one_line_naming_setting_value_and_rule(
     assert "\n" not in problem
 
 
-def test_every_version_has_a_python_312_cpu_and_gpu_tag() -> None:
+def test_every_version_has_a_cpu_and_a_gpu_tag_and_a_torch_the_gluonts_pin_accepts() -> None:
     for version in dlc.PYTORCH_TRAINING_VERSIONS:
-        assert dlc.pytorch_training_tag(version, "ml.m5.xlarge") == f"{version}-cpu-py312"
-        assert dlc.pytorch_training_tag(version, "ml.g5.xlarge") == f"{version}-gpu-py312"
+        assert dlc.pytorch_training_tag(version, "ml.m5.xlarge") == f"{version}-cpu-py313"
+        assert dlc.pytorch_training_tag(version, "ml.g5.xlarge") == f"{version}-gpu-py313"
     assert dlc.DEFAULT_FORECAST_PYTORCH_VERSION in dlc.PYTORCH_TRAINING_VERSIONS
+    # gluonts[torch]==0.17.0 (requirements-ml.txt) requires torch>=2.10: an older image's torch would be replaced.
+    for version in dlc.PYTORCH_TRAINING_VERSIONS:
+        assert tuple(int(part) for part in version.split(".")[:2]) >= (2, 10)
     assert not dlc.is_gpu_instance("ml.m5.xlarge") and dlc.is_gpu_instance("ml.p4d.24xlarge")
