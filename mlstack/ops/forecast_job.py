@@ -4,8 +4,9 @@ The job is the sentiment job's request (mlstack.ops.training_job: role, spot, ch
 output under models/) with this recipe's parts: the plain PyTorch training Deep Learning Container (CPU or GPU
 variant by instance type), one instance, the script's hyperparameters from the `training.forecast_*` settings,
 and a requirements.txt in the source archive, since the container has no GluonTS: the SageMaker training
-toolkit pip-installs it before running the script. Its pins are read from requirements-ml.txt, the file the
-tests install, so the job runs what was tested.
+toolkit pip-installs a script's requirements.txt before running it (aws/sagemaker-training-toolkit
+`src/sagemaker_training/entry_point.py` `install`, commit 3383937, read 2026-12-05). Its pins are read from
+requirements-ml.txt, the file the tests install, so the job runs the versions that were tested.
 
 The train channel defaults to the Spark job's newest complete run: the element's `latest/symlink.txt` manifest
 (mlstack.ops.spark_job.mark_latest) lists that run's series files, whose common `.../<run id>/series/` prefix
