@@ -133,13 +133,20 @@ def sentiment_recipe(training: TrainingSettings, region: str) -> Recipe:
 
 def source_archive(source_dir: Path = SOURCE_DIR, extra_files: Mapping[str, bytes] | None = None) -> bytes:
     """sourcedir.tar.gz as the SDK builds it: the script folder's files at the archive's root, plus
-    `extra_files` (name: content) there too."""
+    `extra_files` (name: content) there too, in place of a folder file of the same name."""
+    extra = dict(extra_files or {})
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
         for path in sorted(source_dir.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix in (".py", ".txt"):
-                archive.add(path, arcname=str(path.relative_to(source_dir)))
-        for name, content in sorted((extra_files or {}).items()):
+            name = str(path.relative_to(source_dir))
+            if (
+                path.is_file()
+                and "__pycache__" not in path.parts
+                and path.suffix in (".py", ".txt")
+                and name not in extra
+            ):
+                archive.add(path, arcname=name)
+        for name, content in sorted(extra.items()):
             info = tarfile.TarInfo(name)
             info.size = len(content)
             info.mode = 0o644

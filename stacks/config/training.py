@@ -108,8 +108,8 @@ class TrainingSettings(Section):
     def _pytorch_training_version(cls, version: str) -> str:
         if version not in dlc.PYTORCH_TRAINING_VERSIONS:
             raise ValueError(
-                f"one of {', '.join(dlc.PYTORCH_TRAINING_VERSIONS)}: the pytorch-training images whose torch the "
-                "forecast recipe's GluonTS pin accepts (torch>=2.10)"
+                f"one of {', '.join(dlc.PYTORCH_TRAINING_VERSIONS)}, e.g. {dlc.DEFAULT_FORECAST_PYTORCH_VERSION}: "
+                "the images whose torch the GluonTS pin accepts (torch>=2.10)"
             )
         return version
 

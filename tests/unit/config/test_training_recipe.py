@@ -79,8 +79,8 @@ def test_a_region_without_the_pytorch_training_image_is_a_one_line_problem() -> 
         ),
         (
             {"training.forecast_pytorch_version": "2.8.0"},
-            "training.forecast_pytorch_version='2.8.0': one of 2.10.0: the pytorch-training images whose torch the "
-            "forecast recipe's GluonTS pin accepts (torch>=2.10)",
+            "training.forecast_pytorch_version='2.8.0': one of 2.10.0, e.g. 2.10.0: the images whose torch the "
+            "GluonTS pin accepts (torch>=2.10)",
         ),
         (
             {"training.forecast_prediction_length": "0"},
