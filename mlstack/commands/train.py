@@ -23,7 +23,7 @@ from mlstack.ops.train import LOCAL_ROWS, train
     type=click.Choice(["sentiment", "forecast"]),
     help="The model to train (default: the training.recipe setting, sentiment).",
 )
-@click.option("--local", is_flag=True, help="Run the training script here on CPU with a row limit.")
+@click.option("--local", is_flag=True, help="Run the recipe's training script here on CPU.")
 @click.option(
     "--demo", is_flag=True, help="With --local: generate a small data set (and a tiny sentiment model; no downloads)."
 )
@@ -32,8 +32,12 @@ from mlstack.ops.train import LOCAL_ROWS, train
     type=click.Path(path_type=Path),
     help="With --local: Yelp-layout CSVs or the archive; forecast: CSV/Parquet of item_id, timestamp, target.",
 )
-@click.option("--model", help="With --local: model_name_or_path, a folder or Hub id (default training.base_model).")
-@click.option("--rows", type=click.IntRange(min=10), default=LOCAL_ROWS, show_default=True, help="With --local.")
+@click.option(
+    "--model", help="With --local, sentiment: model_name_or_path, a folder or Hub id (default training.base_model)."
+)
+@click.option(
+    "--rows", type=click.IntRange(min=10), default=LOCAL_ROWS, show_default=True, help="With --local, sentiment."
+)
 @click.option(
     "--output",
     type=click.Path(path_type=Path),
