@@ -171,3 +171,27 @@ def repository_arn(repository: str, region: str) -> str:
     if problem:
         raise LookupError(problem)
     return f"arn:{partition(region).name}:ecr:{region}:{ACCOUNTS[region]}:repository/{repository}"
+
+
+# The plain PyTorch training DLC's versions the forecast recipe can run on, with their Python: the DLC release
+# notes (github.com/aws/deep-learning-containers docs/src/data/pytorch-training/, commit e0ecede, 2026-08-21, read
+# 2026-12-05) tag each `<version>-cpu-<python>` and `<version>-gpu-<python>`, the tags the SageMaker Python SDK's
+# image_uris.retrieve builds. Only 2.10.0 (Python 3.13, supported until 2027-01-21) is listed: the recipe's
+# gluonts[torch]==0.17.0 requires torch>=2.10, so on the older images (2.6.0-2.9.0, Python 3.12, all past their
+# end of patch) pip would replace the image's own torch build with PyPI's. The SDK table (above) stops at 2.8.0;
+# the repository regions are assumed those of 2.8.0 there.
+PYTORCH_TRAINING_VERSIONS: dict[str, str] = {"2.10.0": "py313"}
+DEFAULT_FORECAST_PYTORCH_VERSION = "2.10.0"
+# SageMaker instance families with NVIDIA GPUs (ml.g4dn, ml.g5, ml.p3, ml.p4d, ...): they get the GPU image.
+_GPU_INSTANCE = re.compile(r"ml\.(g|p)\d")
+
+
+def is_gpu_instance(instance_type: str) -> bool:
+    """Whether a SageMaker instance type (`ml.g5.xlarge`) has a GPU, i.e. needs a DLC's GPU variant."""
+    return _GPU_INSTANCE.match(instance_type) is not None
+
+
+def pytorch_training_tag(version: str, instance_type: str) -> str:
+    """`2.10.0-cpu-py313` or `2.10.0-gpu-py313` for a version of PYTORCH_TRAINING_VERSIONS (KeyError otherwise)."""
+    processor = "gpu" if is_gpu_instance(instance_type) else "cpu"
+    return f"{version}-{processor}-{PYTORCH_TRAINING_VERSIONS[version]}"

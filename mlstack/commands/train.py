@@ -1,5 +1,5 @@
-"""`mlstack train`: fine-tune the sentiment model as a SageMaker training job, or here on CPU (`--local`);
-mlstack.ops.train prepares, prices, submits and follows the job."""
+"""`mlstack train`: train a recipe's model (sentiment or forecast) as a SageMaker training job, or here on CPU
+(`--local`); mlstack.ops.train prepares, prices, submits and follows the job."""
 
 from __future__ import annotations
 
@@ -8,35 +8,56 @@ from typing import Any
 
 import click
 
-from mlstack.ops import training_job
 from mlstack.ops.settings import settings_options
-from mlstack.ops.train import LOCAL_OUTPUT, LOCAL_ROWS, train
+from mlstack.ops.train import LOCAL_ROWS, train
 
 
 @click.command(
     "train",
     epilog="Examples: mlstack train    mlstack train -c training.instance_count=2 --deploy    "
-    "mlstack train --local --demo",
+    "mlstack train --local --demo    mlstack train --recipe forecast    mlstack train --recipe forecast --local --demo",
 )
 @settings_options
-@click.option("--local", is_flag=True, help="Run the training script here on CPU with a row limit.")
-@click.option("--demo", is_flag=True, help="With --local: generate a small corpus and a tiny model (no downloads).")
-@click.option("--data", type=click.Path(path_type=Path), help="With --local: Yelp-layout CSVs or the archive.")
-@click.option("--model", help="With --local: model_name_or_path, a folder or Hub id (default training.base_model).")
-@click.option("--rows", type=click.IntRange(min=10), default=LOCAL_ROWS, show_default=True, help="With --local.")
 @click.option(
-    "--output", type=click.Path(path_type=Path), default=LOCAL_OUTPUT, help="With --local: where the model goes."
+    "--recipe",
+    type=click.Choice(["sentiment", "forecast"]),
+    help="The model to train (default: the training.recipe setting, sentiment).",
 )
-@click.option("--train-uri", default=training_job.YELP_ARCHIVE, show_default=True, help="The job's train channel.")
+@click.option("--local", is_flag=True, help="Run the recipe's training script here on CPU.")
+@click.option(
+    "--demo", is_flag=True, help="With --local: generate a small data set (and a tiny sentiment model; no downloads)."
+)
+@click.option(
+    "--data",
+    type=click.Path(path_type=Path),
+    help="With --local: Yelp-layout CSVs or the archive; forecast: CSV/Parquet of item_id, timestamp, target.",
+)
+@click.option(
+    "--model", help="With --local, sentiment: model_name_or_path, a folder or Hub id (default training.base_model)."
+)
+@click.option(
+    "--rows", type=click.IntRange(min=10), default=LOCAL_ROWS, show_default=True, help="With --local, sentiment."
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    help="With --local: where the model goes (default cdk.local.out/training, forecast: cdk.local.out/forecast).",
+)
+@click.option(
+    "--train-uri",
+    help="The job's train channel (default: the Yelp archive; forecast: the Spark job's newest series).",
+)
 @click.option("--wait/--no-wait", default=True, help="Follow the job until it ends (default) or return at once.")
 @click.option("--deploy", is_flag=True, help="After the job, deploy the Platform stack serving the new model.")
 @click.option("--endpoint-url", help="An emulator's endpoint (default: the real AWS endpoints).")
 @click.option("--poll-seconds", type=click.FloatRange(min=0), default=30.0, hidden=True)
 def command(prefix: str | None, context: tuple[str, ...], **options: Any) -> int:
-    """Fine-tune the sentiment model on the Yelp reviews of the Registry of Open Data.
+    """Fine-tune the sentiment model on the Yelp reviews of the Registry of Open Data, or (--recipe forecast)
+    train and backtest the DeepAR forecaster on the Spark job's weather series.
 
     On SageMaker (default): prints the worst-case cost, refuses a job above training.max_job_usd, submits
-    the job with the Platform stack's training role, follows it and prints the deploy command that makes
-    the endpoint (and the bot) serve the new model. With --local: the same script here on CPU.
+    the job with the Platform stack's training role, follows it (forecast: prints its metrics table) and
+    prints the deploy command that makes the endpoint (and the bot) serve the new model. With --local: the
+    same script here on CPU.
     """
     return train(context, prefix, **options)

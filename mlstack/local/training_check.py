@@ -33,7 +33,7 @@ def check(session: Any, endpoint_url: str | None, settings: Settings, region: st
 
 
 def _submit_and_read_back(deployment: Deployment) -> str:
-    client, settings = deployment.client, deployment.settings
+    client = deployment.client
     job = train.prepare_job(deployment, training_job.YELP_ARCHIVE)
     train.submit(client, job)
     described = client("sagemaker").describe_training_job(TrainingJobName=job.name)
@@ -43,7 +43,7 @@ def _submit_and_read_back(deployment: Deployment) -> str:
     image = described["AlgorithmSpecification"]["TrainingImage"]
     expect(image == asked["AlgorithmSpecification"]["TrainingImage"], f"image {image}")
     resources = described["ResourceConfig"]
-    expected_resources = (settings.training.instance_count, settings.training.instance_type)
+    expected_resources = (job.recipe.instance_count, job.recipe.instance_type)
     expect(
         (resources["InstanceCount"], resources["InstanceType"]) == expected_resources,
         f"{resources['InstanceCount']} x {resources['InstanceType']}, not {expected_resources[0]} x "

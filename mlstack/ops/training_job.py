@@ -1,11 +1,13 @@
-"""A SageMaker training job of training/sentiment/train.py, built from the `training` settings.
+"""A SageMaker training job of a recipe's train.py, built from the `training` settings.
 
 Everything here is pure (no AWS calls) except `upload_source` and `follow`, so that `mlstack train`, its
 tests and a reader can see the exact CreateTrainingJob request before anything is submitted. The request is
-what the SageMaker Python SDK's HuggingFace estimator sends for script mode: the source archive and entry
-point as `sagemaker_*` hyperparameters, every hyperparameter JSON-encoded, and
+what the SageMaker Python SDK's framework estimators send for script mode: the source archive and entry
+point as `sagemaker_*` hyperparameters, every hyperparameter JSON-encoded. A `Recipe` holds what differs
+between the recipes (script folder, image, instances, the script's hyperparameters): the sentiment recipe's
+is built here (training/sentiment on the Hugging Face training container, with
 `sagemaker_torch_distributed_enabled` so that the container's torchrun launcher spans every GPU of every
-instance.
+instance), the forecast recipe's in mlstack.ops.forecast_job.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ import io
 import json
 import tarfile
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,7 @@ from stacks.config import (
     CHECKPOINTS_PREFIX,
     MODELS_PREFIX,
     TRAINING_INPUTS_PREFIX,
+    RecipeName,
     Settings,
     SettingsError,
     TrainingSettings,
@@ -44,6 +47,24 @@ VOLUME_GB = 30  # the model, checkpoints and the 166 MB archive fit with room to
 
 
 @dataclass(frozen=True)
+class Recipe:
+    """What one recipe's job runs; everything else in the request (role, spot, checkpoints, stopping condition,
+    output, tags) is the same for every recipe."""
+
+    kind: str  # the job name's middle part: <prefix>-<kind>-<UTC time>
+    source_dir: Path
+    image: str
+    instance_type: str
+    instance_count: int
+    # The script's own `--name value` hyperparameters.
+    script_hyperparameters: Mapping[str, Any]
+    # torchrun across every GPU of every instance (SageMaker's launcher).
+    distributed: bool = False
+    # Files added to the source archive's root next to the script folder's (e.g. a generated requirements.txt).
+    extra_files: Mapping[str, bytes] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class WorstCase:
     """The most a job can cost: every instance billed for the longest the job may run, at the on-demand price."""
 
@@ -59,22 +80,21 @@ class WorstCase:
         )
 
 
-def worst_case(training: TrainingSettings, prices: PriceTable) -> WorstCase:
+def worst_case(training: TrainingSettings, prices: PriceTable, recipe: RecipeName = "sentiment") -> WorstCase:
     """A spot job may bill up to MaxWaitTimeInSeconds; price it on demand, since spot is at most that."""
-    hourly = prices.by_type("sagemaker_training_hour", training.instance_type)
+    instance_type, count = training.instances(recipe)
+    hourly = prices.by_type("sagemaker_training_hour", instance_type)
     if hourly is None:  # the setting's validator only admits priced types; a stale price table is a bug
-        raise LookupError(f"no training price for {training.instance_type} in mlstack/ops/prices.json")
+        raise LookupError(f"no training price for {instance_type} in mlstack/ops/prices.json")
     minutes = training.effective_max_wait_minutes or training.max_runtime_minutes
     hours = minutes / 60
-    return WorstCase(
-        hourly * hours * training.instance_count, hourly, hours, training.instance_count, training.instance_type
-    )
+    return WorstCase(hourly * hours * count, hourly, hours, count, instance_type)
 
 
-def job_name(prefix: str, now: datetime | None = None) -> str:
-    """`<prefix>-train-<UTC time>`: the prefix is what the notebook role and the spending stop match on."""
+def job_name(prefix: str, now: datetime | None = None, kind: str = "train") -> str:
+    """`<prefix>-<kind>-<UTC time>`: the prefix is what the notebook role and the spending stop match on."""
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
-    return f"{prefix}-train-{stamp}"[:63]
+    return f"{prefix}-{kind}-{stamp}"[:63]
 
 
 def train_data_uri(settings: Settings) -> str:
@@ -94,31 +114,60 @@ def source_key(name: str) -> str:
     return f"{TRAINING_INPUTS_PREFIX}code/{name}/sourcedir.tar.gz"
 
 
-def source_archive(source_dir: Path = SOURCE_DIR) -> bytes:
-    """sourcedir.tar.gz as the SDK builds it: the script folder's files at the archive's root."""
+def sentiment_recipe(training: TrainingSettings, region: str) -> Recipe:
+    """training/sentiment on the Hugging Face training container, data-parallel over every GPU and instance."""
+    return Recipe(
+        kind="train",
+        source_dir=SOURCE_DIR,
+        image=image_uri(training, region),
+        instance_type=training.instance_type,
+        instance_count=training.instance_count,
+        script_hyperparameters={
+            "model_name_or_path": training.base_model,
+            "epochs": training.epochs,
+            "max_rows": training.max_rows,
+        },
+        distributed=True,
+    )
+
+
+def source_archive(source_dir: Path = SOURCE_DIR, extra_files: Mapping[str, bytes] | None = None) -> bytes:
+    """sourcedir.tar.gz as the SDK builds it: the script folder's files at the archive's root, plus
+    `extra_files` (name: content) there too, in place of a folder file of the same name."""
+    extra = dict(extra_files or {})
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
         for path in sorted(source_dir.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix in (".py", ".txt"):
-                archive.add(path, arcname=str(path.relative_to(source_dir)))
+            name = str(path.relative_to(source_dir))
+            if (
+                path.is_file()
+                and "__pycache__" not in path.parts
+                and path.suffix in (".py", ".txt")
+                and name not in extra
+            ):
+                archive.add(path, arcname=name)
+        for name, content in sorted(extra.items()):
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            info.mode = 0o644
+            archive.addfile(info, io.BytesIO(content))
     return buffer.getvalue()
 
 
-def hyperparameters(training: TrainingSettings, *, name: str, region: str, source_uri: str) -> dict[str, str]:
+def hyperparameters(recipe: Recipe, *, name: str, region: str, source_uri: str) -> dict[str, str]:
     """The script's `--name value` arguments plus the toolkit's `sagemaker_*` keys, each JSON-encoded."""
     values: dict[str, Any] = {
-        "model_name_or_path": training.base_model,
-        "epochs": training.epochs,
-        "max_rows": training.max_rows,
+        **recipe.script_hyperparameters,
         "sagemaker_program": ENTRY_POINT,
         "sagemaker_submit_directory": source_uri,
         "sagemaker_region": region,
         "sagemaker_job_name": name,
         "sagemaker_container_log_level": 20,
-        "sagemaker_instance_type": training.instance_type,
-        # torchrun on every instance, one process per GPU (SageMaker's launcher sets RANK, WORLD_SIZE...).
-        "sagemaker_torch_distributed_enabled": True,
+        "sagemaker_instance_type": recipe.instance_type,
     }
+    if recipe.distributed:
+        # torchrun on every instance, one process per GPU (SageMaker's launcher sets RANK, WORLD_SIZE...).
+        values["sagemaker_torch_distributed_enabled"] = True
     return {key: json.dumps(value) for key, value in values.items()}
 
 
@@ -130,10 +179,13 @@ def create_request(
     role_arn: str,
     data_bucket: str,
     train_uri: str | None = None,
+    recipe: Recipe | None = None,
 ) -> dict[str, Any]:
     """The CreateTrainingJob parameters (botocore's shape names) for `settings.training`; SettingsError where
-    the region has no training image. `train_uri` defaults to the settings' Yelp archive."""
+    the region has no training image. `recipe` defaults to the sentiment recipe, `train_uri` to the settings'
+    Yelp archive."""
     training = settings.training
+    recipe = recipe or sentiment_recipe(training, region)
     stopping: dict[str, int] = {"MaxRuntimeInSeconds": training.max_runtime_minutes * 60}
     if training.spot:
         stopping["MaxWaitTimeInSeconds"] = int(training.effective_max_wait_minutes or 0) * 60
@@ -141,11 +193,11 @@ def create_request(
         "TrainingJobName": name,
         "RoleArn": role_arn,
         "AlgorithmSpecification": {
-            "TrainingImage": image_uri(training, region),
+            "TrainingImage": recipe.image,
             "TrainingInputMode": "File",
         },
         "HyperParameters": hyperparameters(
-            training, name=name, region=region, source_uri=f"s3://{data_bucket}/{source_key(name)}"
+            recipe, name=name, region=region, source_uri=f"s3://{data_bucket}/{source_key(name)}"
         ),
         "InputDataConfig": [
             {
@@ -162,8 +214,8 @@ def create_request(
         ],
         "OutputDataConfig": {"S3OutputPath": f"s3://{data_bucket}/{MODELS_PREFIX}"},
         "ResourceConfig": {
-            "InstanceType": training.instance_type,
-            "InstanceCount": training.instance_count,
+            "InstanceType": recipe.instance_type,
+            "InstanceCount": recipe.instance_count,
             "VolumeSizeInGB": VOLUME_GB,
         },
         "StoppingCondition": stopping,
@@ -180,10 +232,12 @@ def create_request(
     return request
 
 
-def upload_source(s3: Any, bucket: str, name: str, source_dir: Path = SOURCE_DIR) -> str:
-    """Upload the script folder as the job's sourcedir.tar.gz; returns its s3:// URI."""
+def upload_source(s3: Any, bucket: str, name: str, recipe: Recipe | None = None) -> str:
+    """Upload the recipe's script folder (default: the sentiment one) as the job's sourcedir.tar.gz; returns its
+    s3:// URI."""
     key = source_key(name)
-    s3.put_object(Bucket=bucket, Key=key, Body=source_archive(source_dir))
+    body = source_archive(recipe.source_dir, recipe.extra_files) if recipe else source_archive()
+    s3.put_object(Bucket=bucket, Key=key, Body=body)
     return f"s3://{bucket}/{key}"
 
 

@@ -37,7 +37,7 @@ from stacks.config.regions import (
 )
 from stacks.config.settings import ALL_LAYERS, PREFIX_TAG_KEY, Settings, Tags, prefixed
 from stacks.config.spark import GHCN_ELEMENTS, SPARK_CODE_PREFIX, SPARK_LOGS_PREFIX, SparkSettings
-from stacks.config.training import TrainingSettings
+from stacks.config.training import RecipeName, TrainingSettings
 from stacks.naming import CURATED_PREFIX, GHCN_SERIES_PREFIX
 
 __all__ = [
@@ -66,6 +66,7 @@ __all__ = [
     "PlatformSettings",
     "ProfileRegion",
     "PublicDataset",
+    "RecipeName",
     "Settings",
     "SettingsError",
     "SparkSettings",

@@ -1,18 +1,23 @@
-"""Settings of the SageMaker training job (`mlstack train`, sample 04_train_and_deploy)."""
+"""Settings of the SageMaker training jobs (`mlstack train`, sample 04_train_and_deploy): the sentiment recipe's
+and the forecast recipe's (`forecast_*`); the instance limits, spot, runtime and cost cap are shared."""
 
 from __future__ import annotations
 
 import re
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
 from stacks import deep_learning_containers as dlc
 from stacks.config.fields import Section, closed_set_problem, pattern
 
+# The recipes `mlstack train` runs, each a folder of training/.
+RecipeName = Literal["sentiment", "forecast"]
+
 
 class TrainingSettings(Section):
-    """SageMaker training job that fine-tunes the sentiment model (`mlstack train`, sample 04_train_and_deploy)."""
+    """SageMaker training jobs of `mlstack train`: the sentiment model (sample 04_train_and_deploy) or the
+    forecast model (`training.recipe=forecast`)."""
 
     # Training instance types whose on-demand price mlstack/ops/prices.json records (sagemaker_training_hour), so
     # that `mlstack train` can print a job's worst-case cost before submitting it. GPU types for the Hugging Face
@@ -65,15 +70,48 @@ class TrainingSettings(Section):
     # on-demand price) is above this many US dollars, unless raised. Default 5.
     max_job_usd: float = Field(default=5.0, gt=0)
 
-    @field_validator("instance_type")
+    # The recipe `mlstack train` runs (its --recipe flag overrides this): sentiment (training/sentiment, the Yelp
+    # classifier) or forecast (training/forecast, DeepAR on the Spark job's series). Default sentiment.
+    recipe: RecipeName = "sentiment"
+    # Forecast recipe: the job's one instance, one of INSTANCE_TYPES; ml.g*/ml.p* types get the GPU image, the
+    # others the CPU one. Default ml.m5.xlarge (4 vCPU: the demo-sized LSTM gains little from a GPU).
+    forecast_instance_type: str = "ml.m5.xlarge"
+    # Forecast recipe: PyTorch version of the pytorch-training Deep Learning Container, one of
+    # dlc.PYTORCH_TRAINING_VERSIONS (those whose torch the recipe's GluonTS pin accepts). Default 2.10.0.
+    forecast_pytorch_version: str = dlc.DEFAULT_FORECAST_PYTORCH_VERSION
+    # Forecast recipe: steps forecast, and the length of each backtest window, 1-366. Default 7.
+    forecast_prediction_length: int = Field(default=7, ge=1, le=366)
+    # Forecast recipe: steps the network unrolls over before forecasting, 0-3660; 0 is 4 x prediction length. Default 0.
+    forecast_context_length: int = Field(default=0, ge=0, le=3660)
+    # Forecast recipe: epochs of each of the two fits (backtest, then all the data), 1-1000. Default 20.
+    forecast_epochs: int = Field(default=20, ge=1, le=1000)
+    # Forecast recipe: windows of prediction length per series in the backtest, 1-52. Default 4.
+    forecast_backtest_windows: int = Field(default=4, ge=1, le=52)
+    # Forecast recipe: series read from the channel; 0 reads them all. Default 0.
+    forecast_max_items: int = Field(default=0, ge=0)
+    # Forecast recipe: the series' frequency, D (daily, the Spark job's output) or h (hourly). Default D.
+    forecast_freq: Literal["D", "h"] = "D"
+
+    @field_validator("instance_type", "forecast_instance_type")
     @classmethod
-    def _priced_training_type(cls, instance_type: str) -> str:
+    def _priced_training_type(cls, instance_type: str, info: ValidationInfo) -> str:
+        example = "ml.m5.xlarge" if info.field_name == "forecast_instance_type" else "ml.g5.xlarge"
         problem = closed_set_problem(
-            instance_type, cls.INSTANCE_TYPES, noun="a training type mlstack knows the price of", example="ml.g5.xlarge"
+            instance_type, cls.INSTANCE_TYPES, noun="a training type mlstack knows the price of", example=example
         )
         if problem:
             raise ValueError(problem)
         return instance_type
+
+    @field_validator("forecast_pytorch_version")
+    @classmethod
+    def _pytorch_training_version(cls, version: str) -> str:
+        if version not in dlc.PYTORCH_TRAINING_VERSIONS:
+            raise ValueError(
+                f"one of {', '.join(dlc.PYTORCH_TRAINING_VERSIONS)}, e.g. {dlc.DEFAULT_FORECAST_PYTORCH_VERSION}: "
+                "the images whose torch the GluonTS pin accepts (torch>=2.10)"
+            )
+        return version
 
     @field_validator("max_wait_minutes")
     @classmethod
@@ -93,14 +131,28 @@ class TrainingSettings(Section):
             return None
         return self.max_wait_minutes or min(2 * self.max_runtime_minutes, self.MAX_MINUTES)
 
-    def region_problem(self, region: str) -> str | None:
-        """One settings line when a training job cannot pull its image in `region`, else None."""
-        problem = dlc.region_problem(dlc.HUGGINGFACE_TRAINING, region)
+    def region_problem(self, region: str, recipe: RecipeName = "sentiment") -> str | None:
+        """One settings line when a training job of `recipe` cannot pull its image in `region`, else None."""
+        repository = dlc.PYTORCH_TRAINING if recipe == "forecast" else dlc.HUGGINGFACE_TRAINING
+        problem = dlc.region_problem(repository, region)
         return f"{problem}; choose one with -c region=..., e.g. -c region=us-east-1" if problem else None
 
     def image_uri(self, region: str) -> str:
         """The training image in `region`; call region_problem first (LookupError where it is missing)."""
         return dlc.image_uri(dlc.HUGGINGFACE_TRAINING, region, self.image_tag)
+
+    def instances(self, recipe: RecipeName) -> tuple[str, int]:
+        """(instance type, count) of a recipe's job: the forecast job trains one model on one instance."""
+        return (self.forecast_instance_type, 1) if recipe == "forecast" else (self.instance_type, self.instance_count)
+
+    @property
+    def forecast_image_tag(self) -> str:
+        """The pytorch-training tag of the forecast job: the CPU or GPU variant its instance type needs."""
+        return dlc.pytorch_training_tag(self.forecast_pytorch_version, self.forecast_instance_type)
+
+    def forecast_image_uri(self, region: str) -> str:
+        """The forecast job's image in `region`; call region_problem(region, "forecast") first (LookupError)."""
+        return dlc.image_uri(dlc.PYTORCH_TRAINING, region, self.forecast_image_tag)
 
     @property
     def framework_versions(self) -> tuple[str, str, str]:

@@ -8,7 +8,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks import deep_learning_containers as dlc
-from stacks.config import CHECKPOINTS_PREFIX, MODELS_PREFIX, TRAINING_INPUTS_PREFIX
+from stacks.config import CHECKPOINTS_PREFIX, CURATED_PREFIX, MODELS_PREFIX, TRAINING_INPUTS_PREFIX
 from stacks.constructs.dlc_pull import grant_dlc_pull
 from stacks.constructs.nag import INLINE_POLICY, acknowledge_aws_solutions, acknowledge_nist, nag_resource
 from stacks.constructs.public_datasets import PublicDatasets
@@ -21,10 +21,11 @@ TRAINING_METRICS_NAMESPACE = "/aws/sagemaker/TrainingJobs"
 class TrainingRole(Construct):
     """An IAM role for SageMaker training jobs named `<prefix>-*`.
 
-    A job may read the configured public datasets and the data bucket's `training/` inputs (where the job's
-    source archive goes too), read and write `checkpoints/` (spot jobs resume from there), write `models/`,
-    pull the Hugging Face training image, write its own log streams and publish its metrics. It cannot
-    create, describe or call anything else. Exposes `role`.
+    A job may read the configured public datasets, the data bucket's `training/` inputs (where the job's
+    source archive goes too) and `curated/` (the Spark job's series, the forecast recipe's input), read and
+    write `checkpoints/` (spot jobs resume from there), write `models/`, pull the Hugging Face training image
+    (sentiment recipe) and the PyTorch training image (forecast recipe), write its own log streams and publish
+    its metrics. It cannot create, describe or call anything else. Exposes `role`.
     """
 
     def __init__(
@@ -42,8 +43,8 @@ class TrainingRole(Construct):
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
-            description=f"{prefix}: SageMaker training jobs: read datasets and training/, write models/ and "
-            "checkpoints/",
+            description=f"{prefix}: SageMaker training jobs: read datasets, training/ and curated/, write models/ "
+            "and checkpoints/",
         )
         # Attached from this side: ManagedPolicy.attach_to_role would make the Data stack refer to this role.
         self.role.add_managed_policy(datasets.read_policy)
@@ -52,7 +53,7 @@ class TrainingRole(Construct):
         # Where AWS publishes no training image there is nothing to pull (`mlstack train` refuses such a region).
         grant_dlc_pull(
             self.role,
-            [dlc.HUGGINGFACE_TRAINING],
+            [dlc.HUGGINGFACE_TRAINING, dlc.PYTORCH_TRAINING],
             sid="PullTrainingImage",
             other_wildcards="cloudwatch:PutMetricData supports no resource-level permissions either; metrics are "
             f"limited to the {TRAINING_METRICS_NAMESPACE} namespace by condition.",
@@ -61,6 +62,7 @@ class TrainingRole(Construct):
 
     def _grant_data_bucket(self, stack: cdk.Stack, bucket: s3.IBucket) -> None:
         inputs = bucket.arn_for_objects(f"{TRAINING_INPUTS_PREFIX}*")
+        curated = bucket.arn_for_objects(f"{CURATED_PREFIX}*")
         checkpoints = bucket.arn_for_objects(f"{CHECKPOINTS_PREFIX}*")
         models = bucket.arn_for_objects(f"{MODELS_PREFIX}*")
         self.role.add_to_principal_policy(
@@ -68,12 +70,19 @@ class TrainingRole(Construct):
                 sid="ListTrainingInputsAndCheckpoints",
                 actions=["s3:ListBucket"],
                 resources=[bucket.bucket_arn],
-                conditions={"StringLike": {"s3:prefix": [f"{TRAINING_INPUTS_PREFIX}*", f"{CHECKPOINTS_PREFIX}*"]}},
+                conditions={
+                    "StringLike": {
+                        "s3:prefix": [f"{TRAINING_INPUTS_PREFIX}*", f"{CURATED_PREFIX}*", f"{CHECKPOINTS_PREFIX}*"]
+                    }
+                },
             )
         )
+        # curated/ is read-only input here: the Spark job writes it, a training job's channel reads it in place.
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
-                sid="ReadTrainingInputsAndCheckpoints", actions=["s3:GetObject"], resources=[inputs, checkpoints]
+                sid="ReadTrainingInputsAndCheckpoints",
+                actions=["s3:GetObject"],
+                resources=[inputs, curated, checkpoints],
             )
         )
         # No s3:DeleteObject: a job adds models and checkpoints, it never removes what an earlier job wrote.
@@ -90,6 +99,8 @@ class TrainingRole(Construct):
         producer = cdk.Stack.of(bucket)
         reasons = {
             inputs: "Training inputs and the jobs' source archives live under keys the user chooses in training/.",
+            curated: "The Spark job writes each run's series under curated/ghcn/<element>/<run id>/, a name known "
+            "only after the run; the forecast job reads the newest run's.",
             checkpoints: "SageMaker syncs a job's checkpoint files under checkpoints/<job>/ with names the "
             "training script picks; resuming reads them back.",
             models: "SageMaker writes each job's model.tar.gz under models/<job name>/, a name known only at "

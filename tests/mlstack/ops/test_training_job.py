@@ -93,6 +93,16 @@ def test_the_source_archive_holds_the_script_folder_at_its_root(tmp_path: Path) 
         assert sorted(archive.getnames()) == ["reviews.py", "train.py"]
 
 
+def test_extra_files_join_the_archive_root_and_replace_a_folder_file_of_their_name(tmp_path: Path) -> None:
+    (tmp_path / "train.py").write_text("print('train')\n")
+    (tmp_path / "requirements.txt").write_text("stale==1\n")
+    body = training_job.source_archive(tmp_path, {"requirements.txt": b"pandas==2.3.3\n"})
+    with tarfile.open(fileobj=io.BytesIO(body)) as archive:
+        assert sorted(archive.getnames()) == ["requirements.txt", "train.py"]
+        extracted = archive.extractfile("requirements.txt")
+        assert extracted is not None and extracted.read() == b"pandas==2.3.3\n"
+
+
 class FakeSageMaker:
     def __init__(self, states: list[dict[str, Any]]):
         self.states = states

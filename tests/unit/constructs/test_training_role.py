@@ -1,4 +1,4 @@
-"""TrainingRole in a bare stack: the training image pull where AWS publishes it, none where it does not."""
+"""TrainingRole in a bare stack: the training images' pull where AWS publishes them, none where it does not."""
 
 from __future__ import annotations
 
@@ -29,12 +29,13 @@ def _training_role(region: str) -> tuple[TrainingRole, Template]:
     return role, Template.from_stack(stack)
 
 
-def test_pulls_only_the_hugging_face_training_image() -> None:
+def test_pulls_only_the_hugging_face_and_pytorch_training_images() -> None:
     role, template = _training_role("us-east-1")
     statements = statements_of(template, role.role)
-    assert statements["PullTrainingImage"]["Resource"] == (
-        "arn:aws:ecr:us-east-1:763104351884:repository/huggingface-pytorch-training"
-    )
+    assert statements["PullTrainingImage"]["Resource"] == [
+        "arn:aws:ecr:us-east-1:763104351884:repository/huggingface-pytorch-training",
+        "arn:aws:ecr:us-east-1:763104351884:repository/pytorch-training",
+    ]
     wildcards = sorted(s["Sid"] for s in statements.values() if s["Resource"] == "*")
     assert wildcards == ["LogInToEcr", "PublishTrainingMetrics"]
     assert statements["PublishTrainingMetrics"]["Condition"] == {
@@ -42,10 +43,12 @@ def test_pulls_only_the_hugging_face_training_image() -> None:
     }
 
 
-def test_no_pull_where_the_training_image_is_missing_though_the_inference_image_exists() -> None:
+def test_only_the_pytorch_image_where_the_hugging_face_training_image_is_missing() -> None:
     role, template = _training_role("eu-south-2")
     statements = statements_of(template, role.role)
-    assert {"PullTrainingImage", "LogInToEcr"}.isdisjoint(statements)
+    assert statements["PullTrainingImage"]["Resource"] == (
+        "arn:aws:ecr:eu-south-2:503227376785:repository/pytorch-training"
+    )
     assert "PublishTrainingMetrics" in statements
 
 
@@ -66,9 +69,13 @@ def test_has_exactly_data_in_model_out_image_logs_and_metrics() -> None:
         "ListTrainingInputsAndCheckpoints": (
             "s3:ListBucket",
             bucket_arn,
-            {"StringLike": {"s3:prefix": ["training/*", "checkpoints/*"]}},
+            {"StringLike": {"s3:prefix": ["training/*", "curated/*", "checkpoints/*"]}},
         ),
-        "ReadTrainingInputsAndCheckpoints": ("s3:GetObject", [objects("checkpoints/"), objects("training/")], None),
+        "ReadTrainingInputsAndCheckpoints": (
+            "s3:GetObject",
+            [objects("checkpoints/"), objects("curated/"), objects("training/")],
+            None,
+        ),
         "WriteModelsAndCheckpoints": (
             ["s3:AbortMultipartUpload", "s3:PutObject"],
             [objects("checkpoints/"), objects("models/")],
@@ -76,7 +83,10 @@ def test_has_exactly_data_in_model_out_image_logs_and_metrics() -> None:
         ),
         "PullTrainingImage": (
             ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-            "arn:aws:ecr:us-east-1:763104351884:repository/huggingface-pytorch-training",
+            [
+                "arn:aws:ecr:us-east-1:763104351884:repository/huggingface-pytorch-training",
+                "arn:aws:ecr:us-east-1:763104351884:repository/pytorch-training",
+            ],
             None,
         ),
         "LogInToEcr": ("ecr:GetAuthorizationToken", "*", None),
