@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 HUGGINGFACE_INFERENCE = "huggingface-pytorch-inference"
 HUGGINGFACE_TRAINING = "huggingface-pytorch-training"
@@ -195,3 +196,27 @@ def pytorch_training_tag(version: str, instance_type: str) -> str:
     """`2.10.0-cpu-py313` or `2.10.0-gpu-py313` for a version of PYTORCH_TRAINING_VERSIONS (KeyError otherwise)."""
     processor = "gpu" if is_gpu_instance(instance_type) else "cpu"
     return f"{version}-{processor}-{PYTORCH_TRAINING_VERSIONS[version]}"
+
+
+# What the forecast script imports that the PyTorch training image lacks (it has torch and numpy): the job's
+# requirements.txt, which the SageMaker training toolkit pip-installs before the script runs. The pins come from
+# REQUIREMENTS_ML, the file the tests install, so a job runs the versions that were tested. torch is left out:
+# the image's own build (CUDA or CPU) must stay.
+FORECAST_JOB_PACKAGES = ("gluonts", "lightning", "pandas", "pyarrow")
+REQUIREMENTS_ML = Path(__file__).resolve().parents[1] / "requirements-ml.txt"
+_REQUIREMENT = re.compile(r"(?P<name>[A-Za-z0-9_.-]+)(?:\[[^\]]*\])?\s*==")
+
+
+def forecast_job_requirements(path: Path = REQUIREMENTS_ML) -> str:
+    """The FORECAST_JOB_PACKAGES lines of requirements-ml.txt, as the job's requirements.txt; LookupError if one is
+    missing there (a renamed pin would otherwise ship a job that fails at import)."""
+    lines = {}
+    for line in path.read_text().splitlines():
+        match = _REQUIREMENT.match(line.strip())
+        if match and match["name"].lower() in FORECAST_JOB_PACKAGES:
+            lines[match["name"].lower()] = line.strip()
+    missing = [name for name in FORECAST_JOB_PACKAGES if name not in lines]
+    if missing:
+        raise LookupError(f"{path.name} pins none of {', '.join(missing)}: the forecast job needs them pinned")
+    header = "# Generated from requirements-ml.txt: what the PyTorch training image lacks.\n"
+    return header + "".join(f"{lines[name]}\n" for name in FORECAST_JOB_PACKAGES)

@@ -19,6 +19,7 @@ from moto import mock_aws
 from mlstack.ops import forecast_job, training_job
 from mlstack.ops import settings as ops_settings
 from mlstack.ops.pricing import PriceTable
+from stacks import deep_learning_containers as dlc
 from stacks.config import SettingsError
 
 REGION = "us-east-1"
@@ -165,15 +166,15 @@ def test_requirements_are_the_ml_pins_the_container_lacks(tmp_path: Path) -> Non
         "# comment\n-r requirements-dev.txt\ntorch==2.13.0\ntransformers==5.24.0\ngluonts[torch]==0.17.0\n"
         "lightning==2.6.6\npandas==2.3.3\npyarrow==26.0.1\n"
     )
-    lines = [line for line in forecast_job.requirements_txt(pins).splitlines() if not line.startswith("#")]
+    lines = [line for line in dlc.forecast_job_requirements(pins).splitlines() if not line.startswith("#")]
     assert lines == ["gluonts[torch]==0.17.0", "lightning==2.6.6", "pandas==2.3.3", "pyarrow==26.0.1"]
     pins.write_text("torch==2.13.0\npandas==2.3.3\n")
     with pytest.raises(LookupError, match="pins none of gluonts, lightning, pyarrow"):
-        forecast_job.requirements_txt(pins)
+        dlc.forecast_job_requirements(pins)
     # The real file: one pinned line per package, and never torch (the image's own build stays).
-    real = forecast_job.requirements_txt().splitlines()[1:]
-    assert [line.split("==")[0].split("[")[0] for line in real] == list(forecast_job.JOB_PACKAGES)
-    assert all(line in forecast_job.REQUIREMENTS_ML.read_text().splitlines() for line in real)
+    real = dlc.forecast_job_requirements().splitlines()[1:]
+    assert [line.split("==")[0].split("[")[0] for line in real] == list(dlc.FORECAST_JOB_PACKAGES)
+    assert all(line in dlc.REQUIREMENTS_ML.read_text().splitlines() for line in real)
 
 
 def test_the_source_archive_holds_the_recipe_and_the_generated_requirements() -> None:
@@ -183,7 +184,7 @@ def test_the_source_archive_holds_the_recipe_and_the_generated_requirements() ->
         names = set(tar.getnames())
         requirements = tar.extractfile("requirements.txt")
         assert requirements is not None
-        assert requirements.read().decode() == forecast_job.requirements_txt()
+        assert requirements.read().decode() == dlc.forecast_job_requirements()
     assert {"train.py", "model.py", "series.py", "inference.py", "requirements.txt"} <= names
     assert not any("sentiment" in name or name.endswith(".pyc") for name in names)
 
