@@ -107,10 +107,20 @@ _OS_AND_BUILD = r"(?:ubuntu\d{2}\.\d{2}|amzn20\d{2})(?:-sagemaker)?(?:-v\d+(?:\.
 HUGGINGFACE_CPU_TAG = re.compile(rf"{_VERSION}-transformers{_VERSION}-cpu-py3\d{{1,2}}-{_OS_AND_BUILD}")
 HUGGINGFACE_GPU_TAG = re.compile(rf"{_VERSION}-transformers{_VERSION}-gpu-py3\d{{1,2}}-cu1\d{{2}}-{_OS_AND_BUILD}")
 
+# PyTorch inference DLC tags for SageMaker: <pytorch>-cpu-py3<n>[-<os>[-sagemaker][-v<n>]], as the DLC release notes
+# list them (docs/releasenotes/pytorch/pytorch-inference-2.6-cpu-sagemaker.md); CPU only, since serverless endpoints
+# run no GPU. The `-ec2` variants are refused: they lack SageMaker's inference toolkit.
+PYTORCH_INFERENCE_CPU_TAG = re.compile(rf"{_VERSION}-cpu-py3\d{{1,2}}(?:-{_OS_AND_BUILD})?")
+
 # Defaults: the newest Hugging Face DLCs of the SDK tables and the DLC release notes on 2026-12-04.
 # Inference: transformers 5.5.3 on PyTorch 2.6 (CPU, for serverless); training: transformers 5.3.0 on PyTorch 2.9.
 DEFAULT_INFERENCE_TAG = "2.6.0-transformers5.5.3-cpu-py312-ubuntu22.04"
 DEFAULT_TRAINING_TAG = "2.9.0-transformers5.3.0-gpu-py312-cu130-ubuntu22.04"
+# The newest PyTorch inference DLC for SageMaker in the DLC release notes (github.com/aws/deep-learning-containers,
+# docs/releasenotes/pytorch/pytorch-inference-2.6-cpu-sagemaker.md, commit 2ef7c8e, read 2026-12-05): PyTorch 2.6.0,
+# Python 3.12, TorchServe 0.12, CPU. The forecast model is TorchScript saved by the training torch (2.13 in
+# `make test-ml`); that 2.6 loads it is not tested here (README "Forecasting", Serve).
+DEFAULT_PYTORCH_INFERENCE_TAG = "2.6.0-cpu-py312-ubuntu22.04-sagemaker"
 
 _PURPOSE = {
     HUGGINGFACE_INFERENCE: "the inference endpoint's image",

@@ -9,6 +9,12 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 Layer = Literal["data", "platform", "frameworks", "api_services"]
+# Where the Spark job's output goes in the data bucket: curated/ghcn/<element>/<run id>/. The job runtime role
+# may write only under CURATED_PREFIX (stacks.config.spark re-exports both).
+CURATED_PREFIX = "curated/"
+GHCN_SERIES_PREFIX = f"{CURATED_PREFIX}ghcn/"
+# The element the bot's Forecast intent forecasts: the daily high.
+FORECAST_ELEMENT = "TMAX"
 # In dependency order: Data -> Platform/Frameworks -> ApiServices.
 LAYERS: tuple[Layer, ...] = get_args(Layer)
 # The layer's part of its stack name (and its title in reports and diagrams).
@@ -52,3 +58,19 @@ def is_stack_of(prefix: str, name: str) -> bool:
 def forecast_endpoint_name(prefix: str) -> str:
     """`mlstack` -> `mlstack-forecast`: the forecast recipe's serverless endpoint, which the bot invokes."""
     return f"{prefix}-forecast"
+
+
+def ghcn_element_prefix(element: str) -> str:
+    """`TMAX` -> `curated/ghcn/TMAX/`: where every run of one element goes (then `<run id>/`)."""
+    return f"{GHCN_SERIES_PREFIX}{element}/"
+
+
+def latest_history_prefix(element: str) -> str:
+    """`TMAX` -> `curated/ghcn/TMAX/latest-history/`: the newest complete run's history/<station>.json copies,
+    which the bot's Forecast intent reads at a fixed key.
+
+    A sibling of `latest/`, not inside it: `latest/` is the location of the element's Glue table
+    (SymlinkTextInputFormat), and Athena reads every object under a table's location, so JSON there would be
+    read as manifests and break the table's queries.
+    """
+    return f"{ghcn_element_prefix(element)}latest-history/"

@@ -14,6 +14,7 @@ SPARK_JOB_ROLE_ARN = "SparkJobRoleArn"
 NOTEBOOK_NAME = "NotebookInstanceName"
 NOTEBOOK_URL = "NotebookUrlHint"
 ENDPOINT_NAME = "EndpointName"
+FORECAST_ENDPOINT_NAME = "ForecastEndpointName"
 TRAINING_ROLE_ARN = "TrainingRoleArn"
 
 # Frameworks stack

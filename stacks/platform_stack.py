@@ -1,5 +1,5 @@
-"""Platform layer: a SageMaker notebook instance that stops itself, a SageMaker inference endpoint and the
-execution role of training jobs."""
+"""Platform layer: a SageMaker notebook instance that stops itself, a SageMaker inference endpoint, the forecast
+endpoint when a forecast model is set, and the execution role of training jobs."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from constructs import Construct
 from stacks import deep_learning_containers as dlc
 from stacks import outputs
 from stacks.config import ENDPOINT_NAME, PREFIX_TAG_KEY, Settings, prefixed
+from stacks.constructs.forecast_endpoint import ForecastEndpoint
 from stacks.constructs.inference_endpoint import InferenceEndpoint
 from stacks.constructs.log_groups import own_function_logs
 from stacks.constructs.network import NOTEBOOK, Network
@@ -19,6 +20,7 @@ from stacks.constructs.platform_key import PlatformKey
 from stacks.constructs.sample_notebooks import SampleNotebooks
 from stacks.constructs.training_role import TrainingRole
 from stacks.data_stack import DataStack
+from stacks.naming import forecast_endpoint_name
 from stacks.serve_command import serve_model_command
 
 # Where the sample notebooks live in the data bucket; the notebook copies them on creation.
@@ -32,7 +34,8 @@ def _image(repository: str, region: str, tag: str) -> str:
 class PlatformStack(cdk.Stack):
     """Notebook instance (KMS, IMDSv2, idle auto-stop, samples) and a serverless-by-default endpoint.
 
-    Exposes `notebook`, and `endpoint_name` / `endpoint_arn` for ApiServices (None when the endpoint is disabled).
+    Exposes `notebook`, `endpoint_name` / `endpoint_arn` for ApiServices (None when the endpoint is disabled), and
+    `forecast` (the ForecastEndpoint, None without platform.forecast_model_data_url).
     """
 
     def __init__(self, scope: Construct, id_: str, *, settings: Settings, data: DataStack, **kwargs: Any) -> None:
@@ -55,6 +58,21 @@ class PlatformStack(cdk.Stack):
         )
         self.endpoint_name = endpoint.endpoint_name if endpoint else None
         self.endpoint_arn = endpoint.endpoint_arn if endpoint else None
+        # Only with a trained forecast model: an endpoint without a model has nothing to serve. The bot invokes
+        # it by its fixed name, so ApiServices needs no reference to it (a model set later needs no bot deploy).
+        self.forecast = (
+            ForecastEndpoint(
+                self,
+                "Forecast",
+                settings=platform,
+                name=forecast_endpoint_name(settings.prefix),
+                key=key,
+                data_bucket=data.data_bucket,
+                alarm_topic=data.alerts_topic,
+            )
+            if platform.forecast_model_data_url
+            else None
+        )
 
         # An IAM role only: training jobs (`mlstack train`, sample 04) bill while they run, nothing idles here.
         self.training_role = TrainingRole(
@@ -110,6 +128,11 @@ class PlatformStack(cdk.Stack):
                 "model_data_url": platform.model_data_url or "",
                 # Sample 04 prints it with the trained model's URL appended, as `mlstack train` does.
                 "serve_model_command": " ".join(serve_model_command(settings.prefix)),
+                # The forecast notebook: the endpoint the bot invokes (it exists once a forecast model is set),
+                # the model it serves, and the command that sets one (the model's URL appended).
+                "forecast_endpoint_name": forecast_endpoint_name(settings.prefix),
+                "forecast_model_data_url": platform.forecast_model_data_url or "",
+                "serve_forecast_command": " ".join(serve_model_command(settings.prefix, recipe="forecast")),
                 "public_datasets": [
                     {"id": d.id, "bucket": d.bucket, "region": d.region, "prefix": d.prefix}
                     for d in settings.public_datasets
@@ -134,6 +157,13 @@ class PlatformStack(cdk.Stack):
         )
         if self.endpoint_name:
             cdk.CfnOutput(self, outputs.ENDPOINT_NAME, value=self.endpoint_name)
+        if self.forecast:
+            cdk.CfnOutput(
+                self,
+                outputs.FORECAST_ENDPOINT_NAME,
+                value=self.forecast.endpoint_name,
+                description=f"Serverless forecast endpoint serving {platform.forecast_model_data_url}",
+            )
         cdk.CfnOutput(
             self,
             outputs.TRAINING_ROLE_ARN,

@@ -38,7 +38,7 @@ class Environment:
     polly_voice: str = "Joanna"
     sentiment_endpoint: str = ""
     forecast_endpoint: str = ""
-    forecast_history_prefix: str = "curated/ghcn/TMAX/latest/history/"
+    forecast_history_prefix: str = "curated/ghcn/TMAX/latest-history/"
     forecast_stations: dict[str, str] = field(default_factory=dict)
     forecast_max_data_age_days: int = 7
     result_ttl_days: int = 30

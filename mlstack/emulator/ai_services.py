@@ -5,8 +5,10 @@ Every answer here says it is emulated, so that nobody mistakes the emulator's re
   `[emulated <target>]`, source language `en` (Translate's `auto` would ask Comprehend for the dominant
   language, which moto does not have either): deterministic, and plainly not a translation.
 - SageMaker runtime InvokeEndpoint: moto answers any endpoint with a canned body. Here a missing endpoint is
-  refused as the service refuses it, and a deployed one answers in the Hugging Face text-classification
-  output format (`[{"label": "[emulated] POSITIVE", "score": 0.9}]`), the label from a small word list.
+  refused as the service refuses it; a script-mode model's endpoint (SAGEMAKER_PROGRAM in its container's
+  environment: the forecast model) answers through the model's own inference code (script_mode.py); any other
+  deployed one answers in the Hugging Face text-classification output format
+  (`[{"label": "[emulated] POSITIVE", "score": 0.9}]`), the label from a small word list.
 - Rekognition DetectLabels/DetectText: moto labels any image "Mobile Phone", even one that does not exist.
   Here a missing S3 object is refused with InvalidS3ObjectException and an image that is neither PNG nor
   JPEG with InvalidImageFormatException, as the service does; the labels describe the image itself (format,
@@ -25,8 +27,9 @@ import re
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import unquote
 
-from mlstack.emulator import image_labels, speech
+from mlstack.emulator import image_labels, script_mode, speech
 from mlstack.emulator.wsgi import WSGIApp, json_response, register_request_handler, request_body, signing_scope
 
 _INVOCATIONS = re.compile(r"^/endpoints/(?P<name>[^/]+)/invocations$")
@@ -73,27 +76,49 @@ def sentiment(text: str) -> list[dict[str, Any]]:
     return [{"label": f"{MARK} {label}", "score": round(min(0.6 + 0.1 * abs(score), 0.99), 4)}]
 
 
-def _endpoint_exists(name: str, region: str) -> bool:
+def _sagemaker(region: str) -> Any:
     from moto.sagemaker.models import sagemaker_backends
 
-    return name in sagemaker_backends[ACCOUNT_ID][region].endpoints
+    return sagemaker_backends[ACCOUNT_ID][region]
 
 
-def _s3_object(bucket: str, key: str) -> bytes | None:
-    """The object's bytes from the emulator's S3, or None when there is no such object."""
+def _s3_entry(bucket: str, key: str) -> Any:
     from moto.s3.models import s3_backends
 
     buckets = s3_backends[ACCOUNT_ID]["aws"].buckets
     if bucket not in buckets or key not in buckets[bucket].keys:
         return None
-    return bytes(buckets[bucket].keys[key].value)
+    return buckets[bucket].keys[key]
 
 
-def invoke_endpoint(name: str, region: str, body: bytes) -> WSGIApp:
-    """A deployed endpoint's text-classification answer; a missing one refused as SageMaker refuses it."""
-    if not _endpoint_exists(name, region):
+def _s3_object(bucket: str, key: str) -> bytes | None:
+    """The object's bytes from the emulator's S3, or None when there is no such object."""
+    entry = _s3_entry(bucket, key)
+    return None if entry is None else bytes(entry.value)
+
+
+def _s3_object_and_etag(bucket: str, key: str) -> tuple[bytes, str] | None:
+    entry = _s3_entry(bucket, key)
+    return None if entry is None else (bytes(entry.value), str(entry.etag))
+
+
+MODELS = script_mode.ModelHost(_s3_object_and_etag)
+
+
+def invoke_endpoint(name: str, region: str, body: bytes, content_type: str = "", accept: str = "") -> WSGIApp:
+    """A deployed endpoint's answer: a script-mode model's own, else text classification; a missing endpoint
+    refused as SageMaker refuses it."""
+    backend = _sagemaker(region)
+    if name not in backend.endpoints:
         message = f"Endpoint {name} of account {ACCOUNT_ID} not found."
         return json_response(400, {"__type": "ValidationError", "message": message}, error="ValidationError")
+    container = script_mode.script_mode_container(backend, name)
+    if container is not None:
+        try:
+            answer, answer_type = MODELS.invoke(container, body, content_type, accept)
+        except script_mode.ModelFailure as failure:
+            return script_mode.model_error(container, region, ACCOUNT_ID, failure)
+        return script_mode.answer(container, answer, answer_type)
     payload = json.loads(body or b"{}")
     text = payload.get("inputs", "") if isinstance(payload, dict) else ""
     return json_response(200, sentiment(str(text)))
@@ -169,7 +194,9 @@ def handle(environ: dict[str, Any]) -> WSGIApp | None:
         return json_response(200, translate_text(json.loads(request_body(environ) or b"{}")), content_type=AMZ_JSON)
     invocation = _INVOCATIONS.match(environ.get("PATH_INFO", ""))
     if service == "sagemaker" and invocation and environ.get("REQUEST_METHOD") == "POST":
-        return invoke_endpoint(invocation["name"], region, request_body(environ))
+        body = request_body(environ)
+        content_type, accept = environ.get("CONTENT_TYPE", ""), environ.get("HTTP_ACCEPT", "")
+        return invoke_endpoint(unquote(invocation["name"]), region, body, content_type, accept)
     operation = target.split(".")[-1]
     if service == "rekognition" and operation in ("DetectLabels", "DetectText"):
         return rekognition(operation, json.loads(request_body(environ) or b"{}"))

@@ -37,6 +37,7 @@ INSTALLERS: list[Callable[[], None]] = [
     properties.install_table_properties,
     properties.install_kms_key_tags,
     properties.install_notebook_properties,
+    properties.install_endpoint_names,
     properties.install_instance_launch_template,
     catalogue.install_public_layers,
     policies.install_bucket_policy_conditions,

@@ -144,3 +144,14 @@ def install_bucket_properties() -> None:
             backend.put_bucket_versioning(bucket.name, status)
 
     complete_cloudformation_create(FakeBucket, complete)
+
+
+def install_endpoint_names() -> None:
+    from moto.sagemaker.models import FakeEndpoint
+
+    assert FakeEndpoint.cloudformation_name_type() == "", "moto names endpoints now: revisit this extension"
+
+    # moto 5.2.5 names a template's AWS::SageMaker::Endpoint `<stack>-<logical id>-<random>`, ignoring its
+    # EndpointName: callers that invoke an endpoint by its fixed name (the bot's forecast endpoint,
+    # `<prefix>-forecast`) found nothing. CloudFormation uses EndpointName when it is given.
+    FakeEndpoint.cloudformation_name_type = staticmethod(lambda: "EndpointName")  # type: ignore[method-assign]

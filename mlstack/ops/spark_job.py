@@ -4,7 +4,8 @@ Pure except `deployed`, `follow`, `mark_latest` and `run_local`, so that `mlstac
 see the exact StartJobRun request before anything is submitted. Every run writes its own prefix,
 `curated/ghcn/<element>/<run id>/`; once its `_SUCCESS` exists, `mark_latest` rewrites the element's
 `latest/symlink.txt` manifest, which is all the Glue table `ghcn_<element>_series` reads: readers see the
-newest complete run, never a half-written one.
+newest complete run, never a half-written one. It also copies the run's `history/<station>.json` documents to
+`curated/ghcn/<element>/latest-history/` (stacks/naming.py), the fixed keys the bot's Forecast intent reads.
 """
 
 from __future__ import annotations
@@ -20,11 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from mlstack.ops import ui
-from mlstack.ops.aws import paginate
 from mlstack.ops.deployment import Deployment
 from mlstack.ops.pricing import PriceTable
 from mlstack.paths import ROOT
-from stacks import outputs
+from stacks import naming, outputs
 from stacks.config import GHCN_SERIES_PREFIX, PREFIX_TAG_KEY, SPARK_CODE_PREFIX, Settings, SparkSettings
 
 SPARK_DIR = ROOT / "spark"
@@ -176,9 +176,10 @@ def run_on_emr(deployment: Deployment, *, wait: bool, poll_seconds: float) -> in
     assert progress is not None  # follow yields at least once
     if progress.state != "SUCCESS":
         raise SparkJobError(f"job run {job_run_id} {progress.state}: {progress.details or 'see its logs'}")
-    manifest = mark_latest(deployment.client("s3"), target.bucket, settings.spark.element, run)
+    latest = mark_latest(deployment.client("s3"), target.bucket, settings.spark.element, run)
     print(f"Output: {output} (series/, stations/, history/, summary.json)")
-    print(f"Latest: {manifest}")
+    print(f"Latest: {latest.manifest}")
+    print(f"History for the bot: {latest.history} ({', '.join(latest.stations) or 'no stations'})")
     print(f"Query it in Athena (workgroup {target.workgroup}): {athena_query(target.database, settings.spark.element)}")
     return ui.EXIT_OK
 
@@ -259,11 +260,28 @@ def follow(
         sleep(poll_seconds)
 
 
-def mark_latest(s3: Any, bucket: str, element: str, run: str) -> str:
-    """Point the element's `latest` manifest (and so its Glue table) at the run's series files; the run must be
-    complete (`_SUCCESS`). Returns the manifest's s3:// URI."""
+@dataclass(frozen=True)
+class Latest:
+    """What `mark_latest` pointed at a run: the manifest's and the history copies' s3:// URIs, the stations
+    whose history it copied and the stale copies (stations of an earlier run only) it removed."""
+
+    manifest: str
+    history: str
+    stations: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+def _keys(s3: Any, bucket: str, prefix: str) -> list[str]:
+    # A page of an empty listing has no Contents at all.
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    return [item["Key"] for page in pages for item in page.get("Contents", [])]
+
+
+def mark_latest(s3: Any, bucket: str, element: str, run: str) -> Latest:
+    """Point the element's `latest` manifest (and so its Glue table) at the run's series files, and copy the run's
+    history documents to the element's latest-history prefix; the run must be complete (`_SUCCESS`)."""
     prefix = output_prefix(element, run)
-    keys = [item["Key"] for item in paginate(s3, "list_objects_v2", "Contents", Bucket=bucket, Prefix=prefix)]
+    keys = _keys(s3, bucket, prefix)
     if f"{prefix}{SUCCESS_MARKER}" not in keys:
         raise SparkJobError(
             f"s3://{bucket}/{prefix} has no {SUCCESS_MARKER}: the run did not complete; latest unchanged"
@@ -272,7 +290,40 @@ def mark_latest(s3: Any, bucket: str, element: str, run: str) -> str:
     manifest = f"{GHCN_SERIES_PREFIX}{element}/{LATEST_MANIFEST}"
     body = "".join(f"s3://{bucket}/{key}\n" for key in series)
     s3.put_object(Bucket=bucket, Key=manifest, Body=body.encode(), ContentType="text/plain")
-    return f"s3://{bucket}/{manifest}"
+    history, stations, removed = _publish_history(s3, bucket, element, prefix, keys)
+    return Latest(f"s3://{bucket}/{manifest}", f"s3://{bucket}/{history}", stations, removed)
+
+
+def _publish_history(
+    s3: Any, bucket: str, element: str, run_prefix: str, run_keys: list[str]
+) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """Copy the run's history/<station>.json to the latest-history prefix, then remove the copies of stations
+    the run has no document for: the bot then answers "no recent data" for them rather than from an old run."""
+    source = f"{run_prefix}history/"
+    target = naming.latest_history_prefix(element)
+    names = sorted(
+        key[len(source) :] for key in run_keys if key.startswith(source) and _is_document(key[len(source) :])
+    )
+    for name in names:
+        s3.copy_object(
+            Bucket=bucket,
+            Key=f"{target}{name}",
+            CopySource={"Bucket": bucket, "Key": f"{source}{name}"},
+            ContentType="application/json",
+            MetadataDirective="REPLACE",
+        )
+    stale = sorted(key for key in _keys(s3, bucket, target) if key[len(target) :] not in names)
+    # DeleteObjects takes at most 1000 keys per call.
+    for start in range(0, len(stale), 1000):
+        batch = [{"Key": key} for key in stale[start : start + 1000]]
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+    stations = tuple(name.removesuffix(".json") for name in names)
+    return target, stations, tuple(key[len(target) :].removesuffix(".json") for key in stale)
+
+
+def _is_document(name: str) -> bool:
+    """`USW00003017.json`: a station's document directly under history/ (not a folder, not a Spark marker)."""
+    return "/" not in name and name.endswith(".json") and not name.startswith(("_", "."))
 
 
 def athena_query(database: str, element: str) -> str:

@@ -36,15 +36,9 @@ from stacks.config.regions import (
     resolve_region,
 )
 from stacks.config.settings import ALL_LAYERS, PREFIX_TAG_KEY, Settings, Tags, prefixed
-from stacks.config.spark import (
-    CURATED_PREFIX,
-    GHCN_ELEMENTS,
-    GHCN_SERIES_PREFIX,
-    SPARK_CODE_PREFIX,
-    SPARK_LOGS_PREFIX,
-    SparkSettings,
-)
+from stacks.config.spark import GHCN_ELEMENTS, SPARK_CODE_PREFIX, SPARK_LOGS_PREFIX, SparkSettings
 from stacks.config.training import TrainingSettings
+from stacks.naming import CURATED_PREFIX, GHCN_SERIES_PREFIX
 
 __all__ = [
     "ALL_LAYERS",

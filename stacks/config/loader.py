@@ -73,16 +73,20 @@ def _cross_field_problems(settings: Settings, profile_region: ProfileRegion) -> 
             f"(from {'the region setting' if source == 'region' else source}); use e.g. {region}b, "
             f"or -c region={zone[:-1]}"
         )
-    model_data = settings.platform.model_data_bucket_and_key
     adopted = settings.data.existing_bucket_name
-    if model_data and adopted and model_data[0] != adopted:
-        same_key = f"s3://{adopted}/{model_data[1]}"
-        problems.append(
-            # The endpoint's role may read models only in the data bucket.
-            f"platform.model_data_url={shown(settings.platform.model_data_url)}: not in the data bucket "
-            f"data.existing_bucket_name={shown(adopted)}"
-            + (f"; use {same_key}" if len(same_key) <= MAX_SHOWN_VALUE else "")
-        )
+    platform = settings.platform
+    for name, model_data in (
+        ("model_data_url", platform.model_data_bucket_and_key),
+        ("forecast_model_data_url", platform.forecast_model_data_bucket_and_key),
+    ):
+        if model_data and adopted and model_data[0] != adopted:
+            same_key = f"s3://{adopted}/{model_data[1]}"
+            problems.append(
+                # An endpoint's role may read models only in the data bucket.
+                f"platform.{name}={shown(getattr(platform, name))}: not in the data bucket "
+                f"data.existing_bucket_name={shown(adopted)}"
+                + (f"; use {same_key}" if len(same_key) <= MAX_SHOWN_VALUE else "")
+            )
     if settings.has("api_services"):
         voice = settings.api_services.voice_problem()
         if voice:

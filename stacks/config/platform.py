@@ -32,6 +32,13 @@ def _sagemaker_instance_type(value: str) -> str:
     return value
 
 
+def _bucket_and_key(url: str | None) -> tuple[str, str] | None:
+    if url is None:
+        return None
+    bucket, _, key = url.removeprefix("s3://").partition("/")
+    return bucket, key
+
+
 class PlatformSettings(Section):
     """Platform layer: SageMaker notebook instance and inference endpoint."""
 
@@ -96,7 +103,29 @@ class PlatformSettings(Section):
         default=None, examples=["s3://mlstack-data-datalakedata1a2b3c/models/mlstack-train-1/output/model.tar.gz"]
     )
 
-    @field_validator("model_data_url")
+    # A forecast model archive (the model.tar.gz of `mlstack train --recipe forecast`, holding model.pt,
+    # config.json and code/inference.py) served by a second serverless endpoint, `<prefix>-forecast`, that the
+    # bot's Forecast intent invokes. Same rule as model_data_url: s3://<data bucket>/models/<...>.tar.gz.
+    # Default none: no forecast endpoint.
+    forecast_model_data_url: str | None = Field(
+        default=None, examples=["s3://mlstack-data-datalakedata1a2b3c/models/mlstack-forecast-1/output/model.tar.gz"]
+    )
+    # Tag of the PyTorch inference DLC serving the forecast model: a CPU tag (serverless endpoints have no GPU),
+    # <pytorch>-cpu-py3<n>[-<os>[-sagemaker]]. Default {dlc.DEFAULT_PYTORCH_INFERENCE_TAG}.
+    forecast_image_tag: Annotated[
+        str,
+        pattern(
+            dlc.PYTORCH_INFERENCE_CPU_TAG.pattern,
+            f"a CPU tag of pytorch-inference (serverless has no GPU), e.g. {dlc.DEFAULT_PYTORCH_INFERENCE_TAG}",
+        ),
+    ] = dlc.DEFAULT_PYTORCH_INFERENCE_TAG
+    # The forecast endpoint's serverless memory in MB: 1024-6144 in steps of 1024. The TorchScript network is
+    # well under 1 MB; torch itself and the model server take the rest. Default 2048.
+    forecast_memory_mb: int = Field(default=2048, ge=1024, le=6144, multiple_of=1024)
+    # The forecast endpoint's maximum concurrent invocations, 1-200. Default 2.
+    forecast_max_concurrency: int = Field(default=2, ge=1, le=200)
+
+    @field_validator("model_data_url", "forecast_model_data_url")
     @classmethod
     def _model_in_models_prefix(cls, url: str | None) -> str | None:
         if url is None:
@@ -111,7 +140,7 @@ class PlatformSettings(Section):
         ):
             raise ValueError(
                 "an s3:// URL of a model archive in the data bucket, "
-                f"e.g. s3://<data bucket>/{MODELS_PREFIX}<job>/output/model.tar.gz"
+                f"e.g. s3://<bucket>/{MODELS_PREFIX}<job>/output/model.tar.gz"
             )
         return url
 
@@ -131,13 +160,24 @@ class PlatformSettings(Section):
             f"{problem}; deploy to one (-c region=...) or set -c platform.endpoint_enabled=false" if problem else None
         )
 
+    def forecast_region_problem(self, region: str) -> str | None:
+        """One settings line when a forecast model is set in a region without the PyTorch inference image."""
+        problem = dlc.region_problem(dlc.PYTORCH_INFERENCE, region) if self.forecast_model_data_url else None
+        return (
+            f"{problem}; deploy to one (-c region=...) or leave platform.forecast_model_data_url unset"
+            if problem
+            else None
+        )
+
     @property
     def model_data_bucket_and_key(self) -> tuple[str, str] | None:
         """(bucket, key) of model_data_url, or None when the endpoint serves the Hub model."""
-        if self.model_data_url is None:
-            return None
-        bucket, _, key = self.model_data_url.removeprefix("s3://").partition("/")
-        return bucket, key
+        return _bucket_and_key(self.model_data_url)
+
+    @property
+    def forecast_model_data_bucket_and_key(self) -> tuple[str, str] | None:
+        """(bucket, key) of forecast_model_data_url, or None when there is no forecast endpoint."""
+        return _bucket_and_key(self.forecast_model_data_url)
 
     @field_validator("notebook_instance_type", "endpoint_instance_type")
     @classmethod

@@ -9,10 +9,8 @@ from pydantic import Field, ValidationInfo, field_validator
 from stacks.config.fields import Section, pattern, split_list
 from stacks.config.log_retention import LOG_RETENTION_DAYS
 
-# Where the job's output goes in the data bucket: curated/ghcn/<element>/<run id>/, with curated/ghcn/<element>/latest
-# naming the newest complete run. The job runtime role may write only under CURATED_PREFIX.
-CURATED_PREFIX = "curated/"
-GHCN_SERIES_PREFIX = f"{CURATED_PREFIX}ghcn/"
+# Where the job's output goes in the data bucket (CURATED_PREFIX, GHCN_SERIES_PREFIX) is named in stacks/naming.py.
+
 # The job scripts (spark/) are copied here at deploy time; the job runtime role reads them.
 SPARK_CODE_PREFIX = "spark/code/"
 # Driver and executor logs of every job run (S3 side; CloudWatch gets them too), expired after log_expiry_days.

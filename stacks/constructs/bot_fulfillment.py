@@ -15,6 +15,7 @@ from stacks.config import ApiServicesSettings
 from stacks.constructs.data_lake import GENERATED_MEDIA_PREFIX
 from stacks.constructs.nag import INLINE_POLICY, acknowledge_aws_solutions, acknowledge_nist, nag_resource
 from stacks.constructs.python_function import PythonFunction
+from stacks.naming import FORECAST_ELEMENT, latest_history_prefix
 
 SERVICE_NAME = "lex-fulfillment"
 FUNCTION_TIMEOUT_SECONDS = 25
@@ -23,8 +24,9 @@ METRICS_NAMESPACE = "mlstack"
 USER_IMAGES_PREFIX = "images/"
 # Speech MP3s; under generated/, which the data bucket expires after data.generated_media_expiry_days.
 SPEECH_PREFIX = f"{GENERATED_MEDIA_PREFIX}speech/"
-# The Spark job's history documents of the forecast intent (history/<station>.json of the latest TMAX run).
-FORECAST_HISTORY_PREFIX = "curated/ghcn/TMAX/latest/history/"
+# The Spark job's history documents of the forecast intent (history/<station>.json of the latest TMAX run,
+# copied there by `mlstack spark` once the run completes).
+FORECAST_HISTORY_PREFIX = latest_history_prefix(FORECAST_ELEMENT)
 
 
 class BotFulfillment(Construct):

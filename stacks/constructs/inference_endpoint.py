@@ -1,9 +1,14 @@
-"""SageMaker inference endpoint serving a Hugging Face model from the Hugging Face PyTorch inference DLC: a Hub
-model, or a trained model archive from the data bucket (platform.model_data_url)."""
+"""SageMaker inference endpoints: `ModelEndpoint`, what every endpoint here shares (a Deep Learning Container image,
+an execution role that pulls it and reads at most one model archive, serverless or instance capacity, a log group
+destroyed with the stack, alarms on the metrics its kind publishes), and `InferenceEndpoint`, the sentiment endpoint
+serving a Hugging Face model from the Hugging Face PyTorch inference DLC: a Hub model, or a trained model archive
+from the data bucket (platform.model_data_url)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -41,9 +46,34 @@ def supports_storage_kms(instance_type: str) -> bool:
     return not _INSTANCE_STORAGE_FAMILY.match(instance_type)
 
 
-class InferenceEndpoint(Construct):
-    """Model, endpoint configuration (serverless unless an instance type is set), endpoint, log group, alarms
-    (notifying `alarm_topic` when given).
+@dataclass(frozen=True)
+class ServingSpec:
+    """What one endpoint serves and on what: the DLC repository and tag, the container's environment, the model
+    archive (an s3:// URL in the data bucket, or None), network isolation, and the capacity (serverless memory
+    and concurrency, or an instance type)."""
+
+    repository: str
+    image_tag: str
+    environment: Mapping[str, str]
+    model_data_url: str | None = None
+    # None leaves EnableNetworkIsolation out of the model (SageMaker's default, off).
+    network_isolation: bool | None = None
+    memory_mb: int = 2048
+    max_concurrency: int = 2
+    instance_type: str | None = None
+    # What the role does, in its description after the endpoint's name.
+    purpose: str = "pull the inference image, write the endpoint's logs and metrics"
+    # checkov findings acknowledged on the model, each {"id": ..., "comment": why}.
+    checkov_skips: tuple[dict[str, str], ...] = ()
+
+    @property
+    def serverless(self) -> bool:
+        return self.instance_type is None
+
+
+class ModelEndpoint(Construct):
+    """Model, endpoint configuration (serverless unless `spec.instance_type` is set), endpoint, log group, alarms
+    (notifying `alarm_topic` when given), for one `ServingSpec`.
 
     Exposes `endpoint_name`, `endpoint_arn`, `image`, `role`, `model`, `endpoint_config`, `endpoint`, `alarms` and
     `alarm_metrics` (the metrics alarmed on, which depend on the endpoint's kind).
@@ -54,7 +84,7 @@ class InferenceEndpoint(Construct):
         scope: Construct,
         id_: str,
         *,
-        settings: PlatformSettings,
+        spec: ServingSpec,
         name: str,
         key: kms.IKey,
         data_bucket: s3.IBucket,
@@ -62,10 +92,7 @@ class InferenceEndpoint(Construct):
     ) -> None:
         super().__init__(scope, id_)
         stack = cdk.Stack.of(self)
-        problem = settings.region_problem(stack.region)
-        if problem:  # the settings loader refuses this first; a construct used on its own refuses it too
-            raise SettingsError([problem])
-        self.image = image = dlc.image_uri(dlc.HUGGINGFACE_INFERENCE, stack.region, settings.endpoint_image_tag)
+        self.image = image = dlc.image_uri(spec.repository, stack.region, spec.image_tag)
 
         # SageMaker writes container logs here; created by the stack so `cdk destroy` removes it.
         log_group = destroyable_log_group(
@@ -79,11 +106,11 @@ class InferenceEndpoint(Construct):
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
-            description=f"{name}: pull the inference image, write the endpoint's logs and metrics",
+            description=f"{name}: {spec.purpose}",
         )
         grant_dlc_pull(
             self.role,
-            [dlc.HUGGINGFACE_INFERENCE],
+            [spec.repository],
             sid="PullInferenceImage",
             other_wildcards="cloudwatch:PutMetricData supports no resource-level permissions either; the "
             f"cloudwatch:namespace condition limits it to {ENDPOINT_METRICS_NAMESPACE}.",
@@ -106,56 +133,37 @@ class InferenceEndpoint(Construct):
             )
         )
 
-        trained = settings.model_data_bucket_and_key
-        if trained is not None:
-            self._grant_model_archive(stack, data_bucket, trained[1])
+        if spec.model_data_url is not None:
+            self._grant_model_archive(data_bucket, spec.model_data_url.removeprefix("s3://").partition("/")[2])
         self.model = sagemaker.CfnModel(
             self,
             "Model",
             execution_role_arn=self.role.role_arn,
             primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(
-                image=image,
-                # A trained archive: SageMaker downloads it with the role and the container loads it from
-                # /opt/ml/model; otherwise the container downloads HF_MODEL_ID from the Hub when it starts.
-                model_data_url=settings.model_data_url,
-                environment={"HF_TASK": settings.hf_task}
-                if trained is not None
-                else {"HF_MODEL_ID": settings.hf_model_id, "HF_TASK": settings.hf_task},
+                image=image, model_data_url=spec.model_data_url, environment=dict(spec.environment)
             ),
-            # Serving a local archive needs no network at all; the Hub model does.
-            enable_network_isolation=True if trained is not None else None,
+            enable_network_isolation=spec.network_isolation,
         )
         # SageMaker checks the image pull with the role when it creates the model.
         self.model.node.add_dependency(self.role.node.find_child("DefaultPolicy"))
-        if trained is None:
-            self.model.add_metadata(
-                "checkov",
-                {
-                    "skip": [
-                        {
-                            "id": "CKV_AWS_370",
-                            "comment": "The Hugging Face container downloads HF_MODEL_ID from the Hub when it "
-                            "starts; network isolation would block that.",
-                        }
-                    ]
-                },
-            )
+        if spec.checkov_skips:
+            self.model.add_metadata("checkov", {"skip": list(spec.checkov_skips)})
 
-        serverless = settings.endpoint_instance_type is None
+        serverless = spec.serverless
         variant = sagemaker.CfnEndpointConfig.ProductionVariantProperty(
             variant_name=VARIANT_NAME,
             model_name=self.model.attr_model_name,
             serverless_config=sagemaker.CfnEndpointConfig.ServerlessConfigProperty(
-                memory_size_in_mb=settings.endpoint_memory_mb, max_concurrency=settings.endpoint_max_concurrency
+                memory_size_in_mb=spec.memory_mb, max_concurrency=spec.max_concurrency
             )
             if serverless
             else None,
-            instance_type=settings.endpoint_instance_type,
+            instance_type=spec.instance_type,
             initial_instance_count=None if serverless else 1,
             initial_variant_weight=None if serverless else 1,
         )
         # A KMS key is rejected for serverless variants and for instance types with local NVMe storage.
-        encrypt = not serverless and supports_storage_kms(str(settings.endpoint_instance_type))
+        encrypt = not serverless and supports_storage_kms(str(spec.instance_type))
         self.endpoint_config = sagemaker.CfnEndpointConfig(
             self,
             "Config",
@@ -223,7 +231,7 @@ class InferenceEndpoint(Construct):
                 )
         acknowledge_nist(self.role.node.find_child("DefaultPolicy"), "IAMNoInlinePolicy", INLINE_POLICY)
 
-    def _grant_model_archive(self, stack: cdk.Stack, bucket: s3.IBucket, key: str) -> None:
+    def _grant_model_archive(self, bucket: s3.IBucket, key: str) -> None:
         """Read exactly the configured archive, in the data bucket whatever bucket the URL names: a URL outside
         the data bucket fails when SageMaker downloads it instead of widening the role."""
         self.role.add_to_principal_policy(
@@ -233,3 +241,55 @@ class InferenceEndpoint(Construct):
         )
         if bucket.encryption_key is not None:  # SSE-S3 (the default data bucket) needs no key grant
             bucket.encryption_key.grant_decrypt(self.role)
+
+
+class InferenceEndpoint(ModelEndpoint):
+    """The sentiment endpoint: the Hugging Face inference DLC serving `settings.hf_model_id` from the Hub, or the
+    trained archive `settings.model_data_url`; serverless unless `settings.endpoint_instance_type` is set."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        settings: PlatformSettings,
+        name: str,
+        key: kms.IKey,
+        data_bucket: s3.IBucket,
+        alarm_topic: sns.ITopic | None = None,
+    ) -> None:
+        problem = settings.region_problem(cdk.Stack.of(scope).region)
+        if problem:  # the settings loader refuses this first; a construct used on its own refuses it too
+            raise SettingsError([problem])
+        trained = settings.model_data_url is not None
+        # Serving a local archive needs no network at all, but serverless endpoints do not support network
+        # isolation (SageMaker's serverless "feature exclusions"; the forecast endpoint's module cites it):
+        # only an instance-backed endpoint of a trained model is isolated.
+        isolated = trained and settings.endpoint_instance_type is not None
+        spec = ServingSpec(
+            repository=dlc.HUGGINGFACE_INFERENCE,
+            image_tag=settings.endpoint_image_tag,
+            # A trained archive: SageMaker downloads it with the role and the container loads it from
+            # /opt/ml/model; otherwise the container downloads HF_MODEL_ID from the Hub when it starts.
+            environment={"HF_TASK": settings.hf_task}
+            if trained
+            else {"HF_MODEL_ID": settings.hf_model_id, "HF_TASK": settings.hf_task},
+            model_data_url=settings.model_data_url,
+            network_isolation=True if isolated else None,
+            memory_mb=settings.endpoint_memory_mb,
+            max_concurrency=settings.endpoint_max_concurrency,
+            instance_type=settings.endpoint_instance_type,
+            checkov_skips=()
+            if isolated
+            else (
+                {
+                    "id": "CKV_AWS_370",
+                    "comment": "Serverless endpoints do not support network isolation (SageMaker's serverless "
+                    "feature exclusions)"
+                    if trained
+                    else "The Hugging Face container downloads HF_MODEL_ID from the Hub when it starts; "
+                    "network isolation would block that.",
+                },
+            ),
+        )
+        super().__init__(scope, id_, spec=spec, name=name, key=key, data_bucket=data_bucket, alarm_topic=alarm_topic)

@@ -46,7 +46,7 @@ FUNCTION_ENV = {
     "POLLY_VOICE": "Joanna",
     "SENTIMENT_ENDPOINT": ENDPOINT,
     "FORECAST_ENDPOINT": "mlstack-forecast",
-    "FORECAST_HISTORY_PREFIX": "curated/ghcn/TMAX/latest/history/",
+    "FORECAST_HISTORY_PREFIX": "curated/ghcn/TMAX/latest-history/",
     "FORECAST_STATIONS": "Denver=USW00003017,Seattle=USW00024233",
     "FORECAST_MAX_DATA_AGE_DAYS": "7",
     "RESULT_TTL_DAYS": "30",

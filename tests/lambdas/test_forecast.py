@@ -3,9 +3,11 @@ DeepAR-format body, and a polite reply for each failure."""
 
 from __future__ import annotations
 
+import ast
 import io
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +16,7 @@ from botocore.stub import ANY, Stubber
 from tests.lambdas.conftest import BUCKET, lex_event
 from tests.lambdas.test_intents import client_error, intent_state, invoke, message, swapped
 
-KEY = "curated/ghcn/TMAX/latest/history/USW00003017.json"
+KEY = "curated/ghcn/TMAX/latest-history/USW00003017.json"
 
 
 def put_history(aws: Any, *, age_days: int = 1) -> dict[str, Any]:
@@ -23,7 +25,7 @@ def put_history(aws: Any, *, age_days: int = 1) -> dict[str, Any]:
     history = {
         "station": "USW00003017",
         "element": "TMAX",
-        "unit": "tenths of degrees C",
+        "unit": "degC",  # as spark/ghcn_series.py writes TMAX
         "frequency": "D",
         "start": start.isoformat(),
         "target": [10.0, None, 12.5, 11.0],
@@ -74,6 +76,29 @@ def test_forecast_reads_the_history_invokes_the_endpoint_and_speaks_p50_and_rang
     text = message(response)
     assert f"from data through {history['last_observation']}" in text
     assert "about 11°C (likely 8 to 14)" in text and "about 10°C (likely 7 to 13)" in text
+
+
+@pytest.mark.parametrize(
+    ("unit", "spoken"),
+    [("degC", "about 21°C (likely 18 to 24)"), ("mm", "about 21 mm (likely 18 to 24)"),
+     ("K", "about 21 K (likely 18 to 24)"), (None, "about 21 (likely 18 to 24)")],
+)  # fmt: skip
+def test_the_reply_speaks_each_unit_the_spark_job_writes_naturally(unit: str | None, spoken: str) -> None:
+    from intents import forecast
+
+    history = {"start": "2026-12-01", "target": [20.5, 21.0], "last_observation": "2026-12-02", "unit": unit}
+    text = forecast.words("Denver", history, {"0.1": [18.0], "0.5": [21.2], "0.9": [24.0]})
+    assert text == f"Forecast high for Denver, from data through 2026-12-02: Thu Dec 03: {spoken}."
+
+
+def test_the_units_spoken_are_those_the_spark_job_writes() -> None:
+    from intents import forecast
+
+    job = Path(__file__).resolve().parents[2] / "spark" / "ghcn_series.py"
+    [elements] = [node.value for node in ast.walk(ast.parse(job.read_text()))
+                  if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "ELEMENTS"]  # fmt: skip
+    written = {unit for _, unit in ast.literal_eval(elements).values()}
+    assert written == set(forecast.UNIT_SUFFIXES)
 
 
 def test_forecast_without_an_endpoint_says_there_is_no_model_yet(aws: Any, monkeypatch: pytest.MonkeyPatch) -> None:

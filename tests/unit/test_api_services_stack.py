@@ -430,7 +430,7 @@ def test_environment_is_exactly_the_contract(api: Template) -> None:
         "POLLY_VOICE": "Joanna",
         "SENTIMENT_ENDPOINT": "",
         "FORECAST_ENDPOINT": "mlstack-forecast",
-        "FORECAST_HISTORY_PREFIX": "curated/ghcn/TMAX/latest/history/",
+        "FORECAST_HISTORY_PREFIX": "curated/ghcn/TMAX/latest-history/",
         "FORECAST_STATIONS": "Denver=USW00003017,Seattle=USW00024233,New York=USW00094728",
         "FORECAST_MAX_DATA_AGE_DAYS": "7",
         "RESULT_TTL_DAYS": "30",
@@ -480,7 +480,7 @@ def _expected_grants(template: Template, endpoint: bool) -> list[tuple[tuple[str
         (("s3:GetObject",), ("/images/*", "/samples/images/*")),
         (("s3:GetObject", "s3:PutObject"), ("/generated/speech/*",)),
         # The forecast intent: its history documents only, and the one forecast endpoint.
-        (("s3:GetObject",), ("/curated/ghcn/TMAX/latest/history/*",)),
+        (("s3:GetObject",), ("/curated/ghcn/TMAX/latest-history/*",)),
         (("sagemaker:InvokeEndpoint",), (FORECAST_ENDPOINT_ARN,)),
         (("dynamodb:PutItem",), (str({"Fn::GetAtt": [table_id, "Arn"]}),)),
         (

@@ -230,7 +230,7 @@ def test_public_datasets_from_json() -> None:
         (
             {"platform.model_data_url": "s3://my-bucket/output/model.tar.gz"},
             "platform.model_data_url='s3://my-bucket/output/model.tar.gz': an s3:// URL of a model archive in "
-            "the data bucket, e.g. s3://<data bucket>/models/<job>/output/model.tar.gz",
+            "the data bucket, e.g. s3://<bucket>/models/<job>/output/model.tar.gz",
         ),
         (
             {"platform.model_data_url": "https://my-bucket.s3.amazonaws.com/models/a/model.tar.gz"},

@@ -41,3 +41,13 @@ def test_settings_layers_and_names_come_from_the_naming_module() -> None:
     settings = Settings(prefix="team-a")
     assert settings.stack_prefix == naming.stack_prefix("team-a") == "Team-A"
     assert settings.stack_name("frameworks") == "Team-A-Frameworks"
+
+
+def test_the_bots_history_copies_sit_beside_the_glue_tables_folder_not_in_it() -> None:
+    from stacks.constructs.spark_application import LATEST_MARKER, series_prefix
+
+    history = naming.latest_history_prefix("TMAX")
+    assert history == "curated/ghcn/TMAX/latest-history/"
+    # Athena reads every object under a table's location: `latest/` must hold the symlink manifest only.
+    table_location = series_prefix("TMAX") + LATEST_MARKER.rsplit("/", 1)[0] + "/"
+    assert history.startswith(series_prefix("TMAX")) and not history.startswith(table_location)

@@ -348,8 +348,12 @@ def _acknowledgements(app: Any, stack_name: str) -> set[tuple[str, str]]:
 
 @pytest.mark.parametrize(
     "overrides",
-    [{}, {"platform.notebook_network": "vpc", "platform.endpoint_instance_type": "ml.m5.large"}],
-    ids=["defaults", "vpc-instance"],
+    [
+        {},
+        {"platform.notebook_network": "vpc", "platform.endpoint_instance_type": "ml.m5.large"},
+        {"platform.forecast_model_data_url": "s3://mlstack-data-bucket/models/forecast-1/output/model.tar.gz"},
+    ],
+    ids=["defaults", "vpc-instance", "forecast"],
 )
 def test_every_platform_nag_acknowledgement_matches_a_finding(overrides: dict) -> None:
     """A stale acknowledgement would hide the next real finding with that id: each one must be in use."""

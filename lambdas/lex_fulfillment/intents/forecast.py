@@ -24,6 +24,9 @@ NO_MODEL = (
 NO_HISTORY = "Sorry, I have no recent weather data for {city} yet. Run 'mlstack spark' to prepare it."
 STALE = "Sorry, the newest weather data for {city} is from {last}, older than {days} days, so I won't guess."
 UNREADABLE = "Sorry, the forecast model gave an answer I couldn't read."
+# How each unit the Spark job writes (spark/ghcn_series.py ELEMENTS: values already divided to degC or mm)
+# follows a number in a reply; any other unit is spoken as written, after a space.
+UNIT_SUFFIXES = {"degC": "°C", "mm": " mm"}
 
 
 def _known(deps: Deps) -> str:
@@ -73,7 +76,8 @@ def parse_quantiles(body: Any) -> dict[str, list[float]] | None:
 
 
 def words(city: str, history: dict[str, Any], series: dict[str, list[float]]) -> str:
-    unit = {"tenths of degrees C": "°C"}.get(str(history.get("unit", "")), f" {history.get('unit', '')}".rstrip())
+    unit = str(history.get("unit") or "").strip()
+    unit = UNIT_SUFFIXES.get(unit, f" {unit}" if unit else "")
     first = date.fromisoformat(history["start"]) + timedelta(days=len(history["target"]))
     days = [
         f"{(first + timedelta(days=i)).strftime('%a %b %d')}: about {series['0.5'][i]:.0f}{unit} "

@@ -77,7 +77,7 @@ def test_submits_follows_and_points_latest_at_the_run(
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="data")
     # What the job writes; moto's job runs succeed at once without running anything.
-    for key in ("series/country=US/part-0.parquet", "summary.json", "_SUCCESS"):
+    for key in ("series/country=US/part-0.parquet", "summary.json", "history/USW00003017.json", "_SUCCESS"):
         s3.put_object(Bucket="data", Key=f"curated/ghcn/TMAX/{RUN}/{key}", Body=b"x")
     monkeypatch.setattr(spark_job, "run_id", lambda: RUN)
 
@@ -94,6 +94,8 @@ def test_submits_follows_and_points_latest_at_the_run(
     assert described["jobDriver"]["sparkSubmit"]["entryPoint"] == "s3://data/spark/code/ghcn_series.py"
     manifest = s3.get_object(Bucket="data", Key="curated/ghcn/TMAX/latest/symlink.txt")["Body"].read().decode()
     assert manifest == f"s3://data/curated/ghcn/TMAX/{RUN}/series/country=US/part-0.parquet\n"
+    assert "History for the bot: s3://data/curated/ghcn/TMAX/latest-history/ (USW00003017)" in result.out
+    s3.head_object(Bucket="data", Key="curated/ghcn/TMAX/latest-history/USW00003017.json")
 
 
 def test_missing_spark_outputs_name_the_stack(cli: Cli, moto_account: str) -> None:

@@ -130,3 +130,20 @@ def test_separate_volumes_and_composite_alarms_bill_while_idle(prices: PriceTabl
     items = {i.resource: i for i in price_stacks(stacks, prices)}
     assert items["Workstation/Data"].idle_daily == pytest.approx(24 * 50 * 0.08 / HOURS)
     assert items["Alarms/Any"].idle_daily == pytest.approx(24 * 0.50 / HOURS)
+
+
+def test_the_forecast_endpoint_is_priced_per_second_with_no_idle_cost(prices: PriceTable) -> None:
+    from pathlib import Path
+
+    from mlstack.ops.templates import CLI_CONTEXT, read_assembly
+    from tests.conftest import synth_app
+
+    model = "s3://mlstack-data-bucket/models/mlstack-forecast-1/output/model.tar.gz"
+    assembly = synth_app(layers="data,platform", **CLI_CONTEXT, **{"platform.forecast_model_data_url": model})
+    items = {i.resource: i for i in price_stacks(read_assembly(Path(assembly.directory)), prices)}
+    forecast = items["Forecast/Endpoint"]
+    assert forecast.priced and forecast.idle_daily == 0
+    assert "serverless 2048 MB" in forecast.note
+    # Busy all hour: 2 GB x 3600 s at the serverless GB-second price, like the sentiment endpoint's 4 GB.
+    assert forecast.running_hourly == pytest.approx(2 * 3600 * prices.usd("sagemaker_serverless_gb_second"))
+    assert [i.resource for i in items.values() if not i.priced] == []

@@ -100,11 +100,66 @@ def test_latest_manifest_lists_the_complete_runs_series_files(moto_account: str)
     with pytest.raises(spark_job.SparkJobError, match="no _SUCCESS"):
         spark_job.mark_latest(s3, "data", "TMAX", "20261204-181500")
     s3.put_object(Bucket="data", Key=prefix + "_SUCCESS", Body=b"")
-    uri = spark_job.mark_latest(s3, "data", "TMAX", "20261204-181500")
-    assert uri == "s3://data/curated/ghcn/TMAX/latest/symlink.txt"
+    latest = spark_job.mark_latest(s3, "data", "TMAX", "20261204-181500")
+    assert latest.manifest == "s3://data/curated/ghcn/TMAX/latest/symlink.txt"
     body = s3.get_object(Bucket="data", Key="curated/ghcn/TMAX/latest/symlink.txt")["Body"].read().decode()
     assert body.splitlines() == [f"s3://data/{prefix}series/country=CA/part-0.parquet",
                                  f"s3://data/{prefix}series/country=US/part-0.parquet"]  # fmt: skip
+    assert latest.stations == () and latest.removed == ()
+
+
+def _history(station: str, last: str) -> bytes:
+    return json.dumps({"station": station, "unit": "degC", "start": "2026-11-01", "target": [1.5],
+                       "last_observation": last}).encode()  # fmt: skip
+
+
+def _run(s3: Any, run: str, stations: dict[str, str]) -> None:
+    prefix = f"curated/ghcn/TMAX/{run}/"
+    for key in ("series/country=US/part-0.parquet", "_SUCCESS", "history/_SUCCESS"):
+        s3.put_object(Bucket="data", Key=prefix + key, Body=b"x")
+    for station, last in stations.items():
+        s3.put_object(Bucket="data", Key=f"{prefix}history/{station}.json", Body=_history(station, last))
+
+
+def _latest_history(s3: Any) -> dict[str, str]:
+    listed = s3.list_objects_v2(Bucket="data", Prefix="curated/ghcn/TMAX/latest-history/").get("Contents", [])
+    found = {}
+    for item in listed:
+        answer = s3.get_object(Bucket="data", Key=item["Key"])
+        assert answer["ContentType"] == "application/json"
+        found[item["Key"].rsplit("/", 1)[1]] = json.loads(answer["Body"].read())["last_observation"]
+    return found
+
+
+def test_latest_copies_the_runs_history_and_removes_stale_stations(moto_account: str) -> None:
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="data")
+    _run(s3, "20261201-000000", {"USW00003017": "2026-11-30", "USW00024233": "2026-11-30"})
+    first = spark_job.mark_latest(s3, "data", "TMAX", "20261201-000000")
+    assert first.history == "s3://data/curated/ghcn/TMAX/latest-history/"
+    assert first.stations == ("USW00003017", "USW00024233")
+    assert _latest_history(s3) == {"USW00003017.json": "2026-11-30", "USW00024233.json": "2026-11-30"}
+
+    # The next run has Denver and New York, not Seattle: Seattle's old copy must not outlive its run.
+    _run(s3, "20261204-181500", {"USW00003017": "2026-12-03", "USW00094728": "2026-12-03"})
+    second = spark_job.mark_latest(s3, "data", "TMAX", "20261204-181500")
+    assert second.stations == ("USW00003017", "USW00094728") and second.removed == ("USW00024233",)
+    assert _latest_history(s3) == {"USW00003017.json": "2026-12-03", "USW00094728.json": "2026-12-03"}
+    # The copies sit beside the Glue table's folder, not in it: Athena reads every object under `latest/`.
+    latest = s3.list_objects_v2(Bucket="data", Prefix="curated/ghcn/TMAX/latest/")["Contents"]
+    assert [item["Key"] for item in latest] == ["curated/ghcn/TMAX/latest/symlink.txt"]
+
+
+def test_an_incomplete_run_leaves_the_latest_history_alone(moto_account: str) -> None:
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="data")
+    _run(s3, "20261201-000000", {"USW00003017": "2026-11-30"})
+    spark_job.mark_latest(s3, "data", "TMAX", "20261201-000000")
+    s3.put_object(Bucket="data", Key="curated/ghcn/TMAX/20261204-181500/history/USW00003017.json",
+                  Body=_history("USW00003017", "2026-12-03"))  # fmt: skip
+    with pytest.raises(spark_job.SparkJobError, match="no _SUCCESS"):
+        spark_job.mark_latest(s3, "data", "TMAX", "20261204-181500")
+    assert _latest_history(s3) == {"USW00003017.json": "2026-11-30"}
 
 
 def test_run_ids_sort_by_time_and_name_the_output() -> None:

@@ -31,3 +31,20 @@ def statements_of(template: Template, role: iam.Role) -> dict[str, dict[str, Any
         if isinstance(statement["Action"], list):
             statement["Action"] = sorted(statement["Action"])
     return {s.get("Sid", f"#{i}"): s for i, s in enumerate(statements)}
+
+
+def endpoint_alarms(template: Template, endpoint_name: str) -> dict[str, dict[str, Any]]:
+    """The properties of a SageMaker endpoint's alarms by metric name, after checking what every endpoint alarm
+    here shares: the AWS/SageMaker metric of the endpoint's one variant, summed over 5 minutes, alarming from the
+    first error, and quiet while the endpoint is idle (an idle endpoint publishes nothing)."""
+    alarms = [a["Properties"] for a in template.find_resources("AWS::CloudWatch::Alarm").values()]
+    for props in alarms:
+        assert props["Namespace"] == "AWS/SageMaker"
+        assert props["Dimensions"] == [
+            {"Name": "EndpointName", "Value": endpoint_name},
+            {"Name": "VariantName", "Value": "AllTraffic"},
+        ]
+        assert (props["Statistic"], props["Period"], props["EvaluationPeriods"]) == ("Sum", 300, 1)
+        assert (props["Threshold"], props["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+        assert props["TreatMissingData"] == "notBreaching"
+    return {props["MetricName"]: props for props in alarms}

@@ -15,7 +15,7 @@ from aws_cdk.assertions import Template
 
 from stacks.config import PlatformSettings, SettingsError
 from stacks.constructs.inference_endpoint import InferenceEndpoint
-from tests.unit.constructs.conftest import bare_stack, statements_of
+from tests.unit.constructs.conftest import bare_stack, endpoint_alarms, statements_of
 
 IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-inference:"
 TRAINED_MODEL = "s3://mlstack-data-bucket/models/mlstack-train-1/output/model.tar.gz"
@@ -106,7 +106,8 @@ def test_model_data_url_serves_the_trained_archive_and_reads_exactly_it() -> Non
     model = _only(template, "AWS::SageMaker::Model")
     assert model["PrimaryContainer"]["ModelDataUrl"] == TRAINED_MODEL
     assert model["PrimaryContainer"]["Environment"] == {"HF_TASK": "text-classification"}
-    assert model["EnableNetworkIsolation"] is True
+    # Serverless endpoints do not support network isolation (SageMaker's serverless feature exclusions).
+    assert "EnableNetworkIsolation" not in model
     statements = statements_of(template, endpoint.role)
     assert statements["ReadModelArchive"]["Action"] == "s3:GetObject"
     assert str(statements["ReadModelArchive"]["Resource"]).endswith("/models/mlstack-train-1/output/model.tar.gz']]}")
@@ -143,11 +144,6 @@ def test_instance_types_with_local_nvme_storage_get_no_kms_key() -> None:
     assert "KmsKeyId" not in _only(template, "AWS::SageMaker::EndpointConfig")
 
 
-def _alarms(template: Template) -> dict[str, dict[str, Any]]:
-    alarms = template.find_resources("AWS::CloudWatch::Alarm").values()
-    return {a["Properties"]["MetricName"]: a["Properties"] for a in alarms}
-
-
 @pytest.mark.parametrize(
     ("settings", "metrics"),
     [
@@ -158,22 +154,13 @@ def _alarms(template: Template) -> dict[str, dict[str, Any]]:
 )
 def test_alarms_use_metrics_the_endpoint_kind_publishes(settings: dict[str, Any], metrics: list[str]) -> None:
     endpoint, template = _endpoint(**settings)
-    alarms = _alarms(template)
+    alarms = endpoint_alarms(template, "mlstack-endpoint")
     assert sorted(alarms) == sorted(endpoint.alarm_metrics) == metrics
-    for props in alarms.values():
-        assert props["Namespace"] == "AWS/SageMaker"
-        assert props["Dimensions"] == [
-            {"Name": "EndpointName", "Value": "mlstack-endpoint"},
-            {"Name": "VariantName", "Value": "AllTraffic"},
-        ]
-        assert (props["Statistic"], props["Period"], props["EvaluationPeriods"]) == ("Sum", 300, 1)
-        assert (props["Threshold"], props["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
-        assert props["TreatMissingData"] == "notBreaching"  # an idle endpoint publishes nothing
 
 
 def test_alarms_notify_the_topic_when_given() -> None:
     _, template = _endpoint(topic=True)
-    for props in _alarms(template).values():
+    for props in endpoint_alarms(template, "mlstack-endpoint").values():
         assert props["AlarmActions"] == [{"Ref": next(iter(template.find_resources("AWS::SNS::Topic")))}]
 
 
@@ -184,3 +171,8 @@ def test_region_without_the_inference_image_is_refused_in_one_line() -> None:
     assert re.match(
         r"region='mx-central-1': AWS publishes no huggingface-pytorch-inference .*endpoint_enabled=false$", line
     )
+
+
+def test_a_trained_model_on_an_instance_is_network_isolated() -> None:
+    _, template = _endpoint(model_data_url=TRAINED_MODEL, endpoint_instance_type="ml.m5.large")
+    assert _only(template, "AWS::SageMaker::Model")["EnableNetworkIsolation"] is True

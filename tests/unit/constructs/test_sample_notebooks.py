@@ -159,9 +159,10 @@ def _keys_read(code: str) -> tuple[set[str], set[str]]:
     return read["settings"], read["training"]
 
 
-def _deployed_settings_file() -> dict[str, Any]:
-    """mlstack.json as a default synth packs it for the Platform stack's BucketDeployment (tokens as markers)."""
-    assembly = synth_app()
+def deployed_settings_file(assembly: Any = None) -> dict[str, Any]:
+    """mlstack.json as a synth (default: of the default settings) packs it for the Platform stack's
+    BucketDeployment (tokens as markers)."""
+    assembly = assembly or synth_app()
     template = assembly.get_stack_by_name("Mlstack-Platform").template
     [deployment] = [r for r in template["Resources"].values() if r["Type"] == "Custom::CDKBucketDeployment"]
     folders = [
@@ -174,7 +175,7 @@ def _deployed_settings_file() -> dict[str, Any]:
 
 
 def test_a_default_deploys_settings_file_has_every_key_the_notebooks_read() -> None:
-    written = _deployed_settings_file()
+    written = deployed_settings_file()
     read_settings: set[str] = set()
     read_training: set[str] = set()
     for path in NOTEBOOKS:
@@ -187,12 +188,12 @@ def test_a_default_deploys_settings_file_has_every_key_the_notebooks_read() -> N
 
 
 def test_settings_whose_value_is_none_are_written_as_null_not_dropped() -> None:
-    training = _deployed_settings_file()["training"]
+    training = deployed_settings_file()["training"]
     assert "max_wait_minutes" in training and training["max_wait_minutes"] is None  # the default
     assert training["effective_max_wait_minutes"] == 2 * training["max_runtime_minutes"]
 
 
 def test_the_settings_file_carries_the_serve_command_mlstack_train_prints() -> None:
-    written = _deployed_settings_file()
+    written = deployed_settings_file()
     url = "s3://bucket/models/job/output/model.tar.gz"
     assert written["serve_model_command"] + url == " ".join(serve_model_command("mlstack", url))
