@@ -129,7 +129,7 @@ $(NOTEBOOKS_DRIVER_STAMP): requirements-notebooks-driver.txt $(PY_STAMP)
 	$(PY) -m pip install --quiet -r requirements-notebooks-driver.txt
 	touch $@
 
-test-notebooks: setup $(NOTEBOOKS_STAMP) $(NOTEBOOKS_DRIVER_STAMP) $(SPARK_STAMP) ## Every sample notebook, each code cell executed against the app deployed in the emulator
+test-notebooks: setup $(NOTEBOOKS_STAMP) $(NOTEBOOKS_DRIVER_STAMP) $(SPARK_STAMP) $(ML_STAMP) ## Every sample notebook, each code cell executed against the app deployed in the emulator
 	$(PY) -m pytest tests/notebooks -q
 
 $(ML_STAMP): requirements-ml.txt $(PY_STAMP)

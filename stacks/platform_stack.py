@@ -133,6 +133,8 @@ class PlatformStack(cdk.Stack):
                 "forecast_endpoint_name": forecast_endpoint_name(settings.prefix),
                 "forecast_model_data_url": platform.forecast_model_data_url or "",
                 "serve_forecast_command": " ".join(serve_model_command(settings.prefix, recipe="forecast")),
+                # 06 serves a model it trained on a temporary endpoint of this image until one is deployed.
+                "forecast_inference_image": _image(dlc.PYTORCH_INFERENCE, self.region, platform.forecast_image_tag),
                 "public_datasets": [
                     {"id": d.id, "bucket": d.bucket, "region": d.region, "prefix": d.prefix}
                     for d in settings.public_datasets

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import ast
 import json
+import os
+import subprocess
+import sys
+import tarfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +20,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from mlstack.paths import ROOT
 from tests.notebooks.emulated_app import EmulatedApp
 
 Undo = Callable[[], None]
@@ -174,11 +179,67 @@ def seed_spark_run_and_athena_results(
     return undo
 
 
+# The training job 06 submits: it reads this name instead of the time, so that its later cells find the seeded
+# model (moto's training jobs report Completed at once, training nothing).
+FORECAST_JOB = "notebook-test-forecast"
+FORECAST_RUN_ID = "notebook-test-forecast"
+FORECAST_SCRIPT = ROOT / "training" / "forecast" / "train.py"
+# A run that goes through every step of the script (backtest, baselines, refit, export) in well under a
+# minute: what 06 reads back needs a real model and a real backtest, not a good one.
+FORECAST_QUICK = ("--items", "6")
+FORECAST_TRAINING = ("--epochs", "1", "--num_batches_per_epoch", "3", "--num_samples", "20", "--backtest_windows", "2")
+
+
+def seed_forecast_job(app: EmulatedApp, settings: dict[str, Any], workdir: Path, notebook: Path) -> Undo:
+    """06's inputs and job output: demo series uploaded as a Spark run with the element's `latest` marker on it
+    (the train channel 06 derives), and the forecast script trained here for real on them (the ML packages of
+    `make test-ml`), its model archive put where the job named FORECAST_JOB would write it."""
+    series = workdir / "forecast" / "series"
+    model_dir = workdir / "forecast" / "model"
+    subprocess.run([sys.executable, str(FORECAST_SCRIPT.with_name("demo_data.py")), "--out", str(series),
+                    *FORECAST_QUICK], check=True, capture_output=True)  # fmt: skip
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
+    training = subprocess.run(
+        [sys.executable, str(FORECAST_SCRIPT), "--train", str(series), "--model-dir", str(model_dir),
+         "--checkpoint-dir", str(workdir / "forecast" / "checkpoints"), *FORECAST_TRAINING],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    assert training.returncode == 0, f"06's seed: the forecast script failed:\n{training.stderr[-3000:]}"
+    archive = workdir / "forecast" / "model.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for path in sorted(model_dir.iterdir()):
+            tar.add(path, arcname=path.name)
+
+    bucket = settings["data_bucket"]
+    element = settings["spark"]["element"]
+    run_prefix = f"curated/ghcn/{element}/{FORECAST_RUN_ID}/series/"
+    s3 = app.client("s3")
+    keys = []
+    for path in sorted(series.glob("*.parquet")):
+        s3.put_object(Bucket=bucket, Key=run_prefix + path.name, Body=path.read_bytes())
+        keys.append(run_prefix + path.name)
+    manifest = f"curated/ghcn/{element}/latest/symlink.txt"
+    s3.put_object(Bucket=bucket, Key=manifest, Body="".join(f"s3://{bucket}/{key}\n" for key in keys).encode())
+    model_key = f"models/{FORECAST_JOB}/output/model.tar.gz"
+    s3.put_object(Bucket=bucket, Key=model_key, Body=archive.read_bytes())
+    keys += [manifest, model_key]
+
+    def undo() -> None:
+        for key in keys:
+            s3.delete_object(Bucket=bucket, Key=key)
+
+    return undo
+
+
 # Environment variables a sample's kernel needs beside the emulated account's, by file stem.
-SEED_ENVIRONMENT: dict[str, dict[str, str]] = {"05_big_data": {"MLSTACK_SPARK_RUN_ID": SPARK_RUN_ID}}
+SEED_ENVIRONMENT: dict[str, dict[str, str]] = {
+    "05_big_data": {"MLSTACK_SPARK_RUN_ID": SPARK_RUN_ID},
+    "06_forecast": {"MLSTACK_FORECAST_JOB": FORECAST_JOB},
+}
 
 SEEDS: dict[str, Seed] = {
     "01_open_data_s3": seed_ghcn,
     "02_athena_query": seed_ghcn_and_athena_results,
     "05_big_data": seed_spark_run_and_athena_results,
+    "06_forecast": seed_forecast_job,
 }
