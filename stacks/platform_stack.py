@@ -10,7 +10,7 @@ from constructs import Construct
 
 from stacks import deep_learning_containers as dlc
 from stacks import outputs
-from stacks.config import ENDPOINT_NAME, PREFIX_TAG_KEY, Settings, prefixed
+from stacks.config import ENDPOINT_NAME, PREFIX_TAG_KEY, Settings, TrainingSettings, prefixed
 from stacks.constructs.forecast_endpoint import ForecastEndpoint
 from stacks.constructs.inference_endpoint import InferenceEndpoint
 from stacks.constructs.log_groups import own_function_logs
@@ -29,6 +29,10 @@ SAMPLES_PREFIX = "notebooks/"
 
 def _image(repository: str, region: str, tag: str) -> str:
     return dlc.image_uri(repository, region, tag) if dlc.available(repository, region) else ""
+
+
+def _forecast_training_image(training: TrainingSettings, region: str) -> str:
+    return "" if training.region_problem(region, "forecast") else training.forecast_image_uri(region)
 
 
 class PlatformStack(cdk.Stack):
@@ -133,7 +137,10 @@ class PlatformStack(cdk.Stack):
                 "forecast_endpoint_name": forecast_endpoint_name(settings.prefix),
                 "forecast_model_data_url": platform.forecast_model_data_url or "",
                 "serve_forecast_command": " ".join(serve_model_command(settings.prefix, recipe="forecast")),
-                # 06 serves a model it trained on a temporary endpoint of this image until one is deployed.
+                # 06 trains with the PyTorch training image and the packages it lacks (the job's requirements.txt),
+                # and serves the model on a temporary endpoint of the inference image until one is deployed.
+                "forecast_training_image": _forecast_training_image(settings.training, self.region),
+                "forecast_job_requirements": dlc.forecast_job_requirements(),
                 "forecast_inference_image": _image(dlc.PYTORCH_INFERENCE, self.region, platform.forecast_image_tag),
                 "public_datasets": [
                     {"id": d.id, "bucket": d.bucket, "region": d.region, "prefix": d.prefix}

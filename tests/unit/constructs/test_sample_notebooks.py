@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from mlstack.ops import settings as ops_settings
+from stacks import deep_learning_containers as dlc
 from stacks.constructs.sample_notebooks import NOTEBOOKS_DIR, SETTINGS_FILE, SampleNotebooks
 from stacks.serve_command import serve_model_command
 from tests.conftest import cdk_context, synth_app
@@ -26,13 +28,14 @@ def _code(path: Path) -> str:
     return "\n".join("".join(cell["source"]) for cell in cells)
 
 
-def test_four_samples_open_data_athena_endpoint_training() -> None:
+def test_six_samples_open_data_athena_endpoint_training_big_data_forecast() -> None:
     assert [p.name for p in NOTEBOOKS] == [
         "01_open_data_s3.ipynb",
         "02_athena_query.ipynb",
         "03_invoke_endpoint.ipynb",
         "04_train_and_deploy.ipynb",
         "05_big_data.ipynb",
+        "06_forecast.ipynb",
     ]
 
 
@@ -197,3 +200,13 @@ def test_the_settings_file_carries_the_serve_command_mlstack_train_prints() -> N
     written = deployed_settings_file()
     url = "s3://bucket/models/job/output/model.tar.gz"
     assert written["serve_model_command"] + url == " ".join(serve_model_command("mlstack", url))
+
+
+def test_the_settings_file_carries_the_forecast_jobs_image_requirements_and_serve_command() -> None:
+    written = deployed_settings_file()
+    settings = ops_settings.load({})
+    assert written["forecast_training_image"] == settings.training.forecast_image_uri("us-east-1")
+    assert written["forecast_job_requirements"] == dlc.forecast_job_requirements()  # what `mlstack train` ships
+    assert written["forecast_inference_image"].endswith(f"/pytorch-inference:{settings.platform.forecast_image_tag}")
+    url = "s3://bucket/models/job/output/model.tar.gz"
+    assert written["serve_forecast_command"] + url == " ".join(serve_model_command("mlstack", url, recipe="forecast"))
