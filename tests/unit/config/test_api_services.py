@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from stacks.config import SettingsError, load_settings
-from tests.conftest import cdk_context
+from stacks.config import load_settings
+from tests.conftest import cdk_context, settings_problem
 
 
 @pytest.mark.parametrize(
@@ -42,9 +42,7 @@ from tests.conftest import cdk_context
     ],
 )
 def test_invalid_api_services_settings_give_one_line(overrides: dict[str, str], expected_line: str) -> None:
-    with pytest.raises(SettingsError) as caught:
-        load_settings(cdk_context(**overrides))
-    [problem] = caught.value.problems
+    problem = settings_problem(**overrides)
     assert expected_line in problem
     assert "\n" not in problem
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from stacks.config import SettingsError, load_settings
-from tests.conftest import cdk_context
+from stacks.config import load_settings
+from tests.conftest import cdk_context, settings_problem
 
 
 def test_defaults() -> None:
@@ -86,9 +86,7 @@ def test_a_cpu_type_is_accepted_with_allow_cpu() -> None:
     ],
 )
 def test_invalid_frameworks_settings_give_one_line_each(overrides: dict[str, str], expected_line: str) -> None:
-    with pytest.raises(SettingsError) as caught:
-        load_settings(cdk_context(**overrides))
-    [problem] = caught.value.problems
+    problem = settings_problem(**overrides)
     assert problem.startswith(expected_line), problem
     assert "\n" not in problem
 

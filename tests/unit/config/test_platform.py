@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from stacks.config import SettingsError, load_settings
-from tests.conftest import cdk_context
+from stacks.config import load_settings
+from tests.conftest import cdk_context, settings_problem
 
 MEMORY = "a whole number from 1024 to 6144 in steps of 1024, e.g. 4096"
 
@@ -42,9 +42,7 @@ MEMORY = "a whole number from 1024 to 6144 in steps of 1024, e.g. 4096"
     ],
 )  # fmt: skip
 def test_bad_platform_setting_is_one_clear_line(setting: str, value: str, message: str) -> None:
-    with pytest.raises(SettingsError) as error:
-        load_settings(cdk_context(**{f"platform.{setting}": value}))
-    [problem] = error.value.problems
+    problem = settings_problem(**{f"platform.{setting}": value})
     assert problem.startswith(f"platform.{message}"), problem
 
 

@@ -3,8 +3,6 @@ grants its intents need (with and without the SageMaker endpoints), and the refu
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +15,7 @@ from aws_cdk.assertions import Template
 from stacks.api_services_stack import FULFILLMENT_CODE_DIR
 from stacks.config import ApiServicesSettings
 from stacks.constructs.bot_fulfillment import BotFulfillment
+from tests.conftest import load_file_module
 from tests.unit.constructs.conftest import bare_stack
 
 ENDPOINT_NAME = "mlstack-sentiment"
@@ -139,11 +138,7 @@ def test_the_timeout_lies_between_the_worst_case_turn_and_the_lex_limit(
     default: tuple[BotFulfillment, Template],
 ) -> None:
     """The Lambda's own bound (lambdas/lex_fulfillment/clients.py) against the construct's timeout."""
-    spec = importlib.util.spec_from_file_location("fulfillment_clients", FULFILLMENT_CODE_DIR / "clients.py")
-    assert spec and spec.loader
-    clients = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = clients  # dataclasses look their module up there
-    spec.loader.exec_module(clients)
+    clients = load_file_module("fulfillment_clients", FULFILLMENT_CODE_DIR / "clients.py")
     timeout = _function(default[1])["Timeout"]
     worst = max(clients.worst_case_turn_seconds(intent) for intent in clients.INTENT_CALLS)
     assert worst <= clients.TURN_BUDGET_SECONDS < timeout < clients.LEX_CODE_HOOK_LIMIT_SECONDS

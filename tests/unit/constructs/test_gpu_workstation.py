@@ -37,9 +37,9 @@ VALID_COMBINATIONS = {
 }
 
 
-def _build(nag: bool = False, **settings: Any) -> tuple[GpuWorkstation, Template]:
+def _build(nag: bool = False, data_bucket: bool = False, **settings: Any) -> tuple[GpuWorkstation, Template]:
     """The workstation in a bare stack; with `nag`, cdk-nag's AwsSolutions pack attached (synth raises on an
-    unacknowledged finding)."""
+    unacknowledged finding); with `data_bucket`, granted a bucket "Data" of the stack."""
     stack = bare_stack()
     if nag:
         cdk.Validations.of(stack.node.root).add_plugins(AwsSolutionsChecks(stack.node.root))  # type: ignore[arg-type]
@@ -59,6 +59,8 @@ def _build(nag: bool = False, **settings: Any) -> tuple[GpuWorkstation, Template
             region="us-east-1",
         ),
     )
+    if data_bucket:
+        workstation.grant_data_bucket(s3.Bucket(stack, "Data"))
     return workstation, Template.from_stack(stack)
 
 
@@ -258,29 +260,22 @@ def test_role_has_ssm_core_and_publishes_metrics_to_the_agents_namespace_only() 
 
 
 def test_grant_data_bucket_lists_the_bucket_and_reads_and_writes_its_objects() -> None:
-    stack = bare_stack()
-    frameworks = FrameworksSettings()
-    workstation = GpuWorkstation(
-        stack,
-        "Workstation",
-        settings=frameworks,
-        network=Network(stack, "Network", profile=WORKSTATION[frameworks.network]),
-        data_bucket_name="mlstack-data",
-        train_command="true",
-    )
-    bucket = s3.Bucket(stack, "Data")
-    workstation.grant_data_bucket(bucket)
+    workstation, template = _build(data_bucket=True)
+    stack = cdk.Stack.of(workstation)
     role_id = stack.get_logical_id(workstation.role.node.default_child)  # type: ignore[arg-type]
-    Template.from_stack(stack).has_resource_properties(
+    bucket_id = stack.get_logical_id(stack.node.find_child("Data").node.default_child)  # type: ignore[arg-type]
+    bucket_arn = {"Fn::GetAtt": [bucket_id, "Arn"]}
+    template.has_resource_properties(
         "AWS::IAM::Policy",
         {
             "PolicyDocument": {
                 "Statement": [
-                    Match.object_like({"Sid": "ListDataBucket", "Action": "s3:ListBucket"}),
+                    Match.object_like({"Sid": "ListDataBucket", "Action": "s3:ListBucket", "Resource": bucket_arn}),
                     Match.object_like(
                         {
                             "Sid": "ReadWriteDataObjects",
                             "Action": ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
+                            "Resource": {"Fn::Join": ["", [bucket_arn, "/*"]]},
                         }
                     ),
                 ]

@@ -4,7 +4,6 @@ the function, the locale and voice props, and a new version for a changed defini
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from typing import Any
 
@@ -17,6 +16,7 @@ from stacks.api_services_stack import FULFILLMENT_CODE_DIR
 from stacks.config import ApiServicesSettings
 from stacks.constructs.lex_bot import FALLBACK_INTENT, INTENTS, TARGET_LANGUAGES, LexBot
 from stacks.constructs.sample_images import SAMPLE_IMAGES_DIR
+from tests.conftest import load_file_module
 from tests.unit.constructs.conftest import bare_stack, statements_of
 
 # Lex V2's CloudWatchLogGroupArn pattern (API reference, CloudWatchLogGroupLogDestination; read 2026-12-04).
@@ -80,6 +80,19 @@ def locale(template: Template, locale_id: str = "en_US") -> dict[str, Any]:
     _, bot = only(template, "AWS::Lex::Bot")
     [found] = [loc for loc in bot["Properties"]["BotLocales"] if loc["LocaleId"] == locale_id]
     return found
+
+
+def _hooked(function_id: str) -> dict[str, Any]:
+    """An alias's en_US setting that sends every turn to the function's code hook."""
+    return {
+        "LocaleId": "en_US",
+        "BotAliasLocaleSetting": {
+            "Enabled": True,
+            "CodeHookSpecification": {
+                "LambdaCodeHook": {"CodeHookInterfaceVersion": "1.0", "LambdaArn": {"Fn::GetAtt": [function_id, "Arn"]}}
+            },
+        },
+    }
 
 
 def _function_id(template: Template) -> str:
@@ -205,11 +218,7 @@ def test_slot_types_accept_any_image_key_languages_by_name_or_code_and_free_text
 
 def _fulfillment_bot_model() -> Any:
     """The function's own reader of bot_model.json, loaded from its file as the Lambda runtime would."""
-    spec = importlib.util.spec_from_file_location("fulfillment_bot_model", FULFILLMENT_CODE_DIR / "bot_model.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_file_module("fulfillment_bot_model", FULFILLMENT_CODE_DIR / "bot_model.py")
 
 
 def test_the_synthesized_bot_and_the_function_know_the_same_target_languages(api: Template) -> None:
@@ -295,7 +304,6 @@ def _conversation_log_group_id(template: Template) -> str:
 
 
 def test_live_alias_points_at_the_published_version_with_the_hook_and_text_logs(api: Template) -> None:
-    function_id, _ = (_function_id(api), None)
     bot_id, _ = only(api, "AWS::Lex::Bot")
     version_id, version = only(api, "AWS::Lex::BotVersion")
     assert version["Properties"]["BotId"] == {"Fn::GetAtt": [bot_id, "Id"]}
@@ -306,20 +314,7 @@ def test_live_alias_points_at_the_published_version_with_the_hook_and_text_logs(
     props = alias["Properties"]
     assert props["BotAliasName"] == "live"
     assert props["BotVersion"] == {"Fn::GetAtt": [version_id, "BotVersion"]}
-    assert props["BotAliasLocaleSettings"] == [
-        {
-            "LocaleId": "en_US",
-            "BotAliasLocaleSetting": {
-                "Enabled": True,
-                "CodeHookSpecification": {
-                    "LambdaCodeHook": {
-                        "CodeHookInterfaceVersion": "1.0",
-                        "LambdaArn": {"Fn::GetAtt": [function_id, "Arn"]},
-                    }
-                },
-            },
-        }
-    ]
+    assert props["BotAliasLocaleSettings"] == [_hooked(_function_id(api))]
     [text_log] = props["ConversationLogSettings"]["TextLogSettings"]
     assert text_log["Enabled"] is True
     assert text_log["Destination"]["CloudWatch"]["LogPrefix"] == "live/"
@@ -329,26 +324,12 @@ def test_live_alias_points_at_the_published_version_with_the_hook_and_text_logs(
 
 
 def test_test_alias_has_the_same_code_hook(api: Template) -> None:
-    function_id, _ = (_function_id(api), None)
     _, bot = only(api, "AWS::Lex::Bot")
-    assert bot["Properties"]["TestBotAliasSettings"]["BotAliasLocaleSettings"] == [
-        {
-            "LocaleId": "en_US",
-            "BotAliasLocaleSetting": {
-                "Enabled": True,
-                "CodeHookSpecification": {
-                    "LambdaCodeHook": {
-                        "CodeHookInterfaceVersion": "1.0",
-                        "LambdaArn": {"Fn::GetAtt": [function_id, "Arn"]},
-                    }
-                },
-            },
-        }
-    ]
+    assert bot["Properties"]["TestBotAliasSettings"]["BotAliasLocaleSettings"] == [_hooked(_function_id(api))]
 
 
 def test_lex_may_invoke_the_function_from_every_alias_of_this_bot_only(api: Template) -> None:
-    function_id, _ = (_function_id(api), None)
+    function_id = _function_id(api)
     bot_id, _ = only(api, "AWS::Lex::Bot")
     _, permission = only(api, "AWS::Lambda::Permission")
     assert permission["Properties"] == {

@@ -18,8 +18,12 @@ from tests.unit.constructs.conftest import bare_stack, statements_of
 
 
 def _datasets(
-    datasets: tuple[PublicDataset, ...] = DEFAULT_PUBLIC_DATASETS, name_prefix: str = "mlstack", cutoff_mb: int = 1024
+    datasets: tuple[PublicDataset, ...] = DEFAULT_PUBLIC_DATASETS,
+    name_prefix: str = "mlstack",
+    cutoff_mb: int = 1024,
+    analyst: bool = False,
 ) -> tuple[PublicDatasets, Template]:
+    """The construct in a bare stack; with `analyst`, a role "Analyst" of the stack is granted queries."""
     stack = bare_stack()
     construct = PublicDatasets(
         stack,
@@ -29,6 +33,8 @@ def _datasets(
         name_prefix=name_prefix,
         bytes_scanned_cutoff_mb=cutoff_mb,
     )
+    if analyst:
+        construct.grant_query(iam.Role(stack, "Analyst", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com")))
     return construct, Template.from_stack(stack)
 
 
@@ -168,19 +174,11 @@ def test_named_queries_target_the_workgroup_and_database(default: tuple[PublicDa
 
 
 def test_grant_query_scopes_athena_to_the_workgroup_glue_to_the_database_and_s3_to_the_results() -> None:
-    stack = bare_stack()
-    results = s3.Bucket(stack, "Results")
-    datasets = PublicDatasets(
-        stack,
-        "PublicDatasets",
-        datasets=DEFAULT_PUBLIC_DATASETS,
-        results_bucket=results,
-        name_prefix="mlstack",
-        bytes_scanned_cutoff_mb=1024,
-    )
-    role = iam.Role(stack, "Analyst", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
-    datasets.grant_query(role)
-    statements = list(statements_of(Template.from_stack(stack), role).values())
+    datasets, template = _datasets(analyst=True)
+    stack = cdk.Stack.of(datasets)
+    role = stack.node.find_child("Analyst")
+    results = stack.node.find_child("Results")
+    statements = list(statements_of(template, role).values())  # type: ignore[arg-type]
     rendered = [(s["Action"], json.dumps(s["Resource"])) for s in statements]
     [athena] = [r for a, r in rendered if any(x.startswith("athena:") for x in a)]
     assert ":workgroup/" in athena and "PublicDatasetsWorkGroup" in athena
