@@ -5,12 +5,11 @@ constructs/test_spending_stop.py)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from aws_cdk.assertions import Match, Template
+from aws_cdk.assertions import Template
 
 from tests.conftest import synth_app, template_of
+from tests.unit.constructs.test_spending_stop import stop_function, stop_policy
 
 EMAIL = "me@example.com"
 
@@ -24,20 +23,6 @@ def data() -> Template:
         **{"platform.endpoint_instance_type": "ml.m5.large"},
     )
     return template_of(assembly, "Data")
-
-
-def _stop_policy(data: Template) -> dict[str, Any]:
-    [policy] = data.find_resources(
-        "AWS::IAM::ManagedPolicy", {"Properties": {"Description": Match.string_like_regexp("stop compute")}}
-    ).values()
-    return {s["Sid"]: s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
-
-
-def _function(data: Template) -> tuple[str, dict[str, Any]]:
-    [(logical_id, function)] = data.find_resources(
-        "AWS::Lambda::Function", {"Properties": {"Handler": "spending_stop.handler"}}
-    ).items()
-    return logical_id, function
 
 
 def test_off_by_default() -> None:
@@ -76,19 +61,19 @@ def test_prefix_scope_filters_the_budget_on_the_cost_allocation_tag(data: Templa
 
 def test_a_serverless_stack_endpoint_gets_no_delete_grant() -> None:
     template = template_of(synth_app(layers="data,platform", budget_email=EMAIL, budget_stop_percent="100"), "Data")
-    assert "DeleteStackInstanceEndpoint" not in _stop_policy(template)
-    _, function = _function(template)
+    assert "DeleteStackInstanceEndpoint" not in stop_policy(template)
+    _, function = stop_function(template)
     assert function["Properties"]["Environment"]["Variables"]["STACK_ENDPOINT_NAME"] == ""
 
 
 def test_the_stacks_instance_endpoint_and_spark_application_reach_the_stop(data: Template) -> None:
-    statements = _stop_policy(data)
+    statements = stop_policy(data)
     assert statements["DeleteStackInstanceEndpoint"]["Resource"] == {
         "Fn::Join": ["", ["arn:aws:sagemaker:us-east-1:", {"Ref": "AWS::AccountId"}, ":endpoint/mlstack-endpoint"]]
     }
     [application_id] = data.find_resources("AWS::EMRServerless::Application")
     assert statements["CancelSparkJobRuns"]["Resource"][0] == {"Fn::GetAtt": [application_id, "Arn"]}
-    _, function = _function(data)
+    _, function = stop_function(data)
     variables = function["Properties"]["Environment"]["Variables"]
     assert variables["STACK_ENDPOINT_NAME"] == "mlstack-endpoint"
     assert variables["SPARK_APPLICATION_ID"] == {"Fn::GetAtt": [application_id, "ApplicationId"]}

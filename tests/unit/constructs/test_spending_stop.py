@@ -47,14 +47,14 @@ def data() -> Template:
     return _stop()
 
 
-def _stop_policy(data: Template) -> dict[str, Any]:
+def stop_policy(data: Template) -> dict[str, Any]:
     [policy] = data.find_resources(
         "AWS::IAM::ManagedPolicy", {"Properties": {"Description": Match.string_like_regexp("stop compute")}}
     ).values()
     return {s["Sid"]: s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
 
 
-def _function(data: Template) -> tuple[str, dict[str, Any]]:
+def stop_function(data: Template) -> tuple[str, dict[str, Any]]:
     [(logical_id, function)] = data.find_resources(
         "AWS::Lambda::Function", {"Properties": {"Handler": "spending_stop.handler"}}
     ).items()
@@ -78,8 +78,8 @@ def test_trigger_topic_is_encrypted_tls_only_and_only_budgets_may_publish(data: 
     ]
 
 
-def test_trigger_topic_invokes_the_function(data: Template) -> None:
-    function_id, _ = _function(data)
+def test_trigger_topic_invokes_thestop_function(data: Template) -> None:
+    function_id, _ = stop_function(data)
     data.has_resource_properties(
         "AWS::SNS::Subscription", {"Protocol": "lambda", "Endpoint": {"Fn::GetAtt": [function_id, "Arn"]}}
     )
@@ -90,7 +90,7 @@ def test_trigger_topic_invokes_the_function(data: Template) -> None:
 
 
 def test_role_acts_only_on_resources_carrying_the_prefix_tag(data: Template) -> None:
-    statements = _stop_policy(data)
+    statements = stop_policy(data)
     acting = {sid: s for sid, s in statements.items() if sid not in UNTAGGED_SIDS}
     assert set(acting) == {
         "StopTaggedCompute",
@@ -108,7 +108,7 @@ def test_role_acts_only_on_resources_carrying_the_prefix_tag(data: Template) -> 
 
 
 def test_only_endpoints_no_stack_owns_are_deleted_besides_the_stacks_instance_endpoint(data: Template) -> None:
-    statements = _stop_policy(data)
+    statements = stop_policy(data)
     user = statements["DeleteUserEndpoints"]
     assert user["Action"] == "sagemaker:DeleteEndpoint"
     assert user["Condition"]["Null"] == {"aws:ResourceTag/aws:cloudformation:stack-name": "true"}
@@ -119,7 +119,7 @@ def test_only_endpoints_no_stack_owns_are_deleted_besides_the_stacks_instance_en
 
 
 def test_wildcards_are_limited_to_list_calls_without_resource_permissions(data: Template) -> None:
-    statements = _stop_policy(data)
+    statements = stop_policy(data)
     star = [sid for sid, s in statements.items() if s["Resource"] == "*"]
     assert star == ["FindRunningCompute"]
     assert sorted(statements["FindRunningCompute"]["Action"]) == [
@@ -131,7 +131,7 @@ def test_wildcards_are_limited_to_list_calls_without_resource_permissions(data: 
 
 
 def test_the_function_is_told_the_prefix_tag_alerts_topic_endpoint_and_spark_application(data: Template) -> None:
-    _, function = _function(data)
+    _, function = stop_function(data)
     variables = function["Properties"]["Environment"]["Variables"]
     assert variables["PREFIX"] == "mlstack"
     assert variables["PREFIX_TAG_KEY"] == "mlstack:prefix"
@@ -146,7 +146,7 @@ def test_the_function_is_told_the_prefix_tag_alerts_topic_endpoint_and_spark_app
 
 
 def test_spark_job_runs_are_cancelled_on_the_given_application_only(data: Template) -> None:
-    statement = _stop_policy(data)["CancelSparkJobRuns"]
+    statement = stop_policy(data)["CancelSparkJobRuns"]
     assert sorted(statement["Action"]) == ["emr-serverless:CancelJobRun", "emr-serverless:ListJobRuns"]
     [application_id] = data.find_resources("AWS::EMRServerless::Application")
     application_arn = {"Fn::GetAtt": [application_id, "Arn"]}
@@ -155,8 +155,8 @@ def test_spark_job_runs_are_cancelled_on_the_given_application_only(data: Templa
 
 def test_without_a_stack_endpoint_or_spark_there_is_no_delete_or_cancel_grant() -> None:
     template = _stop(stack_endpoint_name=None, spark=False)
-    statements = _stop_policy(template)
+    statements = stop_policy(template)
     assert "DeleteStackInstanceEndpoint" not in statements
     assert "CancelSparkJobRuns" not in statements
-    _, function = _function(template)
+    _, function = stop_function(template)
     assert function["Properties"]["Environment"]["Variables"]["STACK_ENDPOINT_NAME"] == ""
