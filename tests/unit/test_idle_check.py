@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import importlib.util
 import json
 import re
 import subprocess
@@ -11,27 +10,19 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from types import ModuleType
 from typing import Any, ClassVar
 
 import pytest
 
 from stacks.constructs.notebook_instance import LIFECYCLE_DIR, on_start_script
+from tests.conftest import load_file_module
 
 UTC = datetime.UTC
 NOW = datetime.datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 LONG_AGO = NOW - datetime.timedelta(hours=5)
 
 
-def _load_idle_check() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("idle_check", LIFECYCLE_DIR / "idle_check.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-idle_check = _load_idle_check()
+idle_check = load_file_module("idle_check", LIFECYCLE_DIR / "idle_check.py")
 
 
 def _jupyter_time(moment: datetime.datetime) -> str:

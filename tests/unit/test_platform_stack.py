@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 from aws_cdk.assertions import Template
 
-from stacks.config import SettingsError, load_settings
+from stacks.config import SettingsError
 from tests.conftest import cdk_context, synth_app, template_of
 
 ACCOUNT = {"Ref": "AWS::AccountId"}
@@ -56,13 +54,6 @@ def _script(hook: list[dict[str, Any]]) -> str:
 # Notebook instance
 
 
-def test_stack_key_rotates_and_is_deleted_with_the_stack(platform: Template) -> None:
-    key = _only(platform, "AWS::KMS::Key")
-    assert key["Properties"]["EnableKeyRotation"] is True
-    assert key["Properties"]["PendingWindowInDays"] == 7
-    assert key["DeletionPolicy"] == "Delete"
-
-
 def test_log_groups_are_encrypted_with_the_stack_key_kept_briefly_and_destroyed(platform: Template) -> None:
     [key_id] = platform.find_resources("AWS::KMS::Key")
     groups = platform.find_resources("AWS::Logs::LogGroup").values()
@@ -75,27 +66,6 @@ def test_log_groups_are_encrypted_with_the_stack_key_kept_briefly_and_destroyed(
     [logs] = [s for s in statements if s.get("Sid") == "EncryptLogGroupsOfThisAccount"]
     assert logs["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
     assert logs["Condition"] == {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": _arn("logs", "log-group:*")}}
-
-
-def test_vpc_network_mode_turns_direct_internet_off_with_endpoints_and_no_nat() -> None:
-    template = template_of(synth_app(layers="data,platform", **{"platform.notebook_network": "vpc"}), "Platform")
-    notebook = _only(template, "AWS::SageMaker::NotebookInstance")["Properties"]
-    assert notebook["DirectInternetAccess"] == "Disabled"
-    assert "Ref" in notebook["SubnetId"]
-    assert len(notebook["SecurityGroupIds"]) == 1
-    template.resource_count_is("AWS::EC2::NatGateway", 0)
-    template.resource_count_is("AWS::EC2::InternetGateway", 0)
-    template.resource_count_is("AWS::EC2::Subnet", 1)
-    endpoints = template.find_resources("AWS::EC2::VPCEndpoint").values()
-    kinds = sorted(
-        (e["Properties"].get("VpcEndpointType", "Gateway"), str(e["Properties"]["ServiceName"])) for e in endpoints
-    )
-    assert [kind for kind, _ in kinds] == ["Gateway", "Interface", "Interface"]
-    assert any("sagemaker.api" in name for _, name in kinds)
-    assert any("sagemaker.runtime" in name for _, name in kinds)
-    template.has_resource_properties("AWS::EC2::FlowLog", {"TrafficType": "ALL"})
-    for group in template.find_resources("AWS::Logs::LogGroup").values():
-        assert group["DeletionPolicy"] == "Delete"
 
 
 # Notebook role
@@ -254,117 +224,3 @@ def test_prefix_changes_every_physical_name_and_scope() -> None:
         "StringEquals": {"aws:RequestTag/mlstack:prefix": "team-a"}
     }
     assert _arn("sagemaker", "endpoint/team-a-*") in statements["ManagePrefixedResources"]["Resource"]
-
-
-# Settings
-
-
-MEMORY = "a whole number from 1024 to 6144 in steps of 1024, e.g. 4096"
-
-
-@pytest.mark.parametrize(
-    ("setting", "value", "message"),
-    [
-        ("endpoint_memory_mb", "1500", f"endpoint_memory_mb='1500': {MEMORY}"),
-        ("endpoint_memory_mb", "7168", f"endpoint_memory_mb='7168': {MEMORY}"),
-        ("endpoint_memory_mb", "512", f"endpoint_memory_mb='512': {MEMORY}"),
-        ("endpoint_max_concurrency", "0", "endpoint_max_concurrency='0': a whole number from 1 to 200, e.g. 2"),
-        ("endpoint_max_concurrency", "201", "endpoint_max_concurrency='201': a whole number from 1 to 200, e.g. 2"),
-        ("endpoint_instance_type", "ml.zz9.large",
-         "endpoint_instance_type='ml.zz9.large': family zz9: not a SageMaker family, e.g. t3"),
-        ("endpoint_instance_type", "m5.large",
-         "endpoint_instance_type='m5.large': a SageMaker instance type: ml.<family>.<size>, e.g. ml.t3.medium"),
-        ("notebook_instance_type", "ml.q1.medium",
-         "notebook_instance_type='ml.q1.medium': family q1: not a SageMaker family"),
-        ("notebook_volume_size_gb", "4", "notebook_volume_size_gb='4': a whole number from 5 to 16384, e.g. 5"),
-        ("notebook_idle_stop_minutes", "-1", "notebook_idle_stop_minutes='-1': a whole number from 0 to 1440, e.g. 60"),
-        ("notebook_idle_stop_minutes", "1441", "notebook_idle_stop_minutes='1441': a whole number from 0 to 1440"),
-        ("notebook_network", "private", "notebook_network='private': one of public, vpc, e.g. public"),
-        ("notebook_platform", "notebook-al1-v1",
-         "notebook_platform='notebook-al1-v1': notebook-al2023-v<number> (Amazon Linux 2023)"),
-        ("notebook_root_access", "maybe", "notebook_root_access='maybe': true or false, e.g. false"),
-        ("endpoint_enabled", "perhaps", "endpoint_enabled='perhaps': true or false, e.g. true"),
-        ("hf_model_id", "not a model",
-         "hf_model_id='not a model': a Hugging Face Hub model id (owner/name: letters, digits, . _ -)"),
-        ("hf_task", "Text Classification",
-         "hf_task='Text Classification': a transformers pipeline task: lowercase letters, digits and hyphens"),
-        ("endpoint_image_tag", "2.6.0-gpu-py312",
-         "endpoint_image_tag='2.6.0-gpu-py312': a CPU tag of the Hugging Face inference image"),
-    ],
-)  # fmt: skip
-def test_bad_platform_setting_is_one_clear_line(setting: str, value: str, message: str) -> None:
-    with pytest.raises(SettingsError) as error:
-        load_settings(cdk_context(**{f"platform.{setting}": value}))
-    [problem] = error.value.problems
-    assert problem.startswith(f"platform.{message}"), problem
-
-
-def test_platform_defaults_and_clearing_the_instance_type() -> None:
-    settings = load_settings(cdk_context(**{"platform.endpoint_instance_type": ""}))
-    platform = settings.platform
-    assert platform.endpoint_instance_type is None
-    assert (platform.endpoint_memory_mb, platform.endpoint_max_concurrency) == (4096, 2)
-    assert platform.notebook_idle_stop_minutes == 60
-    assert platform.notebook_network == "public"
-    assert platform.endpoint_enabled is True
-
-
-@pytest.mark.parametrize(
-    ("overrides", "line"),
-    [
-        (
-            {"layers": "data,platform", "region": "mx-central-1"},
-            "mlstack: invalid setting: region='mx-central-1': AWS publishes no huggingface-pytorch-inference",
-        ),
-        (
-            {"platform.endpoint_memory_mb": "1500"},
-            "mlstack: invalid setting: platform.endpoint_memory_mb='1500': a whole number from 1024 to 6144 in steps",
-        ),
-        ({"region": "us-fake-1"}, "mlstack: invalid setting: region='us-fake-1': not an AWS region; did you mean"),
-    ],
-)
-def test_app_exits_with_one_line_for_a_bad_platform_setting(
-    overrides: dict, line: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    # app.py's main in this process (test_app.py runs it as the CLI does, in a process of its own)
-    from app import main
-
-    assert main(cdk_context(**overrides)) == 2
-    [problem] = capsys.readouterr().err.splitlines()
-    assert problem.startswith(line), problem
-
-
-def _acknowledgements(app: Any, stack_name: str) -> set[tuple[str, str]]:
-    import aws_cdk as cdk
-
-    found = set()
-    for construct in app.node.find_child(stack_name).node.find_all():
-        for entry in construct.node.metadata:
-            if entry.type == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY:
-                # Only ours: CDK itself acknowledges some CloudFormation-Validate rules (e.g. on the VPC).
-                found |= {(construct.node.path, rule) for rule in entry.data if rule.startswith("AwsSolutions::")}
-    return found
-
-
-@pytest.mark.parametrize(
-    "overrides",
-    [
-        {},
-        {"platform.notebook_network": "vpc", "platform.endpoint_instance_type": "ml.m5.large"},
-        {"platform.forecast_model_data_url": "s3://mlstack-data-bucket/models/forecast-1/output/model.tar.gz"},
-    ],
-    ids=["defaults", "vpc-instance", "forecast"],
-)
-def test_every_platform_nag_acknowledgement_matches_a_finding(overrides: dict) -> None:
-    """A stale acknowledgement would hide the next real finding with that id: each one must be in use."""
-    from app import create_app
-
-    app, _ = create_app(cdk_context(layers="data,platform", **overrides))
-    assembly = app.synth()  # raises on any unacknowledged finding
-    report = json.loads((Path(assembly.directory) / "validation-report.json").read_text())
-    used = {
-        (suppressed["acknowledgedAt"], suppressed["acknowledgedId"])
-        for plugin in report["pluginReports"]
-        for suppressed in plugin["suppressedViolations"]
-    }
-    assert _acknowledgements(app, "Mlstack-Platform") - used == set()

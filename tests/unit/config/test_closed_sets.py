@@ -3,24 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from stacks.config import SettingsError, load_settings, setting_keys
 from stacks.config.fields import closed_set_problem, nearest, short_list, shown
-from tests.conftest import cdk_context
+from tests.conftest import cdk_context, settings_problem
 
 # The longest settings message allowed: one line naming the setting, the value (cut to 60 characters) and the
 # rule with a handful of allowed values or the nearest ones.
 MAX_MESSAGE_CHARS = 200
-
-
-def problem_of(**overrides: Any) -> str:
-    with pytest.raises(SettingsError) as caught:
-        load_settings(cdk_context(**overrides))
-    assert len(caught.value.problems) == 1, caught.value.problems
-    return caught.value.problems[0]
 
 
 @pytest.mark.parametrize(
@@ -80,7 +71,7 @@ def problem_of(**overrides: Any) -> str:
     ],
 )
 def test_each_closed_set_names_the_nearest_allowed_values(key: str, bad: str, expected: str) -> None:
-    line = problem_of(**{key: bad})
+    line = settings_problem(**{key: bad})
     assert expected in line, line
 
 
@@ -165,5 +156,5 @@ def test_no_rule_between_settings_gives_a_message_longer_than_a_line(overrides: 
 
 def test_a_region_typo_from_the_environment_is_short_too(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_REGION", "US-EAST-1")
-    line = problem_of(region="")
+    line = settings_problem(region="")
     assert line == "AWS_REGION='US-EAST-1': not an AWS region; did you mean us-east-1? (or set -c region=...)"

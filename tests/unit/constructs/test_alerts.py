@@ -1,30 +1,23 @@
-"""The alerts topic: who it mails, how it is encrypted and locked down, and that every alarm and the budget use it."""
+"""AlertsTopic in a bare stack: whom it mails, its customer managed key (usable by CloudWatch alarms, Budgets and
+the stack's log groups) and the topic policy (TLS only, this account's alarms and budgets only). That the app's
+alarms and budget use it: tests/unit/test_alerts_wiring.py."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from aws_cdk.assertions import Match, Template
+from aws_cdk.assertions import Template
 
-from tests.conftest import synth_app, template_of
+from stacks.constructs.alerts import AlertsTopic
+from tests.unit.constructs.conftest import bare_stack
 
 ALERTS_EMAIL = "alerts@example.com"
-BUDGET_EMAIL = "budget@example.com"
 
 
 @pytest.fixture(scope="module")
-def with_alerts() -> Any:
-    """Every layer, an instance-backed endpoint, spot and the VPC networks: every alarm the app can create."""
-    return synth_app(
-        alerts_email=ALERTS_EMAIL,
-        budget_email=BUDGET_EMAIL,
-        **{
-            "platform.endpoint_instance_type": "ml.m5.large",
-            "platform.notebook_network": "vpc",
-            "frameworks.spot": "true",
-        },
-    )
+def data() -> Template:
+    stack = bare_stack()
+    AlertsTopic(stack, "Alerts", email=ALERTS_EMAIL, name="mlstack")
+    return Template.from_stack(stack)
 
 
 def _topic(data: Template) -> str:
@@ -33,31 +26,13 @@ def _topic(data: Template) -> str:
     return next(iter(topics))
 
 
-def test_no_email_means_no_topic_and_no_key(default_assembly: Any) -> None:
-    for stack in default_assembly.stacks:
-        template = Template.from_json(stack.template)
-        template.resource_count_is("AWS::SNS::Topic", 0)
-        for alarm in template.find_resources("AWS::CloudWatch::Alarm").values():
-            assert not any("GetStackOutput" in str(action) for action in alarm["Properties"].get("AlarmActions", []))
-    template_of(default_assembly, "Data").resource_count_is("AWS::KMS::Key", 0)
+def test_the_topic_mails_the_address_it_is_given(data: Template) -> None:
+    data.has_resource_properties(
+        "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": ALERTS_EMAIL, "TopicArn": {"Ref": _topic(data)}}
+    )
 
 
-def test_alerts_email_alone_creates_the_topic_without_a_budget() -> None:
-    data = template_of(synth_app(layers="data", alerts_email=ALERTS_EMAIL), "Data")
-    topic = _topic(data)
-    data.has_resource_properties("AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": ALERTS_EMAIL})
-    data.resource_count_is("AWS::Budgets::Budget", 0)
-    data.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": {"Fn::GetAtt": [Match.any_value(), "Arn"]}})
-    assert topic
-
-
-def test_topic_mails_the_budget_address_when_no_alerts_email_is_set() -> None:
-    data = template_of(synth_app(layers="data", budget_email=BUDGET_EMAIL), "Data")
-    data.has_resource_properties("AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": BUDGET_EMAIL})
-
-
-def test_topic_uses_a_customer_key_that_cloudwatch_and_budgets_may_use(with_alerts: Any) -> None:
-    data = template_of(with_alerts, "Data")
+def test_topic_uses_a_customer_key_that_cloudwatch_and_budgets_may_use(data: Template) -> None:
     [(key_id, key)] = data.find_resources("AWS::KMS::Key").items()
     assert data.find_resources("AWS::SNS::Topic", {"Properties": {"KmsMasterKeyId": {"Fn::GetAtt": [key_id, "Arn"]}}})
     statements = key["Properties"]["KeyPolicy"]["Statement"]
@@ -83,8 +58,7 @@ def test_topic_uses_a_customer_key_that_cloudwatch_and_budgets_may_use(with_aler
     assert "alias/aws/sns" not in str(data.to_json())
 
 
-def test_topic_policy_denies_plain_http_and_admits_only_this_accounts_alarms_and_budgets(with_alerts: Any) -> None:
-    data = template_of(with_alerts, "Data")
+def test_topic_policy_denies_plain_http_and_admits_only_this_accounts_alarms_and_budgets(data: Template) -> None:
     topic = _topic(data)
     [policy] = [
         p
@@ -102,37 +76,3 @@ def test_topic_policy_denies_plain_http_and_admits_only_this_accounts_alarms_and
         assert allow["Action"] == "sns:Publish"
         assert allow["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
     assert "aws:SourceArn" in statements["PublishBudgets"]["Condition"]["ArnLike"]
-
-
-def test_every_alarm_in_every_stack_notifies_the_topic(with_alerts: Any) -> None:
-    topic = _topic(template_of(with_alerts, "Data"))
-    alarms_seen = 0
-    for stack in with_alerts.stacks:
-        for logical_id, alarm in Template.from_json(stack.template).find_resources("AWS::CloudWatch::Alarm").items():
-            alarms_seen += 1
-            actions = alarm["Properties"].get("AlarmActions", [])
-            # Cross-stack, the topic ARN arrives as the Data stack's published output of Ref <topic>.
-            assert any(topic in str(action) for action in actions), f"{stack.stack_name}/{logical_id}: {actions}"
-    assert alarms_seen >= 3  # two endpoint alarms, the idle stop
-
-
-def test_idle_stop_alarm_keeps_its_ec2_stop_action(with_alerts: Any) -> None:
-    frameworks = template_of(with_alerts, "Frameworks")
-    alarms = frameworks.find_resources("AWS::CloudWatch::Alarm").values()
-    assert len(alarms) == 2  # the agent's alarm and the CPUUtilization fallback
-    for alarm in alarms:
-        actions = alarm["Properties"]["AlarmActions"]
-        assert len(actions) == 2
-        assert "arn:aws:automate:us-east-1:ec2:stop" in actions
-
-
-def test_budget_warnings_go_to_the_budget_address_and_the_topic(with_alerts: Any) -> None:
-    data = template_of(with_alerts, "Data")
-    topic = _topic(data)
-    [budget] = data.find_resources("AWS::Budgets::Budget").values()
-    for notification in budget["Properties"]["NotificationsWithSubscribers"]:
-        assert notification["Subscribers"] == [
-            {"SubscriptionType": "EMAIL", "Address": BUDGET_EMAIL},
-            {"SubscriptionType": "SNS", "Address": {"Ref": topic}},
-        ]
-    assert any(d.startswith("AlertsTopicPolicy") for d in budget["DependsOn"])

@@ -12,7 +12,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
 
-from stacks.constructs.nag import acknowledge_aws_solutions, acknowledge_nist
+from stacks.constructs.nag import acknowledge_aws_solutions, acknowledge_nist, nag_resource
 
 STACKS = Path(__file__).resolve().parents[3] / "stacks"
 NAG_MODULE = STACKS / "constructs" / "nag.py"
@@ -54,3 +54,10 @@ def test_the_helpers_acknowledge_exactly_the_finding_cdk_nag_reports(pack: type[
     with pytest.raises(RuntimeError, match=re.escape(finding)):
         _synth(pack, acknowledged=False)
     _synth(pack, acknowledged=True)  # raises if the helper's id missed the finding
+
+
+def test_nag_reference_names_same_stack_attributes_like_cdk_nag() -> None:
+    stack = cdk.Stack(cdk.App(), "Solo")
+    bucket = s3.Bucket(stack, "Bucket")
+    logical_id = stack.resolve(bucket.bucket_arn)["Fn::GetAtt"][0]
+    assert nag_resource(stack, bucket.bucket_arn, stack) == f"<{logical_id}.Arn>"

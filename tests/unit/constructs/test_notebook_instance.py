@@ -12,6 +12,7 @@ from aws_cdk.assertions import Template
 
 from stacks import deep_learning_containers as dlc
 from stacks.config import DEFAULT_PUBLIC_DATASETS, PlatformSettings
+from stacks.constructs.network import NOTEBOOK, Network
 from stacks.constructs.notebook_instance import NotebookInstance
 from stacks.constructs.public_datasets import PublicDatasets
 from tests.unit.constructs.conftest import bare_stack, statements_of
@@ -19,8 +20,9 @@ from tests.unit.constructs.conftest import bare_stack, statements_of
 ACCOUNT = {"Ref": "AWS::AccountId"}
 
 
-def _notebook(region: str = "us-east-1", **settings: Any) -> tuple[NotebookInstance, Template]:
+def _notebook(region: str = "us-east-1", vpc: bool = False, **settings: Any) -> tuple[NotebookInstance, Template]:
     stack = bare_stack(region)
+    key = kms.Key(stack, "Key")
     bucket = s3.Bucket(stack, "Data")
     datasets = PublicDatasets(
         stack,
@@ -36,11 +38,11 @@ def _notebook(region: str = "us-east-1", **settings: Any) -> tuple[NotebookInsta
         settings=PlatformSettings(**settings),
         name="mlstack-notebook",
         prefix="mlstack",
-        key=kms.Key(stack, "Key"),
+        key=key,
         data_bucket=bucket,
         datasets=datasets,
         samples_prefix="notebooks/",
-        network=None,
+        network=Network(stack, "Network", profile=NOTEBOOK, log_key=key) if vpc else None,
     )
     return notebook, Template.from_stack(stack)
 
@@ -183,3 +185,24 @@ def test_pulls_only_what_the_region_publishes() -> None:
         "arn:aws:ecr:mx-central-1:637423239942:repository/pytorch-inference",
         "arn:aws:ecr:mx-central-1:637423239942:repository/pytorch-training",
     ]
+
+
+def test_in_the_vpc_direct_internet_is_off_with_endpoints_and_no_nat() -> None:
+    _, template = _notebook(vpc=True)
+    notebook = _only(template, "AWS::SageMaker::NotebookInstance")
+    assert notebook["DirectInternetAccess"] == "Disabled"
+    assert "Ref" in notebook["SubnetId"]
+    assert len(notebook["SecurityGroupIds"]) == 1
+    template.resource_count_is("AWS::EC2::NatGateway", 0)
+    template.resource_count_is("AWS::EC2::InternetGateway", 0)
+    template.resource_count_is("AWS::EC2::Subnet", 1)
+    endpoints = template.find_resources("AWS::EC2::VPCEndpoint").values()
+    kinds = sorted(
+        (e["Properties"].get("VpcEndpointType", "Gateway"), str(e["Properties"]["ServiceName"])) for e in endpoints
+    )
+    assert [kind for kind, _ in kinds] == ["Gateway", "Interface", "Interface"]
+    assert any("sagemaker.api" in name for _, name in kinds)
+    assert any("sagemaker.runtime" in name for _, name in kinds)
+    template.has_resource_properties("AWS::EC2::FlowLog", {"TrafficType": "ALL"})
+    for group in template.find_resources("AWS::Logs::LogGroup").values():
+        assert group["DeletionPolicy"] == "Delete"

@@ -7,9 +7,12 @@ import zlib
 from pathlib import Path
 
 import pytest
+from aws_cdk import aws_s3 as s3
+from aws_cdk.assertions import Template
 
 from scripts.sample_images import SAMPLES, png_bytes
-from stacks.constructs.sample_images import SAMPLE_IMAGES_DIR, sample_image_names
+from stacks.constructs.sample_images import SAMPLE_IMAGES_DIR, SampleImages, sample_image_names
+from tests.unit.constructs.conftest import bare_stack
 
 
 def decode(data: bytes) -> tuple[int, int, bytes]:
@@ -53,3 +56,16 @@ def test_text_images_have_dark_letters_on_light_background() -> None:
     pixels = [pixel for row in canvas.pixels for pixel in row]
     dark = sum(1 for pixel in pixels if max(pixel) < 64)
     assert 0.1 < dark / len(pixels) < 0.5  # block letters cover a real share of the panel
+
+
+def test_the_images_are_uploaded_under_their_prefix_and_removed_with_the_stack() -> None:
+    stack = bare_stack()
+    samples = SampleImages(stack, "SampleImages", bucket=s3.Bucket(stack, "Data"), log_retention_days=30)
+    assert (samples.prefix, samples.names) == ("samples/images/", sample_image_names())
+    assert samples.names, "no sample images committed"
+    template = Template.from_stack(stack)
+    [upload] = template.find_resources("Custom::CDKBucketDeployment").values()
+    assert upload["Properties"]["DestinationBucketKeyPrefix"] == "samples/images/"
+    assert upload["Properties"]["RetainOnDelete"] is False
+    log_group = template.to_json()["Resources"][stack.get_logical_id(samples.log_group.node.default_child)]  # type: ignore[arg-type]
+    assert log_group["Properties"]["RetentionInDays"] == 30

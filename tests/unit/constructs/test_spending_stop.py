@@ -1,13 +1,18 @@
-"""The spending stop in the Data stack: budget notification, trigger topic, function, and a role scoped by tag."""
+"""SpendingStop in a bare stack: the trigger topic only Budgets may publish to, the function it invokes and what the
+function is told, and a role that acts only on resources carrying the prefix tag. How the Data stack wires it to
+the budget, the Platform endpoint and the Spark application: tests/unit/test_spending_stop_wiring.py."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from aws_cdk import aws_emrserverless as emrserverless
 from aws_cdk.assertions import Match, Template
 
-from tests.conftest import synth_app, template_of
+from stacks.constructs.alerts import AlertsTopic
+from stacks.constructs.spending_stop import SpendingStop
+from tests.unit.constructs.conftest import bare_stack
 
 EMAIL = "me@example.com"
 TAG_CONDITION = {"StringEquals": {"aws:ResourceTag/mlstack:prefix": "mlstack"}}
@@ -17,71 +22,43 @@ TAG_CONDITION = {"StringEquals": {"aws:ResourceTag/mlstack:prefix": "mlstack"}}
 UNTAGGED_SIDS = {"FindRunningCompute", "ReadSageMakerTags", "ReportToAlerts", "EncryptReport", "CancelSparkJobRuns"}
 
 
+def _stop(stack_endpoint_name: str | None = "mlstack-endpoint", spark: bool = True) -> Template:
+    stack = bare_stack()
+    alerts = AlertsTopic(stack, "Alerts", email=EMAIL, name="mlstack")
+    application = (
+        emrserverless.CfnApplication(stack, "Spark", release_label="emr-7.12.0", type="SPARK") if spark else None
+    )
+    SpendingStop(
+        stack,
+        "SpendingStop",
+        prefix="mlstack",
+        tag_key="mlstack:prefix",
+        key=alerts.key,
+        alerts_topic=alerts.topic,
+        stack_endpoint_name=stack_endpoint_name,
+        spark_application_arn=application.attr_arn if application else None,
+        spark_application_id=application.attr_application_id if application else None,
+    )
+    return Template.from_stack(stack)
+
+
 @pytest.fixture(scope="module")
 def data() -> Template:
-    assembly = synth_app(
-        budget_email=EMAIL,
-        budget_stop_percent="100",
-        budget_scope="prefix",
-        **{"platform.endpoint_instance_type": "ml.m5.large"},
-    )
-    return template_of(assembly, "Data")
+    return _stop()
 
 
-def _stop_policy(data: Template) -> dict[str, Any]:
+def stop_policy(data: Template) -> dict[str, Any]:
     [policy] = data.find_resources(
         "AWS::IAM::ManagedPolicy", {"Properties": {"Description": Match.string_like_regexp("stop compute")}}
     ).values()
     return {s["Sid"]: s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
 
 
-def _function(data: Template) -> tuple[str, dict[str, Any]]:
+def stop_function(data: Template) -> tuple[str, dict[str, Any]]:
     [(logical_id, function)] = data.find_resources(
         "AWS::Lambda::Function", {"Properties": {"Handler": "spending_stop.handler"}}
     ).items()
     return logical_id, function
-
-
-def test_off_by_default() -> None:
-    template = template_of(synth_app(layers="data", budget_email=EMAIL), "Data")
-    assert not template.find_resources("AWS::Lambda::Function", {"Properties": {"Handler": "spending_stop.handler"}})
-    [budget] = template.find_resources("AWS::Budgets::Budget").values()
-    assert len(budget["Properties"]["NotificationsWithSubscribers"]) == 2
-    assert "CostFilters" not in budget["Properties"]["Budget"]
-
-
-def test_budget_publishes_actual_spend_past_the_threshold_to_the_trigger_topic(data: Template) -> None:
-    [trigger] = data.find_resources("AWS::SNS::Topic", {"Properties": {"DisplayName": "mlstack spending stop"}})
-    [budget] = data.find_resources("AWS::Budgets::Budget").values()
-    stop = [
-        n
-        for n in budget["Properties"]["NotificationsWithSubscribers"]
-        if n["Notification"]
-        == {
-            "NotificationType": "ACTUAL",
-            "ComparisonOperator": "GREATER_THAN",
-            "Threshold": 100,
-            "ThresholdType": "PERCENTAGE",
-        }
-    ]
-    assert [n["Subscribers"] for n in stop] == [
-        [{"SubscriptionType": "EMAIL", "Address": EMAIL}, {"SubscriptionType": "SNS", "Address": {"Ref": trigger}}]
-    ]
-    assert any(d.startswith("SpendingStopTriggerPolicy") for d in budget["DependsOn"])
-
-
-def test_a_stop_at_the_warning_threshold_replaces_the_warning() -> None:
-    template = template_of(synth_app(layers="data", budget_email=EMAIL, budget_stop_percent="80"), "Data")
-    [budget] = template.find_resources("AWS::Budgets::Budget").values()
-    thresholds = [(n["Notification"]["NotificationType"], n["Notification"]["Threshold"]) for n in
-                  budget["Properties"]["NotificationsWithSubscribers"]]  # fmt: skip
-    assert sorted(thresholds) == [("ACTUAL", 80), ("FORECASTED", 100)]
-
-
-def test_prefix_scope_filters_the_budget_on_the_cost_allocation_tag(data: Template) -> None:
-    data.has_resource_properties(
-        "AWS::Budgets::Budget", {"Budget": {"CostFilters": {"TagKeyValue": ["user:mlstack:prefix$mlstack"]}}}
-    )
 
 
 def test_trigger_topic_is_encrypted_tls_only_and_only_budgets_may_publish(data: Template) -> None:
@@ -101,8 +78,8 @@ def test_trigger_topic_is_encrypted_tls_only_and_only_budgets_may_publish(data: 
     ]
 
 
-def test_trigger_topic_invokes_the_function(data: Template) -> None:
-    function_id, _ = _function(data)
+def test_trigger_topic_invokes_thestop_function(data: Template) -> None:
+    function_id, _ = stop_function(data)
     data.has_resource_properties(
         "AWS::SNS::Subscription", {"Protocol": "lambda", "Endpoint": {"Fn::GetAtt": [function_id, "Arn"]}}
     )
@@ -112,21 +89,8 @@ def test_trigger_topic_invokes_the_function(data: Template) -> None:
     )
 
 
-def test_function_is_told_the_prefix_tag_topic_and_the_stacks_instance_endpoint(data: Template) -> None:
-    _, function = _function(data)
-    variables = function["Properties"]["Environment"]["Variables"]
-    assert variables["PREFIX"] == "mlstack"
-    assert variables["PREFIX_TAG_KEY"] == "mlstack:prefix"
-    assert variables["STACK_ENDPOINT_NAME"] == "mlstack-endpoint"
-    assert variables["ALERTS_TOPIC_ARN"] == {"Ref": next(iter(data.find_resources("AWS::SNS::Topic", {
-        "Properties": {"DisplayName": "mlstack alerts"}})))}  # fmt: skip
-    # Standard library and boto3 only: no Powertools layer.
-    assert "Layers" not in function["Properties"]
-    assert function["Properties"]["Runtime"] == "python3.14"
-
-
 def test_role_acts_only_on_resources_carrying_the_prefix_tag(data: Template) -> None:
-    statements = _stop_policy(data)
+    statements = stop_policy(data)
     acting = {sid: s for sid, s in statements.items() if sid not in UNTAGGED_SIDS}
     assert set(acting) == {
         "StopTaggedCompute",
@@ -144,7 +108,7 @@ def test_role_acts_only_on_resources_carrying_the_prefix_tag(data: Template) -> 
 
 
 def test_only_endpoints_no_stack_owns_are_deleted_besides_the_stacks_instance_endpoint(data: Template) -> None:
-    statements = _stop_policy(data)
+    statements = stop_policy(data)
     user = statements["DeleteUserEndpoints"]
     assert user["Action"] == "sagemaker:DeleteEndpoint"
     assert user["Condition"]["Null"] == {"aws:ResourceTag/aws:cloudformation:stack-name": "true"}
@@ -155,7 +119,7 @@ def test_only_endpoints_no_stack_owns_are_deleted_besides_the_stacks_instance_en
 
 
 def test_wildcards_are_limited_to_list_calls_without_resource_permissions(data: Template) -> None:
-    statements = _stop_policy(data)
+    statements = stop_policy(data)
     star = [sid for sid, s in statements.items() if s["Resource"] == "*"]
     assert star == ["FindRunningCompute"]
     assert sorted(statements["FindRunningCompute"]["Action"]) == [
@@ -166,22 +130,33 @@ def test_wildcards_are_limited_to_list_calls_without_resource_permissions(data: 
     ]
 
 
-def test_a_serverless_stack_endpoint_gets_no_delete_grant() -> None:
-    template = template_of(synth_app(layers="data,platform", budget_email=EMAIL, budget_stop_percent="100"), "Data")
-    assert "DeleteStackInstanceEndpoint" not in _stop_policy(template)
-    _, function = _function(template)
-    assert function["Properties"]["Environment"]["Variables"]["STACK_ENDPOINT_NAME"] == ""
+def test_the_function_is_told_the_prefix_tag_alerts_topic_endpoint_and_spark_application(data: Template) -> None:
+    _, function = stop_function(data)
+    variables = function["Properties"]["Environment"]["Variables"]
+    assert variables["PREFIX"] == "mlstack"
+    assert variables["PREFIX_TAG_KEY"] == "mlstack:prefix"
+    assert variables["STACK_ENDPOINT_NAME"] == "mlstack-endpoint"
+    [alerts_topic] = data.find_resources("AWS::SNS::Topic", {"Properties": {"DisplayName": "mlstack alerts"}})
+    assert variables["ALERTS_TOPIC_ARN"] == {"Ref": alerts_topic}
+    [application_id] = data.find_resources("AWS::EMRServerless::Application")
+    assert variables["SPARK_APPLICATION_ID"] == {"Fn::GetAtt": [application_id, "ApplicationId"]}
+    # Standard library and boto3 only: no Powertools layer.
+    assert "Layers" not in function["Properties"]
+    assert function["Properties"]["Runtime"] == "python3.14"
 
 
-def test_spark_job_runs_are_cancelled_on_the_stacks_own_application_only(data: Template) -> None:
-    statement = _stop_policy(data)["CancelSparkJobRuns"]
+def test_spark_job_runs_are_cancelled_on_the_given_application_only(data: Template) -> None:
+    statement = stop_policy(data)["CancelSparkJobRuns"]
     assert sorted(statement["Action"]) == ["emr-serverless:CancelJobRun", "emr-serverless:ListJobRuns"]
     [application_id] = data.find_resources("AWS::EMRServerless::Application")
     application_arn = {"Fn::GetAtt": [application_id, "Arn"]}
-    assert statement["Resource"] == [
-        application_arn,
-        {"Fn::Join": ["", [application_arn, "/jobruns/*"]]},
-    ]
-    _, function = _function(data)
-    variables = function["Properties"]["Environment"]["Variables"]
-    assert variables["SPARK_APPLICATION_ID"] == {"Fn::GetAtt": [application_id, "ApplicationId"]}
+    assert statement["Resource"] == [application_arn, {"Fn::Join": ["", [application_arn, "/jobruns/*"]]}]
+
+
+def test_without_a_stack_endpoint_or_spark_there_is_no_delete_or_cancel_grant() -> None:
+    template = _stop(stack_endpoint_name=None, spark=False)
+    statements = stop_policy(template)
+    assert "DeleteStackInstanceEndpoint" not in statements
+    assert "CancelSparkJobRuns" not in statements
+    _, function = stop_function(template)
+    assert function["Properties"]["Environment"]["Variables"]["STACK_ENDPOINT_NAME"] == ""
