@@ -17,7 +17,6 @@ the job reads. When the job ends, its metrics.json (from output.tar.gz, else mod
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import shutil
@@ -164,13 +163,9 @@ def run_locally(training: TrainingSettings, *, data: Path | None, demo: bool, ou
     A fresh run each time: the checkpoint folder is emptied first, or a second run would resume the first one's
     finished fit (the resume is for a spot job's restart, which SageMaker makes on the same checkpoints).
     """
-    missing = [name for name in LOCAL_PACKAGES if importlib.util.find_spec(name) is None]
-    if missing:
-        raise ForecastJobError(
-            f"--local needs {', '.join(missing)} in this Python: `make test-ml` installs the ML packages"
-            ' into .venv (or pip install -r requirements-ml.txt; README "Testing": the CPU build of torch)',
-            ui.EXIT_USAGE,
-        )
+    problem = training_job.local_packages_problem(LOCAL_PACKAGES)
+    if problem:
+        raise ForecastJobError(problem, ui.EXIT_USAGE)
     if demo:
         data = data or output / "demo-series"
     elif data is None:

@@ -10,7 +10,6 @@ the job's worst-case cost is printed and checked against `training.max_job_usd`.
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import subprocess
 import sys
@@ -194,13 +193,9 @@ def run_locally(
     settings: Settings, *, data: Path | None, model: str | None, rows: int, demo: bool, output: Path
 ) -> int:
     """train.py here on CPU, exactly as a job runs it but with paths for the channels and a row limit."""
-    missing = [name for name in ML_PACKAGES if importlib.util.find_spec(name) is None]
-    if missing:
-        raise TrainError(
-            f"--local needs {', '.join(missing)} in this Python: `make test-ml` installs the ML packages"
-            ' into .venv (or pip install -r requirements-ml.txt; README "Testing": the CPU build of torch)',
-            ui.EXIT_USAGE,
-        )
+    problem = training_job.local_packages_problem(ML_PACKAGES)
+    if problem:
+        raise TrainError(problem, ui.EXIT_USAGE)
     script = training_job.SOURCE_DIR / training_job.ENTRY_POINT
     if demo:
         model = model or str(output / "tiny-model")

@@ -12,11 +12,12 @@ instance), the forecast recipe's in mlstack.ops.forecast_job.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import tarfile
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -284,3 +285,15 @@ def follow(
         if progress.status in TERMINAL_STATES:
             return
         sleep(poll_seconds)
+
+
+def local_packages_problem(packages: Sequence[str]) -> str | None:
+    """What `--local` of a recipe says when this Python lacks some of `packages` (the ML stack, which `make test`'s
+    venv does not hold); None when all are importable."""
+    missing = [name for name in packages if importlib.util.find_spec(name) is None]
+    if not missing:
+        return None
+    return (
+        f"--local needs {', '.join(missing)} in this Python: `make test-ml` installs the ML packages"
+        ' into .venv (or pip install -r requirements-ml.txt; README "Testing": the CPU build of torch)'
+    )
