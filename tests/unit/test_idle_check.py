@@ -94,7 +94,8 @@ def jupyter() -> Iterator[tuple[str, dict[str, Any]]]:
     responses: ClassVar[dict[str, Any]] = {}
     handler = type("Handler", (_FakeJupyter,), {"responses": responses})
     server = HTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll: serve_forever checks for shutdown() every poll interval (default 0.5 s).
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}", responses
     server.shutdown()

@@ -23,6 +23,8 @@ from moto import mock_aws
 from mlstack.webchat.replies import read_reply
 from mlstack.webchat.server import BotConnection, ChatServer, object_type
 
+# How often serve_forever looks for shutdown(): its default of 0.5 s made every test wait that long at the end.
+POLL_SECONDS = 0.01
 BUCKET = "chat-data"
 BOT = {"botId": "BOT1234567", "botAliasId": "ALIAS12345", "localeId": "en_US"}
 
@@ -93,7 +95,7 @@ def page() -> Iterator[Page]:
             lex, s3, bot_id=BOT["botId"], alias_id=BOT["botAliasId"], locale_id=BOT["localeId"], data_bucket=BUCKET
         )
         server = ChatServer(connection)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread = threading.Thread(target=server.serve_forever, args=(POLL_SECONDS,), daemon=True)
         thread.start()
         try:
             yield Page(server, stubber)
@@ -247,7 +249,7 @@ class FakeLex:
 def serving(lex: Any, **options: Any) -> Iterator[ChatServer]:
     connection = BotConnection(lex, None, bot_id="B", alias_id="A", locale_id="en_US", data_bucket=BUCKET)
     server = ChatServer(connection, **options)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(POLL_SECONDS,), daemon=True)
     thread.start()
     try:
         yield server
