@@ -6,6 +6,7 @@ import copy
 import io
 import json
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -26,18 +27,20 @@ KNOWN_INTENTS = [
     "Speak",
     "TranslateText",
     "AnalyzeSentiment",
+    "Forecast",
     "Help",
     "AMAZON.FallbackIntent",
 ]
-SLOT_NAMES = ["ImageName", "Text", "TargetLanguage", "Other", ""]
+SLOT_NAMES = ["ImageName", "Text", "TargetLanguage", "City", "Other", ""]
 
 
 class FakeAws:
     """Stands in for every client (no moto in the loop, to keep 2,000 examples fast); can fail on demand."""
 
-    def __init__(self, failure: Callable[[], BaseException] | None, model_body: bytes) -> None:
+    def __init__(self, failure: Callable[[], BaseException] | None, model_body: bytes, history: bytes = b"{}") -> None:
         self.failure = failure
         self.model_body = model_body
+        self.history = history
 
     def _call(self, result: Any) -> Any:
         if self.failure is not None:
@@ -52,6 +55,9 @@ class FakeAws:
 
     def synthesize_speech(self, **_: Any) -> Any:
         return self._call({"AudioStream": io.BytesIO(b"ID3 fake mp3")})
+
+    def get_object(self, **_: Any) -> Any:  # the forecast intent's history document
+        return self._call({"Body": io.BytesIO(self.history)})
 
     def put_object(self, **_: Any) -> Any:
         return self._call({})
@@ -94,8 +100,24 @@ MODEL_BODIES = st.sampled_from(
         b"not json",
         b'[{"score": "high"}]',
         b"\xff\xfe",
+        # The forecast endpoint's DeepAR-format answers: whole, ragged, empty.
+        b'{"predictions": [{"quantiles": {"0.1": [1, 2, 3], "0.5": [2, 3, 4], "0.9": [3, 4, 5]}, "mean": [2, 3, 4]}]}',
+        b'{"predictions": [{"quantiles": {"0.1": [1], "0.5": [2, 3], "0.9": ["x"]}}]}',
+        b'{"predictions": []}',
     ]
 )
+_RECENT = (date.today() - timedelta(days=1)).isoformat()
+# The Spark job's history documents as the forecast intent reads them: recent, stale, malformed.
+HISTORIES = st.sampled_from(
+    [
+        json.dumps({"start": "2026-01-01", "target": [1.5, None, 3.0], "last_observation": _RECENT, "unit": "degC"}),
+        json.dumps({"start": "2026-01-01", "target": [1.5], "last_observation": "2001-01-01", "unit": "mm"}),
+        json.dumps({"start": "not a date", "target": [1], "last_observation": _RECENT}),
+        json.dumps({"start": "2026-01-01", "target": "many", "last_observation": "yesterday"}),
+        json.dumps([1, 2, 3]),
+        "not json",
+    ]
+).map(str.encode)
 
 huge_text = st.builds(lambda char, count: char * count, st.characters(), st.integers(1025, 30_000))
 slot_text = st.one_of(
@@ -157,6 +179,10 @@ intent_events = st.builds(
                 st.sampled_from(["French", "fr", "de"]).map(lambda text: {"value": {"interpretedValue": text}}),
                 slot_value,
             ),
+            "City": st.one_of(
+                st.sampled_from(["Denver", "seattle", "Paris"]).map(lambda text: {"value": {"interpretedValue": text}}),
+                slot_value,
+            ),
         }
     ),
     source=st.sampled_from(["FulfillmentCodeHook", "FulfillmentCodeHook", "DialogCodeHook"]),
@@ -215,13 +241,27 @@ def test_handler_answers_every_generated_event_with_a_valid_lex_response(
         database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
     )
-    @given(event=lex_events, failure=FAILURES, body=MODEL_BODIES, endpoint=st.sampled_from(["", ENDPOINT]))
-    def answers(event: Any, failure: Callable[[], BaseException], body: bytes, endpoint: str) -> None:
+    @given(
+        event=lex_events,
+        failure=FAILURES,
+        body=MODEL_BODIES,
+        endpoint=st.sampled_from(["", ENDPOINT]),
+        history=HISTORIES,
+    )
+    def answers(event: Any, failure: Callable[[], BaseException], body: bytes, endpoint: str, history: bytes) -> None:
         monkeypatch.setenv("SENTIMENT_ENDPOINT", endpoint)
         # given any event, with healthy services and then with a failing one, and any model answer
-        for fake in (FakeAws(None, body), FakeAws(failure, body)):
+        for fake in (FakeAws(None, body, history), FakeAws(failure, body, history)):
             use_clients(
-                Clients(s3=fake, rekognition=fake, polly=fake, translate=fake, sagemaker_runtime=fake, dynamodb=fake)
+                Clients(
+                    s3=fake,
+                    rekognition=fake,
+                    polly=fake,
+                    translate=fake,
+                    sagemaker_runtime=fake,
+                    dynamodb=fake,
+                    forecast_runtime=fake,
+                )
             )
             # when the handler runs (an exception here fails the test; it may have changed the event)
             response = handler(copy.deepcopy(event), FakeLambdaContext())
