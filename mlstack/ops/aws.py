@@ -33,8 +33,10 @@ def cached_clients(session: Any, endpoint_url: str | None = None) -> ClientFacto
 
 
 def paginate(client: Any, operation: str, key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    """Every item under `key` of every page; a page without `key` has none (S3's ListObjectsV2 leaves Contents
+    out of an empty listing)."""
     for page in client.get_paginator(operation).paginate(**kwargs):
-        yield from page[key]
+        yield from page.get(key, ())
 
 
 def tag_dict(tags: list[dict[str, str]] | dict[str, str] | None) -> dict[str, str]:

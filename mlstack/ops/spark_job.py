@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from mlstack.ops import ui
+from mlstack.ops.aws import paginate
 from mlstack.ops.deployment import Deployment
 from mlstack.ops.pricing import PriceTable
 from mlstack.paths import ROOT
@@ -272,9 +273,7 @@ class Latest:
 
 
 def _keys(s3: Any, bucket: str, prefix: str) -> list[str]:
-    # A page of an empty listing has no Contents at all.
-    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-    return [item["Key"] for page in pages for item in page.get("Contents", [])]
+    return [item["Key"] for item in paginate(s3, "list_objects_v2", "Contents", Bucket=bucket, Prefix=prefix)]
 
 
 def mark_latest(s3: Any, bucket: str, element: str, run: str) -> Latest:

@@ -150,6 +150,14 @@ def test_latest_copies_the_runs_history_and_removes_stale_stations(moto_account:
     assert [item["Key"] for item in latest] == ["curated/ghcn/TMAX/latest/symlink.txt"]
 
 
+def test_a_run_with_no_objects_at_all_is_incomplete_not_a_crash(moto_account: str) -> None:
+    # S3 leaves Contents out of an empty listing: ops.aws.paginate reads that as no items.
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="data")
+    with pytest.raises(spark_job.SparkJobError, match="no _SUCCESS"):
+        spark_job.mark_latest(s3, "data", "TMAX", "20261204-181500")
+
+
 def test_an_incomplete_run_leaves_the_latest_history_alone(moto_account: str) -> None:
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="data")
