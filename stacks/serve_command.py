@@ -7,21 +7,18 @@ everywhere.
 
 from __future__ import annotations
 
-from typing import Literal
-
+from stacks.config.training import RecipeName
 from stacks.naming import stack_name
 
-Recipe = Literal["sentiment", "forecast"]
 # The setting each recipe's command passes: the sentiment endpoint's model, or the forecast endpoint's (which
 # creates that endpoint). The model's s3:// URL completes it.
-MODEL_DATA_URL_SETTINGS: dict[Recipe, str] = {
+MODEL_DATA_URL_SETTINGS: dict[RecipeName, str] = {
     "sentiment": "platform.model_data_url",
     "forecast": "platform.forecast_model_data_url",
 }
-MODEL_DATA_URL_SETTING = MODEL_DATA_URL_SETTINGS["sentiment"]
 
 
-def serve_model_command(prefix: str, model_data_url: str = "", recipe: Recipe = "sentiment") -> list[str]:
+def serve_model_command(prefix: str, model_data_url: str = "", recipe: RecipeName = "sentiment") -> list[str]:
     """`mlstack cdk deploy <Prefix>-Platform --prefix <prefix> -c <setting>=<url>`, as argv.
 
     `<setting>` is the recipe's: `platform.model_data_url` (sentiment) or `platform.forecast_model_data_url`

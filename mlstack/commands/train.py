@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import click
 
 from mlstack.ops.settings import settings_options
 from mlstack.ops.train import LOCAL_ROWS, train
+from stacks.config import RecipeName
 
 
 @click.command(
@@ -20,7 +21,7 @@ from mlstack.ops.train import LOCAL_ROWS, train
 @settings_options
 @click.option(
     "--recipe",
-    type=click.Choice(["sentiment", "forecast"]),
+    type=click.Choice(get_args(RecipeName)),
     help="The model to train (default: the training.recipe setting, sentiment).",
 )
 @click.option("--local", is_flag=True, help="Run the recipe's training script here on CPU.")
