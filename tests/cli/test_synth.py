@@ -1,6 +1,7 @@
 """The app as a user synthesizes it, through the CDK CLI in processes of their own: a bad setting's one line,
 a full `mlstack cdk synth` without credentials (cdk-nag and CDK's built-in validation on), and checkov over the
-templates it writes. Apart from tests/unit/test_app.py so that the two run on different workers."""
+templates it writes. `make test-cli` runs them (about 20 s of CPU: Node, jsii and checkov start-ups), apart from
+the gate, which builds the same app in-process (tests/unit/test_app.py)."""
 
 from __future__ import annotations
 
@@ -65,7 +66,7 @@ def test_checkov_passes_on_the_synthesized_templates(synth_without_credentials: 
     """checkov (its own venv: it pins packages that break this one) over the CLI's cloud assembly; the only
     skips are in .ci/checkov.yaml and on single resources, each with its reason."""
     out, _ = synth_without_credentials
-    assert CHECKOV.exists(), "checkov is missing: `make unit` installs it into .venv-checkov"
+    assert CHECKOV.exists(), "checkov is missing: `make test-cli` installs it into .venv-checkov"
     result = subprocess.run(
         [str(CHECKOV), "--quiet", "--compact", "--framework", "cloudformation", "--skip-download",
          "--config-file", str(ROOT / ".ci" / "checkov.yaml"), "--directory", str(out)],
