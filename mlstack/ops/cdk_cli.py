@@ -22,6 +22,11 @@ from stacks.naming import Layer
 
 CLI = ROOT / "node_modules" / ".bin" / "cdk"
 INSTALL_HINT = "the pinned CDK CLI is not installed: run `make setup`"
+# CDK's switch for its built-in CloudFormation validation, which app.py leaves off unless it is "true" (it costs
+# seconds per synth). A deploy asks for it, so what reaches an account has passed it; `cdk deploy
+# --no-validation`, or the variable set by the user, still decides.
+VALIDATION_VARIABLE = "CDK_VALIDATION"
+VALIDATED_COMMANDS = frozenset({"deploy"})
 
 
 def command(*args: str) -> list[str]:
@@ -76,12 +81,15 @@ def run(args: Sequence[str]) -> CdkRun:
         if checked.command == "destroy" and settings.retain_data:
             # Read before the destroy: afterwards the stacks, and their outputs, are gone.
             adopt = adoption_flags(Deployment.of(settings))
-    code = _run_cli(checked.cli_args)
+    code = _run_cli(checked.cli_args, validate=checked.command in VALIDATED_COMMANDS)
     return CdkRun(code, adopt if code == 0 else [])
 
 
-def _run_cli(args: Sequence[str]) -> int:
-    return subprocess.run(command(*args), cwd=ROOT, env=environment(), check=False).returncode
+def _run_cli(args: Sequence[str], validate: bool = False) -> int:
+    env = environment()
+    if validate:
+        env.setdefault(VALIDATION_VARIABLE, "true")
+    return subprocess.run(command(*args), cwd=ROOT, env=env, check=False).returncode
 
 
 def adoption_flags(deployment: Deployment) -> list[str]:

@@ -28,12 +28,19 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 
 @pytest.fixture
-def ran(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+def environments() -> list[dict[str, str]]:
+    """The environment of every CLI run the `ran` fixture saw."""
+    return []
+
+
+@pytest.fixture
+def ran(monkeypatch: pytest.MonkeyPatch, environments: list[dict[str, str]]) -> list[list[str]]:
     """The CLI's argv of every run, with the CLI replaced by a stand-in that exits 0."""
     commands: list[list[str]] = []
 
-    def fake_cli(command: list[str], **_: Any) -> subprocess.CompletedProcess[str]:
+    def fake_cli(command: list[str], env: dict[str, str], **_: Any) -> subprocess.CompletedProcess[str]:
         commands.append(command)
+        environments.append(env)
         return subprocess.CompletedProcess(command, 0)
 
     monkeypatch.setattr(cdk_cli.subprocess, "run", fake_cli)
@@ -67,6 +74,36 @@ def test_prefix_reaches_the_app_as_a_context_setting(
     assert argv[0] == args[0] and argv[-2:] == ["-c", "prefix=ana"]
     assert all(flag in argv for flag in passed)
     assert not any(arg.startswith("--prefix") for arg in argv)
+
+
+@pytest.mark.parametrize(
+    ("args", "user_value", "validation"),
+    [
+        (["deploy", "--all"], None, "true"),
+        (["deploy", "--all"], "false", "false"),
+        (["synth", "--quiet"], None, None),
+        (["diff"], None, None),
+        (["synth", "--quiet"], "true", "true"),
+    ],
+)
+def test_a_deploy_asks_for_cdks_builtin_validation_unless_the_user_decided(
+    cli: Cli,
+    ran: list[list[str]],
+    environments: list[dict[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    args: list[str],
+    user_value: str | None,
+    validation: str | None,
+) -> None:
+    """app.py runs CDK's built-in CloudFormation validation only when CDK_VALIDATION=true: every deploy asks for
+    it; a synth or diff does not; a value the user set wins."""
+    monkeypatch.delenv("CDK_VALIDATION", raising=False)
+    if user_value is not None:
+        monkeypatch.setenv("CDK_VALIDATION", user_value)
+    assert cli("cdk", *args).code == 0
+    [env] = environments
+    assert env.get("CDK_VALIDATION") == validation
 
 
 @pytest.mark.parametrize(
