@@ -6,6 +6,7 @@ Each benchmark returns its figures (mlstack.bench); this command runs the chosen
 from __future__ import annotations
 
 import importlib.util
+import statistics
 
 import click
 
@@ -38,7 +39,7 @@ def command(only: tuple[str, ...]) -> int:
     if "synth" in chosen:
         from mlstack.bench.synth import synth_figures
 
-        with ui.spinner("Timing synths (app and one-bucket baseline)..."):
+        with ui.spinner("Timing synths (app and one-bucket baseline, paired runs)..."):
             figures = synth_figures()
         print("\n".join(figures.lines()))
     if "lambda" in chosen:
@@ -62,9 +63,12 @@ def command(only: tuple[str, ...]) -> int:
     if "gate" in chosen:
         from mlstack.bench.synth import gate_seconds
 
-        with ui.spinner("Running `make test` (warm venvs)..."):
-            seconds = gate_seconds()
-        print(f"make test (warm venvs):    {seconds:6.1f} s wall")
+        with ui.spinner("Running `make test` (warm venvs), three times..."):
+            runs = gate_seconds()
+        print(
+            f"make test (warm venvs):    {statistics.median(runs):6.1f} s wall, median of "
+            + ", ".join(f"{seconds:.1f}" for seconds in runs)
+        )
     if "spark" in chosen:
         from mlstack.bench.spark import spark_figures
 
