@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import functools
+import gzip
+import json
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import AfterValidator
@@ -44,19 +47,21 @@ def resolve_region(setting: str | None, profile_region: ProfileRegion = None) ->
 
 @functools.cache
 def aws_regions() -> dict[str, tuple[str, ...]]:
-    """Partition (aws, aws-cn, aws-us-gov, ...) -> its region names, from the endpoint data botocore ships.
+    """Partition (aws, aws-cn, aws-us-gov, ...) -> its region names, from the partition data botocore ships.
 
-    Offline and as current as the installed botocore; the `*-global` pseudo-regions are left out.
+    Offline and as current as the installed botocore; the `*-global` pseudo-regions are left out. Read as a
+    file: botocore's loader (and the modules it imports) cost a tenth of a second of every synth, and its
+    `partitions.json` lists every region `endpoints.json` does.
     """
-    from botocore.loaders import create_loader  # botocore ships with boto3, a runtime requirement
+    import botocore  # botocore ships with boto3, a runtime requirement; its __init__ is small
 
-    loader = create_loader()
-    regions: dict[str, set[str]] = {}
-    for data in ("partitions", "endpoints"):
-        for partition in loader.load_data(data)["partitions"]:
-            name = partition.get("id") or partition.get("partition")
-            regions.setdefault(name, set()).update(r for r in partition["regions"] if not r.endswith("-global"))
-    return {name: tuple(sorted(names)) for name, names in regions.items()}
+    data = Path(botocore.__file__).parent / "data" / "partitions.json"
+    packed = data.with_name(data.name + ".gz")  # botocore may ship its data files compressed
+    text = data.read_bytes() if data.exists() else gzip.decompress(packed.read_bytes())
+    return {
+        partition["id"]: tuple(sorted(region for region in partition["regions"] if not region.endswith("-global")))
+        for partition in json.loads(text)["partitions"]
+    }
 
 
 def region_problem(value: str) -> str | None:

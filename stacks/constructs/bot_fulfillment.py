@@ -13,7 +13,13 @@ from constructs import Construct
 
 from stacks.config import ApiServicesSettings
 from stacks.constructs.data_lake import GENERATED_MEDIA_PREFIX
-from stacks.constructs.nag import INLINE_POLICY, acknowledge_aws_solutions, acknowledge_nist, nag_resource
+from stacks.constructs.nag import (
+    INLINE_POLICY,
+    acknowledge_aws_solutions,
+    acknowledge_nist,
+    acknowledge_wildcards,
+    nag_resource,
+)
 from stacks.constructs.python_function import PythonFunction
 from stacks.naming import FORECAST_ELEMENT, latest_history_prefix
 
@@ -151,13 +157,14 @@ class BotFulfillment(Construct):
         )
         acknowledge_nist(data_access, "IAMNoInlinePolicy", INLINE_POLICY)
         bucket_arn = nag_resource(cdk.Stack.of(self), data_bucket.bucket_arn, data_bucket.stack)
-        for prefix in (sample_images_prefix, USER_IMAGES_PREFIX, SPEECH_PREFIX, FORECAST_HISTORY_PREFIX):
-            acknowledge_aws_solutions(
-                data_access,
-                f"IAM5[Resource::{bucket_arn}/{prefix}*]",
-                f"Object keys under {prefix} are chosen at run time (user uploads, generated "
-                "speech, samples); the grant is limited to that one prefix of the data bucket.",
-            )
+        acknowledge_wildcards(
+            data_access,
+            {
+                f"Resource::{bucket_arn}/{prefix}*": f"Object keys under {prefix} are chosen at run time (user "
+                "uploads, generated speech, samples); the grant is limited to that one prefix of the data bucket."
+                for prefix in (sample_images_prefix, USER_IMAGES_PREFIX, SPEECH_PREFIX, FORECAST_HISTORY_PREFIX)
+            },
+        )
 
         # Rekognition DetectLabels/DetectText and Translate TranslateText have no resource types; Polly's
         # SynthesizeSpeech only has lexicons, which this function does not use. So `*` is the only choice.

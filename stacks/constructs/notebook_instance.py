@@ -15,7 +15,13 @@ from stacks import deep_learning_containers as dlc
 from stacks.config import PREFIX_TAG_KEY, PlatformSettings
 from stacks.constructs.data_lake import ATHENA_RESULTS_PREFIX
 from stacks.constructs.dlc_pull import grant_dlc_pull
-from stacks.constructs.nag import INLINE_POLICY, acknowledge_aws_solutions, acknowledge_nist, nag_resource
+from stacks.constructs.nag import (
+    INLINE_POLICY,
+    acknowledge_aws_solutions,
+    acknowledge_nist,
+    acknowledge_wildcards,
+    nag_resource,
+)
 from stacks.constructs.network import Network
 from stacks.constructs.public_datasets import PublicDatasets
 from stacks.constructs.sample_notebooks import SETTINGS_FILE
@@ -213,8 +219,7 @@ class NotebookInstance(Construct):
                 for action in ("s3:Abort*", "s3:DeleteObject*", "s3:GetBucket*", "s3:GetObject*", "s3:List*")
             },
         }
-        for finding, reason in acknowledgements.items():
-            acknowledge_aws_solutions(self.role, f"IAM5[{finding}]", reason)
+        acknowledge_wildcards(self.role, acknowledgements)
 
     def _grant_sagemaker(self, stack: cdk.Stack, prefix: str) -> None:
         prefixed_arns = [
@@ -253,13 +258,14 @@ class NotebookInstance(Construct):
                 conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
             )
         )
-        for arn in prefixed_arns:
-            acknowledge_aws_solutions(
-                self.role,
-                f"IAM5[Resource::{nag_resource(stack, arn)}]",
-                "Only SageMaker resources named with this deployment's prefix; creating one "
-                "also requires the prefix tag.",
-            )
+        acknowledge_wildcards(
+            self.role,
+            {
+                f"Resource::{nag_resource(stack, arn)}": "Only SageMaker resources named with this deployment's "
+                "prefix; creating one also requires the prefix tag."
+                for arn in prefixed_arns
+            },
+        )
 
     def allow_passing(self, role: iam.IRole, sid: str) -> None:
         """Let notebook users start SageMaker jobs or models that run with `role` (and only SageMaker)."""

@@ -20,7 +20,13 @@ from stacks.config import (
     SparkSettings,
 )
 from stacks.constructs.log_groups import destroyable_log_group
-from stacks.constructs.nag import INLINE_POLICY, acknowledge_aws_solutions, acknowledge_nist, nag_resource
+from stacks.constructs.nag import (
+    INLINE_POLICY,
+    acknowledge_aws_solutions,
+    acknowledge_nist,
+    acknowledge_wildcards,
+    nag_resource,
+)
 from stacks.constructs.public_datasets import GHCN_BUCKET, PublicDatasets
 
 SERVICE_PRINCIPAL = "emr-serverless.amazonaws.com"
@@ -156,12 +162,14 @@ class SparkApplication(Construct):
         if bucket.encryption_key is not None:  # SSE-S3 (the default data bucket) needs no key grant
             bucket.encryption_key.grant_encrypt_decrypt(self.role)
         producer = cdk.Stack.of(bucket)
-        for arn, reason in (
-            (code, "The job scripts are synced under spark/code/ at deploy time; the entry point is chosen per run."),
-            (curated, "Each run writes under curated/ghcn/<element>/<run id>/, a name known only at submission."),
-            (logs, "EMR Serverless names log objects by application, job run and worker at run time."),
-        ):
-            acknowledge_aws_solutions(self.role, f"IAM5[Resource::{nag_resource(stack, arn, producer)}]", reason)
+        reasons = {
+            code: "The job scripts are synced under spark/code/ at deploy time; the entry point is chosen per run.",
+            curated: "Each run writes under curated/ghcn/<element>/<run id>/, a name known only at submission.",
+            logs: "EMR Serverless names log objects by application, job run and worker at run time.",
+        }
+        acknowledge_wildcards(
+            self.role, {f"Resource::{nag_resource(stack, arn, producer)}": reason for arn, reason in reasons.items()}
+        )
 
     def _grant_logs(self, stack: cdk.Stack) -> None:
         self.role.add_to_principal_policy(

@@ -10,7 +10,12 @@ from constructs import Construct
 from stacks import deep_learning_containers as dlc
 from stacks.config import CHECKPOINTS_PREFIX, CURATED_PREFIX, MODELS_PREFIX, TRAINING_INPUTS_PREFIX
 from stacks.constructs.dlc_pull import grant_dlc_pull
-from stacks.constructs.nag import INLINE_POLICY, acknowledge_aws_solutions, acknowledge_nist, nag_resource
+from stacks.constructs.nag import (
+    INLINE_POLICY,
+    acknowledge_nist,
+    acknowledge_wildcards,
+    nag_resource,
+)
 from stacks.constructs.public_datasets import PublicDatasets
 
 # SageMaker writes every training job's container logs to this group and its metrics to this namespace.
@@ -106,8 +111,9 @@ class TrainingRole(Construct):
             models: "SageMaker writes each job's model.tar.gz under models/<job name>/, a name known only at "
             "submission.",
         }
-        for arn, reason in reasons.items():
-            acknowledge_aws_solutions(self.role, f"IAM5[Resource::{nag_resource(stack, arn, producer)}]", reason)
+        acknowledge_wildcards(
+            self.role, {f"Resource::{nag_resource(stack, arn, producer)}": reason for arn, reason in reasons.items()}
+        )
 
     def _grant_logs_and_metrics(self, stack: cdk.Stack, prefix: str) -> None:
         def group_arn(resource_name: str) -> str:
@@ -144,10 +150,12 @@ class TrainingRole(Construct):
                 conditions={"StringEquals": {"cloudwatch:namespace": TRAINING_METRICS_NAMESPACE}},
             )
         )
-        for arn, reason in (
-            (streams, "SageMaker names a job's log streams at run time; only streams of jobs named with the "
-             "prefix."),
-            (group, "logs:CreateLogGroup and logs:DescribeLogStreams on the training jobs' log group; they "
-             "write and read no log events."),
-        ):  # fmt: skip
-            acknowledge_aws_solutions(self.role, f"IAM5[Resource::{nag_resource(stack, arn)}]", reason)
+        acknowledge_wildcards(
+            self.role,
+            {
+                f"Resource::{nag_resource(stack, streams)}": "SageMaker names a job's log streams at run time; only "
+                "streams of jobs named with the prefix.",
+                f"Resource::{nag_resource(stack, group)}": "logs:CreateLogGroup and logs:DescribeLogStreams on the "
+                "training jobs' log group; they write and read no log events.",
+            },
+        )
