@@ -303,7 +303,7 @@ def test_bad_input_is_a_400_with_one_log_line_and_no_traceback(
 
 
 def test_a_stalled_client_is_dropped_after_the_socket_timeout(capsys: pytest.CaptureFixture[str]) -> None:
-    with serving(FakeLex(), socket_timeout=0.5) as server:
+    with serving(FakeLex(), socket_timeout=0.2) as server:
         assert send_raw(server, b"") == b""  # connects, sends nothing: closed, not held for ever
         half = turn_request(server, b'{"text": "he', length="16")  # 12 of the 16 bytes it announced
         assert send_raw(server, half) == b""
