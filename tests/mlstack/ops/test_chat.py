@@ -9,37 +9,12 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.stub import ANY, Stubber
+from botocore.stub import Stubber
 
 from mlstack.ops import chat
 from mlstack.ops.deployment import Deployment, OutputMissing, StackNotDeployed
 from stacks import outputs
-
-BOT = chat.BotAddress(bot_id="BOT1234567", alias_id="ALIAS12345", locale_id="en_US")
-TEMPLATE = {
-    "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
-    "Outputs": {
-        outputs.BOT_ID: {"Value": BOT.bot_id},
-        outputs.BOT_ALIAS_ID: {"Value": BOT.alias_id},
-        outputs.BOT_LOCALE_ID: {"Value": BOT.locale_id},
-    },
-}
-
-
-def lex_reply(intent: str, state: str, *messages: str) -> dict[str, Any]:
-    return {
-        "sessionState": {"dialogAction": {"type": "Close"}, "intent": {"name": intent, "state": state}},
-        "messages": [{"contentType": "PlainText", "content": text} for text in messages],
-        "sessionId": "session-1",
-    }
-
-
-def expect(stubber: Stubber, text: str, response: dict[str, Any]) -> None:
-    stubber.add_response(
-        "recognize_text",
-        response,
-        {"botId": BOT.bot_id, "botAliasId": BOT.alias_id, "localeId": "en_US", "sessionId": ANY, "text": text},
-    )
+from tests.mlstack.lex_runtime_stub import BOT, TEMPLATE, expect, lex_reply
 
 
 @pytest.fixture
