@@ -72,16 +72,28 @@ def acknowledge_nist(construct: IConstruct, rule: str, reason: str) -> None:
     acknowledge(construct, f"{NIST}-{rule}", reason)
 
 
-def acknowledge_deployment_handler(handler: IConstruct, role: IConstruct) -> None:
-    """The NIST findings on CDK's BucketDeployment handler (a singleton per stack) and on its role's policy."""
+def acknowledge_deploy_time_handler(handler: IConstruct, more: Mapping[str, str] | None = None) -> None:
+    """The NIST findings on a function CDK adds that runs only while CloudFormation deploys or deletes the stack
+    (BucketDeployment's, AwsCustomResource's singleton), with `more` (rule -> reason) in the same call."""
     acknowledge_all(
         handler,
         {
             f"{NIST}-LambdaDLQ": DEPLOY_TIME_HANDLER,
             f"{NIST}-LambdaConcurrency": DEPLOY_TIME_HANDLER,
             f"{NIST}-LambdaInsideVPC": LAMBDA_OUTSIDE_VPC,
+            **(more or {}),
+        },
+    )
+
+
+def acknowledge_deployment_handler(handler: IConstruct, role: IConstruct) -> None:
+    """The findings on CDK's BucketDeployment handler (a singleton per stack) and the NIST one on its role's
+    policy."""
+    acknowledge_deploy_time_handler(
+        handler,
+        {
             f"{AWS_SOLUTIONS}-L1": "CDK's BucketDeployment handler: its runtime is chosen by aws-cdk-lib, not "
-            "configurable, and moves with it.",
+            "configurable, and moves with it."
         },
     )
     policy = role.node.try_find_child("DefaultPolicy")

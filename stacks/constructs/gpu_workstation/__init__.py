@@ -15,10 +15,9 @@ from constructs import Construct
 from stacks.config import MODELS_PREFIX, YELP_ARCHIVE_NAME, FrameworksSettings, PublicDataset, TrainingSettings
 from stacks.constructs.log_groups import HANDLER_LOG_RETENTION_DAYS, destroyable_log_group
 from stacks.constructs.nag import (
-    DEPLOY_TIME_HANDLER,
     INLINE_POLICY,
-    LAMBDA_OUTSIDE_VPC,
     acknowledge_aws_solutions,
+    acknowledge_deploy_time_handler,
     acknowledge_nist,
     nag_resource,
 )
@@ -287,9 +286,7 @@ class GpuWorkstation(Construct):
         )
         # AwsCustomResource's function is a stack-wide singleton created by CDK under this fixed id.
         singleton = stack.node.find_child("AWS679f53fac002430cb0da5b7982bd2287")
-        for rule in ("LambdaDLQ", "LambdaConcurrency"):
-            acknowledge_nist(singleton, rule, DEPLOY_TIME_HANDLER)
-        acknowledge_nist(singleton, "LambdaInsideVPC", LAMBDA_OUTSIDE_VPC)
+        acknowledge_deploy_time_handler(singleton)
         singleton_role = singleton.node.find_child("ServiceRole")
         acknowledge_aws_solutions(
             singleton_role,
