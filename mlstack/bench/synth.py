@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlstack.ops.cdk_cli import VALIDATION_VARIABLE
+from mlstack.ops.settings import cdk_context
 from mlstack.paths import ROOT
 
 REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
@@ -28,9 +30,6 @@ app = cdk.App()
 s3.Bucket(cdk.Stack(app, "Baseline"), "Bucket")
 app.synth()
 """
-# CDK's switch for its built-in CloudFormation validation: on by default in a plain app (the baseline), off in
-# mlstack's unless "true" (app.py; `mlstack cdk deploy` sets it).
-VALIDATION = "CDK_VALIDATION"
 
 
 def _timed(command: list[str], env: dict[str, str] | None = None) -> float:
@@ -39,12 +38,13 @@ def _timed(command: list[str], env: dict[str, str] | None = None) -> float:
     return time.perf_counter() - start
 
 
-def _synth_env(outdir: str, validation: str | None) -> dict[str, str]:
-    context = json.loads((ROOT / "cdk.json").read_text())["context"]
-    env = {key: value for key, value in os.environ.items() if key != VALIDATION}
+def _synth_env(outdir: str, validation: str | None, context_json: str) -> dict[str, str]:
+    """This process's environment with the CLI's context and `outdir`; CDK's built-in validation switch set to
+    `validation`, or left unset (on by default in a plain app, off in mlstack's: app.py)."""
+    env = {key: value for key, value in os.environ.items() if key != VALIDATION_VARIABLE}
     if validation is not None:
-        env[VALIDATION] = validation
-    return {**env, "CDK_CONTEXT_JSON": json.dumps(context), "CDK_OUTDIR": outdir}
+        env[VALIDATION_VARIABLE] = validation
+    return {**env, "CDK_CONTEXT_JSON": context_json, "CDK_OUTDIR": outdir}
 
 
 @dataclass(frozen=True)
@@ -85,14 +85,16 @@ class SynthFigures:
 
 
 def _pairs(
-    label: str, tmp: str, repeat: int, app_validation: str | None, baseline_validation: str | None
+    label: str, tmp: str, repeat: int, *, app_validation: str | None, baseline_validation: str | None
 ) -> SynthPairs:
     baseline_file = Path(tmp, "baseline.py")
     baseline_file.write_text(BASELINE_APP)
+    context_json = json.dumps(cdk_context())
     baseline, app = [], []
     for run in range(repeat):
-        baseline.append(_timed([sys.executable, str(baseline_file)], _synth_env(f"{tmp}/b{run}", baseline_validation)))
-        app.append(_timed([sys.executable, "app.py"], _synth_env(f"{tmp}/a{run}", app_validation)))
+        baseline_env = _synth_env(f"{tmp}/b{run}", baseline_validation, context_json)
+        baseline.append(_timed([sys.executable, str(baseline_file)], baseline_env))
+        app.append(_timed([sys.executable, "app.py"], _synth_env(f"{tmp}/a{run}", app_validation, context_json)))
     return SynthPairs(label, baseline, app)
 
 

@@ -80,12 +80,11 @@ def test_checkov_passes_on_the_synthesized_templates(synth_without_credentials: 
 
 # The Data layer with one property CloudFormation does not know, on a type cdk-nag has no rule for, synthesized.
 _APP_WITH_AN_UNKNOWN_PROPERTY = """
-import json
 import aws_cdk as cdk
 from app import create_app
+from mlstack.ops.settings import cdk_context
 
-context = {**json.load(open("cdk.json"))["context"], "layers": "data"}
-app, _ = create_app(context)
+app, _ = create_app(cdk_context({"layers": "data"}))
 [stack] = [child for child in app.node.children if isinstance(child, cdk.Stack)]
 cdk.CfnResource(stack, "Unknown", type="AWS::CloudFormation::WaitConditionHandle", properties={"NoSuch": 1})
 app.synth()

@@ -12,8 +12,7 @@ MAKEFILE = (ROOT / "Makefile").read_text()
 CI_RUN = (ROOT / ".ci" / "run").read_text()
 
 
-def _variables() -> dict[str, str]:
-    return dict(re.findall(r"^([A-Z_]+) :?= ?(.*)$", MAKEFILE, flags=re.MULTILINE))
+VARIABLES = dict(re.findall(r"^([A-Z_]+) :?= ?(.*)$", MAKEFILE, flags=re.MULTILINE))
 
 
 def _targets() -> dict[str, tuple[list[str], list[str]]]:
@@ -44,7 +43,7 @@ def _pytest_runs(target: str, targets: dict[str, tuple[list[str], list[str]]], s
     prerequisites, recipe = targets[target]
     runs = [run for prerequisite in prerequisites for run in _pytest_runs(prerequisite, targets, seen)]
     for line in recipe:
-        words = shlex.split(_expand(line, _variables()))
+        words = shlex.split(_expand(line, VARIABLES))
         if "pytest" in words:
             runs.append(words[words.index("pytest") + 1 :])
     return runs
