@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -290,6 +293,23 @@ def test_regions_come_from_every_partition_botocore_ships() -> None:
     assert "cn-north-1" in regions["aws-cn"]
     assert not [r for names in regions.values() for r in names if r.endswith("-global")]
     assert load_settings(cdk_context(region="cn-northwest-1")).region == "cn-northwest-1"
+
+
+def test_regions_are_read_from_a_compressed_partitions_file_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """botocore's loader reads `<name>.json` or `<name>.json.gz`; aws_regions reads the file itself, so both."""
+    import botocore
+
+    partitions = {"partitions": [{"id": "aws", "regions": {"us-east-1": {}, "aws-global": {}, "xx-test-1": {}}}]}
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "partitions.json.gz").write_bytes(gzip.compress(json.dumps(partitions).encode()))
+    monkeypatch.setattr(botocore, "__file__", str(tmp_path / "__init__.py"))
+    aws_regions.cache_clear()
+    try:
+        assert aws_regions() == {"aws": ("us-east-1", "xx-test-1")}
+    finally:
+        aws_regions.cache_clear()
 
 
 def test_an_unknown_region_from_the_environment_is_refused_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
